@@ -1,0 +1,156 @@
+"""A cart becomes a priced sale: line discounts, a cart discount, VAT per rate, payments.
+
+Totals flow through this one pipeline; nothing else recomputes them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+
+from pos.errors import InvalidInput, PaymentMismatch
+from pos.money import VatLine, percent_of, vat_table
+
+METHODS = ("cash", "card", "cheque", "transfer", "other")
+MAX_QUANTITY = 9999
+
+
+@dataclass(frozen=True)
+class Discount:
+    """A reduction: an amount in cents, a percent in basis points, or 'free' (offert)."""
+
+    kind: str  # amount | percent | free
+    value: int = 0
+    reason: str = ""
+
+    def off(self, gross: int) -> int:
+        """How many cents this discount takes off a gross amount (never more than it)."""
+        if self.kind == "free":
+            return gross
+        if self.kind == "percent":
+            return min(gross, percent_of(gross, self.value))
+        return min(gross, self.value)
+
+
+@dataclass(frozen=True)
+class Item:
+    """A product in the cart, as priced at the moment of sale."""
+
+    product_id: int
+    name: str
+    unit_price: int
+    vat_rate: int
+    quantity: int
+    short_name: str = ""
+    unit_cost: int | None = None
+    discount: Discount | None = None
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    """A line of the sale: gross, its share of all discounts, and what is paid."""
+
+    item: Item
+    gross: int
+    discount: int
+    discount_reason: str
+    total: int
+
+
+@dataclass(frozen=True)
+class PricedCart:
+    """The cart's lines, total, discount and VAT table."""
+
+    lines: tuple[PricedLine, ...]
+    total: int
+    discount: int
+    discount_reason: str
+    vat: tuple[VatLine, ...]
+
+
+@dataclass(frozen=True)
+class Payment:
+    """Money handed over with one method (cash tendered may exceed what is due)."""
+
+    method: str
+    amount: int
+
+
+def price_cart(items: list[Item], cart_discount: Discount | None = None) -> PricedCart:
+    """Apply line discounts, then spread the cart discount over lines; split VAT per rate."""
+    if not items:
+        raise InvalidInput("Le panier est vide : touchez un produit pour l'ajouter.", field="lines")
+    lines = [_price_line(item) for item in items]
+    if cart_discount:
+        lines = _spread(lines, cart_discount)
+    total = sum(line.total for line in lines)
+    by_rate: dict[int, int] = defaultdict(int)
+    for line in lines:
+        by_rate[line.item.vat_rate] += line.total
+    return PricedCart(
+        lines=tuple(lines),
+        total=total,
+        discount=sum(line.discount for line in lines),
+        discount_reason=cart_discount.reason if cart_discount else "",
+        vat=tuple(vat_table(by_rate)),
+    )
+
+
+def _price_line(item: Item) -> PricedLine:
+    if not 1 <= item.quantity <= MAX_QUANTITY:
+        raise InvalidInput("La quantité doit être comprise entre 1 et 9999.", field="quantity")
+    gross = item.unit_price * item.quantity
+    off = item.discount.off(gross) if item.discount else 0
+    reason = item.discount.reason if item.discount else ""
+    return PricedLine(item, gross, off, reason, gross - off)
+
+
+def _spread(lines: list[PricedLine], discount: Discount) -> list[PricedLine]:
+    """Share a cart discount over lines in proportion to their totals (largest remainder)."""
+    base = sum(line.total for line in lines)
+    off = discount.off(base)
+    if not off:
+        return lines
+    shares = [(off * line.total) // base for line in lines]
+    rests = sorted(range(len(lines)), key=lambda i: (-((off * lines[i].total) % base), i))
+    for i in rests[: off - sum(shares)]:
+        shares[i] += 1
+    return [
+        replace(
+            line,
+            discount=line.discount + share,
+            discount_reason=line.discount_reason or discount.reason,
+            total=line.total - share,
+        )
+        for line, share in zip(lines, shares, strict=True)
+    ]
+
+
+def settle(total: int, payments: list[Payment]) -> int:
+    """Check the payments against the total and return the change (only cash gives change)."""
+    for p in payments:
+        if p.method not in METHODS:
+            raise InvalidInput("Moyen de paiement inconnu.", field="payments")
+        if p.amount <= 0:
+            raise PaymentMismatch("Chaque paiement doit être un montant positif.", field="payments")
+    paid = sum(p.amount for p in payments)
+    cash = sum(p.amount for p in payments if p.method == "cash")
+    if paid < total:
+        raise PaymentMismatch(
+            "Le paiement ne couvre pas le total : il manque encore de l'argent.", field="payments"
+        )
+    change = paid - total
+    if change > cash:
+        raise PaymentMismatch(
+            "Seules les espèces peuvent dépasser le total (pour rendre la monnaie).",
+            field="payments",
+        )
+    return change
+
+
+def merge_payments(payments: list[Payment]) -> list[Payment]:
+    """One payment per method, in the order first given."""
+    merged: dict[str, int] = {}
+    for p in payments:
+        merged[p.method] = merged.get(p.method, 0) + p.amount
+    return [Payment(m, a) for m, a in merged.items()]

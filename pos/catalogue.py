@@ -1,0 +1,93 @@
+"""The catalogue: checking what the animator types for a product or a category."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pos.money import InvalidAmount, parse_amount, parse_rate
+
+COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+NAME_MAX = 60
+SHORT_MAX = 24
+
+
+@dataclass
+class ProductForm:
+    """A product form's cleaned values and the French message for each wrong field."""
+
+    values: dict[str, object] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def check_product(
+    form: dict[str, str], *, vat_rates: list[int], taken_names: set[str], categories: set[int]
+) -> ProductForm:
+    """Validate a product form: name, price, VAT rate, cost, stock options."""
+    out = ProductForm()
+    _check_name(form, taken_names, out)
+    _check_money(form, "price", out, required=True)
+    _check_money(form, "unit_cost", out, required=False)
+    _check_rate(form, vat_rates, out)
+    category = str(form.get("category_id", "")).strip()
+    if category and (not category.isdigit() or int(category) not in categories):
+        out.errors["category_id"] = "Choisissez une catégorie de la liste."
+    out.values["category_id"] = int(category) if category.isdigit() else None
+    color = str(form.get("color", "") or "#2e7d32").strip()
+    out.values["color"] = color if COLOR.match(color) else "#2e7d32"
+    out.values["emoji"] = str(form.get("emoji", "")).strip()[:8]
+    out.values["track_stock"] = 1 if form.get("track_stock") in ("1", "on", "true") else 0
+    low = str(form.get("low_stock", "5") or "5").strip()
+    if not low.isdigit():
+        out.errors["low_stock"] = "Indiquez un nombre entier, par exemple 5."
+    out.values["low_stock"] = int(low) if low.isdigit() else 5
+    return out
+
+
+def _check_name(form: dict[str, str], taken_names: set[str], out: ProductForm) -> None:
+    name = " ".join(str(form.get("name", "")).split())
+    short = " ".join(str(form.get("short_name", "")).split()) or name[:SHORT_MAX]
+    if not name:
+        out.errors["name"] = "Donnez un nom au produit."
+    elif len(name) > NAME_MAX:
+        out.errors["name"] = f"Le nom ne doit pas dépasser {NAME_MAX} caractères."
+    elif name.casefold() in {n.casefold() for n in taken_names}:
+        out.errors["name"] = "Un produit porte déjà ce nom."
+    if len(short) > SHORT_MAX:
+        out.errors["short_name"] = f"Le nom court ne doit pas dépasser {SHORT_MAX} caractères."
+    out.values["name"], out.values["short_name"] = name, short
+
+
+def _check_money(form: dict[str, str], key: str, out: ProductForm, *, required: bool) -> None:
+    raw = str(form.get(key, "")).strip()
+    if not raw and not required:
+        out.values[key] = None
+        return
+    try:
+        out.values[key] = parse_amount(raw)
+    except InvalidAmount:
+        out.errors[key] = (
+            "Indiquez un prix positif, par exemple 12,50."
+            if key == "price"
+            else "Indiquez un coût positif, par exemple 3,20, ou laissez vide."
+        )
+
+
+def _check_rate(form: dict[str, str], vat_rates: list[int], out: ProductForm) -> None:
+    try:
+        rate = parse_rate(str(form.get("vat_rate", "")))
+    except InvalidAmount:
+        rate = -1
+    if rate not in vat_rates:
+        out.errors["vat_rate"] = "Choisissez un taux de TVA de la liste."
+    out.values["vat_rate"] = rate
+
+
+def check_category(name: str, taken: set[str]) -> str | None:
+    """The French message if a category name is unusable, else None."""
+    name = " ".join(name.split())
+    if not name:
+        return "Donnez un nom à la catégorie."
+    if name.casefold() in {n.casefold() for n in taken}:
+        return "Cette catégorie existe déjà."
+    return None

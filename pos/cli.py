@@ -1,0 +1,238 @@
+"""The `pos` command: thin wrappers over the modules that do the work."""
+
+from __future__ import annotations
+
+import functools
+import os
+import socket
+import sys
+from pathlib import Path
+
+import click
+
+from pos import db as database
+from pos import members as member_rules
+from pos.errors import EtalError
+
+DB_OPTION = click.option(
+    "--db", "db_path", envvar="POS_DB", default="etal.db", show_default=True,
+    type=click.Path(dir_okay=False), help="Fichier SQLite de la coopérative (ou POS_DB).",
+)
+
+
+def clear_errors(command):
+    """Turn Étal's errors into one clear line and exit code 1, never a traceback."""
+    @functools.wraps(command)
+    def wrapped(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except EtalError as exc:
+            message = exc.message
+            if isinstance(exc, database.DatabaseMissing):
+                message = f"Pas de base Étal à {exc.message} (créez-la avec « pos init » ou « pos demo »)."
+            click.echo(f"Erreur : {message}", err=True)
+            sys.exit(1)
+        except (OSError, ValueError) as exc:
+            click.echo(f"Erreur : {exc}", err=True)
+            sys.exit(1)
+    return wrapped
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Étal : la caisse et les comptes d'une coopérative éphémère au marché."""
+
+
+def _fresh_db(path: str, force: bool):
+    target = Path(path)
+    if target.exists() and not force:
+        raise EtalError(f"{path} existe déjà : ajoutez --force pour l'écraser.")
+    for suffix in ("", "-wal", "-shm", ".secret"):
+        Path(str(target) + suffix).unlink(missing_ok=True)
+    db = database.connect(target, create=True)
+    database.migrate(db)
+    from pos import secret_key_for
+
+    secret_key_for(target.resolve())
+    return db
+
+
+@main.command()
+@DB_OPTION
+@click.option("--brand", prompt="Nom de la marque", help="Nom de la marque de la coop.")
+@click.option("--legal-name", prompt="Nom de la CAE", help="Raison sociale de la CAE.")
+@click.option("--address", prompt="Adresse de la CAE", help="Adresse de la CAE.")
+@click.option("--siret", prompt="SIRET de la CAE", help="SIRET (14 chiffres).")
+@click.option("--vat-number", prompt="N° de TVA intracommunautaire", default="", help="N° de TVA.")
+@click.option("--vat-franchise/--vat", default=False, help="Franchise en base (pas de TVA).")
+@click.option("--admin", "admin_name", prompt="Prénom de l'animateur", help="Premier admin.")
+@click.option("--pin", prompt="Code de l'animateur (4 à 8 chiffres)", hide_input=True,
+              confirmation_prompt=True, help="Code de l'admin.")
+@click.option("--force", is_flag=True, help="Écraser une base existante.")
+@clear_errors
+def init(db_path, brand, legal_name, address, siret, vat_number, vat_franchise, admin_name, pin,
+         force):
+    """Créer la base d'une coopérative : marque, identité légale, premier admin."""
+    from pos.db import coop
+    from pos.settings import check_settings
+
+    checked = check_settings({"brand": brand, "legal_name": legal_name, "address": address,
+                              "siret": siret, "vat_number": vat_number,
+                              "vat_franchise": "1" if vat_franchise else "0"})
+    if checked.errors:
+        raise EtalError(" ".join(checked.errors.values()))
+    if not member_rules.pin_is_valid(pin):
+        raise EtalError("Le code doit compter 4 à 8 chiffres.")
+    db = _fresh_db(db_path, force)
+    coop.save_settings(db, checked.values)
+    coop.insert_member(db, admin_name.strip(), pin, "admin")
+    click.echo(f"Coopérative « {brand} » créée dans {db_path}. Lancez : pos serve --db {db_path}")
+
+
+@main.command()
+@DB_OPTION
+@click.option("--force", is_flag=True, help="Écraser une base existante.")
+@clear_errors
+def demo(db_path, force):
+    """Créer une coop de démonstration prête à vendre."""
+    from pos.demo import load_demo
+
+    db = _fresh_db(db_path, force)
+    members = load_demo(db)
+    click.echo(f"Coop de démonstration créée dans {db_path}.")
+    click.echo("Membres (prénom : code) :")
+    for name, pin, role in members:
+        click.echo(f"  {name} : {pin}" + ("  (admin)" if role == "admin" else ""))
+
+
+@main.command()
+@DB_OPTION
+@click.option("--host", default="0.0.0.0", show_default=True,
+              help="Adresse d'écoute (0.0.0.0 : joignable depuis le Wi-Fi du stand).")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--printer", envvar="POS_PRINTER", default="", help="URL de l'imprimante.")
+@clear_errors
+def serve(db_path, host, port, threads, printer):
+    """Servir l'application (waitress) pour les tablettes du stand."""
+    import waitress
+
+    from pos import create_app
+
+    app = create_app(db_path, PRINTER=printer)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    click.echo(f"Étal est prêt : ouvrez http://{shown}:{port}/")
+    if host in ("0.0.0.0", "::"):
+        click.echo(f"Sur le Wi-Fi du stand : http://{_lan_address()}:{port}/")
+    sys.stdout.flush()
+    waitress.serve(app, host=host, port=port, threads=threads, ident="etal",
+                   channel_timeout=30, clear_untrusted_proxy_headers=True)
+
+
+def _lan_address() -> str:
+    """This machine's address on the local network (no packet is sent)."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("10.255.255.255", 1))
+            return s.getsockname()[0]
+    except OSError:
+        return socket.gethostname()
+
+
+@main.group()
+def member() -> None:
+    """Gérer les membres."""
+
+
+@member.command("add")
+@click.argument("name")
+@DB_OPTION
+@click.option("--pin", prompt="Code (4 à 8 chiffres)", hide_input=True, help="Code du membre.")
+@click.option("--role", type=click.Choice(member_rules.ROLES), default="member", show_default=True)
+@clear_errors
+def member_add(name, db_path, pin, role):
+    """Ajouter un membre."""
+    from pos.db import coop
+
+    if not member_rules.pin_is_valid(pin):
+        raise EtalError("Le code doit compter 4 à 8 chiffres.")
+    db = database.open_existing(db_path)
+    if any(m["name"].casefold() == name.strip().casefold()
+           for m in coop.list_members(db, active_only=False)):
+        raise EtalError(f"« {name} » existe déjà.")
+    coop.insert_member(db, name, pin, role)
+    click.echo(f"{name} ajouté ({role}).")
+
+
+@member.command("list")
+@DB_OPTION
+@clear_errors
+def member_list(db_path):
+    """Lister les membres."""
+    from pos.db import coop
+
+    for m in coop.list_members(database.open_existing(db_path), active_only=False):
+        state = " (bloqué)" if m["locked_until"] else ""
+        click.echo(f"{m['id']}\t{m['name']}\t{m['role']}{state}")
+
+
+@main.group()
+def token() -> None:
+    """Gérer les jetons d'API."""
+
+
+@token.command("create")
+@click.argument("name")
+@DB_OPTION
+@clear_errors
+def token_create(name, db_path):
+    """Créer un jeton d'API (affiché une seule fois, sur la dernière ligne)."""
+    from pos.db import coop
+
+    value = coop.insert_token(database.open_existing(db_path), name)
+    click.echo(f"Jeton « {name} » créé. Gardez-le : il ne sera plus affiché.")
+    click.echo(value)
+
+
+@token.command("list")
+@DB_OPTION
+@clear_errors
+def token_list(db_path):
+    """Lister les jetons d'API."""
+    from pos.db import coop
+
+    for t in coop.list_tokens(database.open_existing(db_path)):
+        click.echo(f"{t['id']}\t{t['name']}\t{t['created_at']}\t{t['revoked_at'] or 'actif'}")
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+@DB_OPTION
+@clear_errors
+def token_revoke(token_id, db_path):
+    """Révoquer un jeton d'API."""
+    from pos.db import coop
+
+    coop.revoke_token(database.open_existing(db_path), token_id)
+    click.echo(f"Jeton {token_id} révoqué.")
+
+
+@main.command()
+@DB_OPTION
+@clear_errors
+def verify(db_path):
+    """Vérifier la chaîne du journal des ventes (et la numérotation sans trou)."""
+    from pos.db.sales import verify_chain
+
+    db = database.open_existing(db_path)
+    broken = verify_chain(db)
+    if broken:
+        click.echo(f"ÉCHEC : la chaîne est rompue à la {broken}.", err=True)
+        sys.exit(1)
+    count = db.execute("SELECT count(*) FROM sales").fetchone()[0]
+    click.echo(f"OK : {count} écritures, chaîne intacte, numérotation continue.")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("POS_DB", "etal.db")
+    main()

@@ -1,0 +1,123 @@
+"""The one place that owns the database: connection, pragmas, write lock, migrations.
+
+Durability: WAL journal with ``synchronous=FULL``, so every COMMIT waits for the
+write-ahead log to reach the disk; a sale that was answered survives a power cut.
+Writes are serialised inside the process (one lock) and start with
+``BEGIN IMMEDIATE`` so a transaction never upgrades from read to write and
+never meets "database is locked".
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+import sqlite_utils
+
+from pos.errors import DatabaseMissing, DatabaseUnusable
+
+WRITE_LOCK = threading.RLock()
+BUSY_TIMEOUT_MS = 10_000
+
+
+def now_iso() -> str:
+    """The current UTC time as an ISO 8601 string with offset, to the microsecond."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def connect(path: str | Path, *, create: bool = False) -> sqlite_utils.Database:
+    """Open the coop's database with Étal's pragmas (WAL, FULL sync, foreign keys)."""
+    path = Path(path)
+    if not create and not path.is_file():
+        raise DatabaseMissing(str(path))
+    if create and not path.parent.is_dir():
+        raise DatabaseUnusable(f"dossier introuvable : {path.parent}")
+    try:
+        conn = sqlite3.connect(
+            str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+        )
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseUnusable(f"{path} : {exc}") from exc
+    return sqlite_utils.Database(conn)
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One atomic write: process-wide lock, BEGIN IMMEDIATE, COMMIT or ROLLBACK."""
+    with WRITE_LOCK:
+        if db.conn.in_transaction:  # nested: the outer block owns the commit
+            yield db
+            return
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    """The numbered SQL files shipped in pos/migrations, in order."""
+    found = []
+    for entry in resources.files("pos").joinpath("migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """The number of the last migration applied."""
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations not yet applied, each in its own transaction; return their names."""
+    applied = []
+    for number, name, sql in _migrations():
+        if number <= schema_version(db):
+            continue
+        with transaction(db):
+            for statement in _split_sql(sql):
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {number}")
+        applied.append(name)
+    return applied
+
+
+def _split_sql(sql: str) -> list[str]:
+    """Split a migration file into statements, keeping trigger bodies whole."""
+    statements, current = [], []
+    for line in sql.splitlines():
+        current.append(line)
+        candidate = "\n".join(current).strip()
+        if candidate and sqlite3.complete_statement(candidate):
+            statements.append(candidate)
+            current = []
+    rest = "\n".join(current).strip()
+    if rest and not rest.startswith("--"):
+        statements.append(rest)
+    return statements
+
+
+def open_existing(path: str | Path) -> sqlite_utils.Database:
+    """Open a coop database that `pos init` made, migrating it; clear errors otherwise."""
+    db = connect(path)
+    try:
+        if "settings" not in db.table_names():
+            raise DatabaseUnusable(f"{path} n'est pas une base Étal (lancez « pos init »)")
+        migrate(db)
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseUnusable(f"{path} : {exc}") from exc
+    return db

@@ -1,0 +1,103 @@
+"""Queries for the catalogue: categories, products and their stock ledger."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from pos.db import now_iso, transaction
+
+
+def list_categories(db: Database) -> list[dict]:
+    """Categories in display order."""
+    return list(db.query("SELECT * FROM categories ORDER BY position, name COLLATE NOCASE"))
+
+
+def insert_category(db: Database, name: str) -> int:
+    """Add a category at the end; return its id."""
+    with transaction(db):
+        pos = db.execute("SELECT coalesce(max(position), 0) + 1 FROM categories").fetchone()[0]
+        return db.execute(
+            "INSERT INTO categories(name, position) VALUES (?, ?)", [" ".join(name.split()), pos]
+        ).lastrowid
+
+
+PRODUCT_SELECT = """
+SELECT p.*, c.name AS category, c.position AS category_position
+FROM products p LEFT JOIN categories c ON c.id = p.category_id
+"""
+
+
+def list_products(db: Database, *, active_only: bool = False) -> list[dict]:
+    """Products grouped by category order, then their own order and name."""
+    where = "WHERE p.active = 1" if active_only else ""
+    return list(
+        db.query(
+            f"{PRODUCT_SELECT} {where} "
+            "ORDER BY coalesce(c.position, 9999), p.position, p.name COLLATE NOCASE"
+        )
+    )
+
+
+def get_product(db: Database, product_id: int) -> dict | None:
+    """One product with its category name, or None."""
+    rows = list(db.query(f"{PRODUCT_SELECT} WHERE p.id = ?", [product_id]))
+    return rows[0] if rows else None
+
+
+def product_names(db: Database, *, except_id: int | None = None) -> set[str]:
+    """Names already taken (to refuse duplicates)."""
+    rows = db.query("SELECT name FROM products WHERE id IS NOT ?", [except_id])
+    return {row["name"] for row in rows}
+
+
+def insert_product(db: Database, values: dict, *, stock: int = 0, member_id: int | None = None) -> int:
+    """Add a product; an opening stock goes through the ledger."""
+    with transaction(db):
+        row = {**values, "stock": 0, "created_at": now_iso()}
+        product_id = db["products"].insert(row).last_pk
+        if stock:
+            move_stock(db, product_id, "initial", stock, member_id=member_id)
+        return product_id
+
+
+def update_product(db: Database, product_id: int, values: dict) -> None:
+    """Change a product's catalogue fields (never its stock: that is the ledger's)."""
+    values = {k: v for k, v in values.items() if k not in ("stock", "id")}
+    with transaction(db):
+        db["products"].update(product_id, values)
+
+
+def set_product_active(db: Database, product_id: int, active: bool) -> None:
+    """Archive or restore a product (a product once sold is never deleted)."""
+    with transaction(db):
+        db.execute("UPDATE products SET active = ? WHERE id = ?", [int(active), product_id])
+
+
+def move_stock(
+    db: Database,
+    product_id: int,
+    kind: str,
+    quantity: int,
+    *,
+    sale_id: int | None = None,
+    reason: str = "",
+    member_id: int | None = None,
+    created_at: str | None = None,
+) -> None:
+    """Append to the stock ledger and keep the product's running stock in step."""
+    with transaction(db):
+        db.execute(
+            "INSERT INTO stock_movements(product_id, kind, quantity, sale_id, reason, member_id,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [product_id, kind, quantity, sale_id, reason, member_id, created_at or now_iso()],
+        )
+        db.execute("UPDATE products SET stock = stock + ? WHERE id = ?", [quantity, product_id])
+
+
+def stock_from_ledger(db: Database) -> dict[int, int]:
+    """Each product's stock as the ledger sums it (to check the running stock)."""
+    rows = db.query(
+        "SELECT p.id, coalesce(sum(m.quantity), 0) AS q FROM products p "
+        "LEFT JOIN stock_movements m ON m.product_id = p.id GROUP BY p.id"
+    )
+    return {row["id"]: row["q"] for row in rows}

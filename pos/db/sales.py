@@ -1,0 +1,318 @@
+"""Queries for the sales journal: record sales, voids and refunds atomically; read them back."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+from sqlite_utils import Database
+
+from pos import journal
+from pos.cart import Payment, PricedCart, merge_payments, settle
+from pos.db import transaction
+from pos.db.catalogue import move_stock
+from pos.errors import ClockBehind, InvalidInput, NotAllowed, OutOfStock, SaleNotFound
+from pos.money import div_round, format_eur, vat_table
+
+CLOCK_TOLERANCE = timedelta(seconds=5)
+
+
+def record_sale(
+    db: Database,
+    cart: PricedCart,
+    payments: list[Payment],
+    *,
+    member: dict | None,
+    channel: str = "stall",
+    customer: str = "",
+    key: str | None = None,
+) -> tuple[int, bool]:
+    """Record a sale, its lines, payments and stock movements in one transaction.
+
+    Returns (number, replayed): a key already used returns the first sale's number.
+    """
+    if channel not in ("stall", "online"):
+        raise InvalidInput("Canal inconnu : « stall » ou « online ».", field="channel")
+    payments = merge_payments(payments)
+    change = settle(cart.total, payments)
+    with transaction(db):
+        if key and (number := sale_number_for_key(db, key)):
+            return number, True
+        sale = _new_entry(db, "sale", member, cart.total, change, key=key)
+        sale.update(channel=channel, customer=customer.strip()[:80],
+                    discount=cart.discount, discount_reason=cart.discount_reason)
+        lines = [_line_row(i, line) for i, line in enumerate(cart.lines, 1)]
+        pays = [{"method": p.method, "amount": p.amount} for p in payments]
+        sale_id = _insert_entry(db, sale, lines, pays)
+        for line in lines:
+            _take_stock(db, line, sale_id, member, sale["created_at"])
+        return sale["number"], False
+
+
+def _line_row(position: int, line) -> dict:
+    item = line.item
+    return {
+        "position": position, "product_id": item.product_id, "name": item.name,
+        "short_name": item.short_name or item.name, "quantity": item.quantity,
+        "unit_price": item.unit_price, "vat_rate": item.vat_rate, "unit_cost": item.unit_cost,
+        "discount": line.discount, "discount_reason": line.discount_reason, "total": line.total,
+    }
+
+
+def _take_stock(db: Database, line: dict, sale_id: int, member: dict | None, at: str) -> None:
+    """Guarded decrement: refuses to sell what the ledger says is not there."""
+    q = line["quantity"]
+    cursor = db.execute(
+        "UPDATE products SET stock = stock - ? WHERE id = ? AND track_stock = 1 AND stock >= ?",
+        [q, line["product_id"], q],
+    )
+    if cursor.rowcount == 1:
+        db.execute(
+            "INSERT INTO stock_movements(product_id, kind, quantity, sale_id, member_id,"
+            " created_at) VALUES (?, 'sale', ?, ?, ?, ?)",
+            [line["product_id"], -q, sale_id, member and member["id"], at],
+        )
+        return
+    row = db.execute(
+        "SELECT name, stock, track_stock FROM products WHERE id = ?", [line["product_id"]]
+    ).fetchone()
+    if row and row[2]:
+        left = max(row[1], 0)
+        raise OutOfStock(
+            f"Stock insuffisant pour « {row[0]} » : il n'en reste que {left}.",
+            field=f"lines[{line['position'] - 1}].quantity", product_id=line["product_id"],
+            left=left,
+        )
+
+
+def _last_entry(db: Database) -> dict | None:
+    rows = list(db.query("SELECT number, created_at, hash FROM sales ORDER BY number DESC LIMIT 1"))
+    return rows[0] if rows else None
+
+
+def _entry_time(last: dict | None) -> str:
+    """Now, never earlier than the entry it follows (a clock gone back stops selling)."""
+    now = datetime.now(UTC)
+    if last:
+        previous = datetime.fromisoformat(last["created_at"])
+        if now < previous - CLOCK_TOLERANCE:
+            raise ClockBehind()
+        now = max(now, previous)
+    return now.isoformat(timespec="microseconds")
+
+
+def _new_entry(db, kind, member, total, change, *, key=None, refers_to=None) -> dict:
+    last = _last_entry(db)
+    return {
+        "number": (last["number"] if last else 0) + 1, "kind": kind, "refers_to": refers_to,
+        "created_at": _entry_time(last), "member_id": member and member["id"],
+        "seller": member["name"] if member else "API", "channel": "stall", "customer": "",
+        "total": total, "discount": 0, "discount_reason": "", "change": change,
+        "idempotency_key": key, "prev_hash": last["hash"] if last else journal.GENESIS,
+    }
+
+
+def _insert_entry(db: Database, sale: dict, lines: list[dict], pays: list[dict]) -> int:
+    sale["hash"] = journal.entry_hash(sale["prev_hash"], journal.sale_entry(sale, lines, pays))
+    sale_id = db["sales"].insert(sale).last_pk
+    db["sale_lines"].insert_all([{**line, "sale_id": sale_id} for line in lines])
+    db["payments"].insert_all([{**p, "sale_id": sale_id} for p in pays])
+    return sale_id
+
+
+def sale_number_for_key(db: Database, key: str) -> int | None:
+    """The number of the entry recorded under this idempotency key, if any."""
+    row = db.execute("SELECT number FROM sales WHERE idempotency_key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def record_void(
+    db: Database, number: int, *, member: dict, undo_minutes: int, key: str | None = None
+) -> int:
+    """Cancel a member's last sale within the undo window: a new entry that reverses it."""
+    with transaction(db):
+        if key and (done := sale_number_for_key(db, key)):
+            return done
+        sale = get_sale(db, number)
+        _check_voidable(db, sale, member, undo_minutes)
+        entry = _new_entry(db, "void", member, -sale["total"], -sale["change"], key=key,
+                           refers_to=number)
+        entry.update(channel=sale["channel"], customer=sale["customer"],
+                     discount=-sale["discount"], discount_reason=sale["discount_reason"])
+        lines = [_negated(line) for line in sale["lines"]]
+        pays = [{"method": p["method"], "amount": -p["amount"]} for p in sale["payments"]]
+        sale_id = _insert_entry(db, entry, lines, pays)
+        _return_stock(db, lines, "void", sale_id, member)
+        return entry["number"]
+
+
+def _check_voidable(db: Database, sale: dict, member: dict, undo_minutes: int) -> None:
+    if sale["kind"] != "sale" or sale["voided_by"] or sale["refunds"]:
+        raise NotAllowed("Cette vente ne peut plus être annulée (déjà annulée ou remboursée).")
+    if sale["member_id"] != member["id"]:
+        raise NotAllowed("Seul le vendeur peut annuler sa dernière vente.")
+    last = db.execute(
+        "SELECT max(number) FROM sales WHERE member_id = ? AND kind = 'sale'", [member["id"]]
+    ).fetchone()[0]
+    age = datetime.now(UTC) - datetime.fromisoformat(sale["created_at"])
+    if last != sale["number"] or age > timedelta(minutes=undo_minutes):
+        raise NotAllowed(
+            "Seule la dernière vente peut être annulée, dans les "
+            f"{undo_minutes} minutes. Pour une vente plus ancienne, faites un remboursement."
+        )
+
+
+def _negated(line: dict) -> dict:
+    keep = ("position", "product_id", "name", "short_name", "unit_price", "vat_rate", "unit_cost",
+            "discount_reason")
+    return {**{k: line[k] for k in keep}, "quantity": -line["quantity"],
+            "discount": -line["discount"], "total": -line["total"]}
+
+
+def _return_stock(db: Database, lines: list[dict], kind: str, sale_id: int, member) -> None:
+    for line in lines:
+        tracked = db.execute(
+            "SELECT track_stock FROM products WHERE id = ?", [line["product_id"]]
+        ).fetchone()[0]
+        if tracked:
+            move_stock(db, line["product_id"], kind, -line["quantity"], sale_id=sale_id,
+                       member_id=member and member["id"])
+
+
+def record_refund(
+    db: Database,
+    number: int,
+    wanted: list[tuple[int, int]],
+    method: str,
+    *,
+    member: dict | None,
+    key: str | None = None,
+) -> tuple[int, bool]:
+    """Refund some lines of a past sale by one method: a new entry with negative lines."""
+    with transaction(db):
+        if key and (done := sale_number_for_key(db, key)):
+            return done, True
+        sale = get_sale(db, number)
+        if sale["kind"] != "sale" or sale["voided_by"]:
+            raise NotAllowed("Cette vente a été annulée ou n'est pas une vente : rien à rembourser.")
+        lines = refund_lines(sale, wanted)
+        total = sum(line["total"] for line in lines)
+        entry = _new_entry(db, "refund", member, total, 0, key=key, refers_to=number)
+        entry.update(channel=sale["channel"], customer=sale["customer"])
+        pays = [{"method": method, "amount": total}] if total else []
+        sale_id = _insert_entry(db, entry, lines, pays)
+        _return_stock(db, lines, "refund", sale_id, member)
+        return entry["number"], False
+
+
+def refund_lines(sale: dict, wanted: list[tuple[int, int]]) -> list[dict]:
+    """Negative lines for the quantities asked, priced as sold (discounts shared exactly)."""
+    left = {line["position"]: line["quantity"] - line["refunded"] for line in sale["lines"]}
+    out = []
+    for index, (product_id, quantity) in enumerate(wanted):
+        field = f"lines[{index}].quantity"
+        if quantity <= 0:
+            raise InvalidInput("La quantité à rembourser doit être positive.", field=field)
+        candidates = [ln for ln in sale["lines"] if ln["product_id"] == product_id]
+        if not candidates:
+            raise InvalidInput("Ce produit n'est pas dans la vente.", field=f"lines[{index}]")
+        for line in candidates:
+            take = min(quantity, left[line["position"]])
+            if take:
+                out.append(_refund_line(line, take, line["quantity"] - left[line["position"]]))
+                left[line["position"]] -= take
+                quantity -= take
+        if quantity:
+            raise InvalidInput("On ne peut pas rembourser plus que ce qui a été vendu.", field=field)
+    return out
+
+
+def _refund_line(line: dict, take: int, already: int) -> dict:
+    """Cumulative rounding so that successive partial refunds add up to the line exactly."""
+    q, t, d = line["quantity"], line["total"], line["discount"]
+    total = div_round(t * (already + take), q) - div_round(t * already, q)
+    discount = div_round(d * (already + take), q) - div_round(d * already, q)
+    return {**_negated(line), "quantity": -take, "total": -total, "discount": -discount}
+
+
+def get_sale(db: Database, number: int) -> dict:
+    """A journal entry with its lines, payments, VAT table and what refers to it."""
+    rows = list(db.query("SELECT * FROM sales WHERE number = ?", [number]))
+    if not rows:
+        raise SaleNotFound(f"Aucune vente n° {number}.")
+    sale = rows[0]
+    sale["lines"] = list(
+        db.query("SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY position", [sale["id"]])
+    )
+    sale["payments"] = list(
+        db.query("SELECT method, amount FROM payments WHERE sale_id = ? ORDER BY id", [sale["id"]])
+    )
+    by_rate: dict[int, int] = defaultdict(int)
+    for line in sale["lines"]:
+        by_rate[line["vat_rate"]] += line["total"]
+    sale["vat"] = vat_table(by_rate)
+    others = list(db.query("SELECT id, number, kind FROM sales WHERE refers_to = ?", [number]))
+    sale["voided_by"] = next((o["number"] for o in others if o["kind"] == "void"), None)
+    sale["refunds"] = [o["number"] for o in others if o["kind"] == "refund"]
+    _count_refunded(db, sale, [o["id"] for o in others if o["kind"] == "refund"])
+    return sale
+
+
+def _count_refunded(db: Database, sale: dict, refund_ids: list[int]) -> None:
+    """Per line, how many units refunds already took back (matched by product, in order)."""
+    taken: dict[int, int] = defaultdict(int)
+    for refund_id in refund_ids:
+        for row in db.query("SELECT product_id, quantity FROM sale_lines WHERE sale_id = ?",
+                            [refund_id]):
+            taken[row["product_id"]] += -row["quantity"]
+    for line in sale["lines"]:
+        used = min(taken[line["product_id"]], line["quantity"])
+        line["refunded"] = used
+        taken[line["product_id"]] -= used
+
+
+def list_sales(db: Database, *, since: str | None = None, number: int | None = None,
+               limit: int = 200) -> list[dict]:
+    """Journal entries, newest first, optionally since a time or one number."""
+    where, args = [], []
+    if since:
+        where.append("created_at >= ?")
+        args.append(since)
+    if number is not None:
+        where.append("number = ?")
+        args.append(number)
+    sql = "SELECT * FROM sales " + ("WHERE " + " AND ".join(where) if where else "")
+    return list(db.query(sql + " ORDER BY number DESC LIMIT ?", [*args, limit]))
+
+
+def last_sale_of(db: Database, member_id: int) -> dict | None:
+    """The member's most recent sale (to offer the undo)."""
+    rows = list(db.query(
+        "SELECT * FROM sales WHERE member_id = ? ORDER BY number DESC LIMIT 1", [member_id]))
+    return rows[0] if rows else None
+
+
+def verify_chain(db: Database) -> str | None:
+    """The first journal entry whose hash does not match, as 'vente n° N', or None."""
+    def entries():
+        for sale in db.query("SELECT * FROM sales ORDER BY number"):
+            lines = list(db.query(
+                "SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY position", [sale["id"]]))
+            pays = list(db.query(
+                "SELECT * FROM payments WHERE sale_id = ? ORDER BY id", [sale["id"]]))
+            yield (f"vente n° {sale['number']}", sale["hash"],
+                   journal.sale_entry(sale, lines, pays))
+    broken = journal.first_break(entries())
+    if broken:
+        return broken
+    expected = 1
+    for (number,) in db.execute("SELECT number FROM sales ORDER BY number"):
+        if number != expected:
+            return f"vente n° {expected} (manquante : la numérotation saute à {number})"
+        expected += 1
+    return None
+
+
+def describe_total(cents: int) -> str:
+    """A total as French text (for messages)."""
+    return format_eur(cents)

@@ -1,0 +1,59 @@
+"""A ready-to-try coop: the brand, the CAE, three members and a week's production."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from pos.db import coop
+from pos.db.catalogue import insert_category, insert_product
+
+SETTINGS = {
+    "brand": "Mousse & Miettes",
+    "legal_name": "CAE Coopérer pour Entreprendre (démo)",
+    "address": "12 rue des Halles, 44000 Nantes",
+    "siret": "90000000000001",
+    "vat_number": "FR00900000000",
+    "vat_franchise": "0",
+    "receipt_footer": "Merci ! Flashcoop d'une semaine, produits faits main.",
+    "sales_goal": "150000",
+}
+MEMBERS = [("Awa", "1234", "admin"), ("Léo", "2345", "member"), ("Inès", "3456", "member")]
+CATALOGUE = {
+    "Kokedamas": [
+        ("Kokedama fougère", "Koke. fougère", 1800, 2000, 520, "🪴", "#1b5e20", 40),
+        ("Kokedama lierre", "Koke. lierre", 1500, 2000, 450, "🌿", "#2e7d32", 60),
+        ("Mini kokedama", "Mini koke.", 800, 1000, 210, "🌱", "#33691e", 120),
+    ],
+    "Pâtisseries": [
+        ("Cookie chocolat", "Cookie", 250, 550, 60, "🍪", "#6d4c41", 200),
+        ("Financier amande", "Financier", 200, 550, 45, "🧁", "#8d6e63", 150),
+        ("Tarte aux pommes (part)", "Tarte pommes", 350, 550, 90, "🥧", "#a1887f", 48),
+    ],
+    "Boissons": [
+        ("Jus de pomme", "Jus pomme", 300, 550, 110, "🧃", "#ef6c00", 36),
+        ("Café", "Café", 150, 1000, 25, "☕", "#3e2723", None),
+    ],
+}
+
+
+def siret_with_check(first13: str) -> str:
+    """Complete 13 digits into a SIRET passing the Luhn check."""
+    from pos.settings import siret_is_valid
+
+    return next(first13 + str(d) for d in range(10) if siret_is_valid(first13 + str(d)))
+
+
+def load_demo(db: Database) -> list[tuple[str, str, str]]:
+    """Fill an empty coop database; return the members (name, PIN, role)."""
+    coop.save_settings(db, SETTINGS)
+    for name, pin, role in MEMBERS:
+        coop.insert_member(db, name, pin, role)
+    for category, products in CATALOGUE.items():
+        category_id = insert_category(db, category)
+        for position, (name, short, price, vat, cost, emoji, color, stock) in enumerate(products):
+            insert_product(db, {
+                "category_id": category_id, "name": name, "short_name": short, "price": price,
+                "vat_rate": vat, "unit_cost": cost, "emoji": emoji, "color": color,
+                "track_stock": int(stock is not None), "position": position, "low_stock": 5,
+            }, stock=stock or 0)
+    return MEMBERS

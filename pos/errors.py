@@ -1,0 +1,112 @@
+"""Errors named for what went wrong; one handler turns them into a page, fragment or JSON."""
+
+from __future__ import annotations
+
+
+class EtalError(Exception):
+    """Something a member or a client did that Étal refuses, with a French message."""
+
+    code = "invalid"
+    status = 400
+
+    def __init__(self, message: str = "", *, field: str | None = None, **details: object):
+        super().__init__(message or self.__doc__ or self.code)
+        self.message = message or (self.__doc__ or self.code)
+        self.field = field
+        self.details = details
+
+
+class DatabaseMissing(EtalError):
+    """No database at this path."""
+
+    code = "database_missing"
+
+
+class DatabaseUnusable(EtalError):
+    """The file is not a usable Étal database."""
+
+    code = "database_unusable"
+
+
+class InvalidInput(EtalError):
+    """The request is not well formed."""
+
+    code = "invalid_input"
+    status = 422
+
+
+class NotFound(EtalError):
+    """Nothing here by that name or number."""
+
+    code = "not_found"
+    status = 404
+
+
+class SaleNotFound(NotFound):
+    """No sale with this number."""
+
+    code = "sale_not_found"
+
+
+class OutOfStock(EtalError):
+    """Not enough stock left for this sale."""
+
+    code = "out_of_stock"
+    status = 422
+
+
+class PaymentMismatch(EtalError):
+    """The payments do not cover the total, or overpay with something other than cash."""
+
+    code = "payment_mismatch"
+    status = 422
+
+
+class IdempotencyConflict(EtalError):
+    """This key was already used for another request."""
+
+    code = "idempotency_conflict"
+    status = 409
+
+
+class NotAllowed(EtalError):
+    """This action is reserved for another role or no longer possible."""
+
+    code = "forbidden"
+    status = 403
+
+
+class Unauthorized(EtalError):
+    """A valid API token is required."""
+
+    code = "unauthorized"
+    status = 401
+
+
+class MemberLocked(EtalError):
+    """Too many wrong PINs: this member is locked for a while."""
+
+    code = "member_locked"
+    status = 403
+
+
+class WrongPin(EtalError):
+    """The PIN does not match."""
+
+    code = "wrong_pin"
+    status = 422
+
+
+class ClockBehind(EtalError):
+    """The device's clock is earlier than the last recorded sale: selling is stopped."""
+
+    code = "clock_behind"
+    status = 409
+
+    def __init__(self, message: str = "", **kw: object):
+        super().__init__(
+            message
+            or "L'horloge de l'appareil retarde sur la dernière vente : la vente est arrêtée. "
+            "Un administrateur doit remettre l'heure.",
+            **kw,
+        )

@@ -1,0 +1,116 @@
+"""Money: integer cents inside, Decimal and French text at the edges.
+
+Amounts are stored and computed as integer cents; VAT rates as integer
+basis points (5.5 % -> 550) so that no float ever touches money.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from babel.numbers import format_currency, format_decimal
+
+CENT = Decimal("0.01")
+_AMOUNT = re.compile(r"^[+-]?\d{1,9}([.,]\d{1,2})?$")
+_RATE = re.compile(r"^\d{1,2}([.,]\d{1,2})?$")
+
+
+class InvalidAmount(ValueError):
+    """The text is not an amount of money in euros."""
+
+
+def parse_amount(text: str | int | Decimal | None, *, allow_negative: bool = False) -> int:
+    """Turn "12,50", "12.50", "12" or Decimal("12.5") into cents (1250)."""
+    if text is None:
+        raise InvalidAmount("empty")
+    raw = str(text).strip().replace("\u00a0", "").replace(" ", "").replace("€", "")
+    if not _AMOUNT.match(raw):
+        raise InvalidAmount(raw)
+    cents = int((Decimal(raw.replace(",", ".")) * 100).to_integral_value(ROUND_HALF_UP))
+    if cents < 0 and not allow_negative:
+        raise InvalidAmount(raw)
+    return cents
+
+
+def parse_rate(text: str | int | Decimal) -> int:
+    """Turn a VAT or discount rate such as "5,5" or "20" (percent) into basis points."""
+    raw = str(text).strip().replace("%", "").replace(" ", "")
+    if not _RATE.match(raw):
+        raise InvalidAmount(raw)
+    try:
+        return int(Decimal(raw.replace(",", ".")) * 100)
+    except InvalidOperation as exc:  # pragma: no cover - the regex already checked
+        raise InvalidAmount(raw) from exc
+
+
+def to_decimal(cents: int) -> Decimal:
+    """Cents as a Decimal in euros with two places (1250 -> Decimal("12.50"))."""
+    return (Decimal(cents) / 100).quantize(CENT)
+
+
+def to_api(cents: int) -> str:
+    """Cents as the API's decimal string with two places ("12.50")."""
+    return str(to_decimal(cents))
+
+
+def rate_to_decimal(bp: int) -> Decimal:
+    """Basis points as a percent Decimal (550 -> Decimal("5.5"))."""
+    value = Decimal(bp) / 100
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+def rate_to_api(bp: int) -> str:
+    """Basis points as the API's percent string with two places ("5.50")."""
+    return str((Decimal(bp) / 100).quantize(CENT))
+
+
+def format_eur(cents: int, locale: str = "fr_FR") -> str:
+    """Cents shown the local way: "12,50 €" in French, "€12.50" in English."""
+    return format_currency(to_decimal(cents), "EUR", locale=locale)
+
+
+def format_rate(bp: int, locale: str = "fr_FR") -> str:
+    """A rate shown the local way: "5,5 %" in French."""
+    return format_decimal(rate_to_decimal(bp), locale=locale) + "\u00a0%"
+
+
+def div_round(numerator: int, denominator: int) -> int:
+    """Integer division rounded half away from zero (the usual commercial rounding)."""
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
+    q, r = divmod(abs(numerator), denominator)
+    if 2 * r >= denominator:
+        q += 1
+    return q if numerator >= 0 else -q
+
+
+def percent_of(cents: int, bp: int) -> int:
+    """A percentage (in basis points) of an amount, rounded to the cent."""
+    return div_round(cents * bp, 10000)
+
+
+@dataclass(frozen=True)
+class VatLine:
+    """One VAT rate's share of a total: base (HT) + vat = total (TTC), exactly."""
+
+    rate: int
+    base: int
+    vat: int
+    total: int
+
+
+def split_vat(total: int, rate: int) -> VatLine:
+    """Split a price including VAT into base and VAT so that base + vat == total.
+
+    Rule: the base is total / (1 + rate) rounded half away from zero to the cent;
+    the VAT is what remains. Applied once per rate to the rate's total, never per line.
+    """
+    base = div_round(total * 10000, 10000 + rate)
+    return VatLine(rate=rate, base=base, vat=total - base, total=total)
+
+
+def vat_table(totals_by_rate: dict[int, int]) -> list[VatLine]:
+    """The VAT table of a sale or report: one exact split per rate, rates ascending."""
+    return [split_vat(total, rate) for rate, total in sorted(totals_by_rate.items())]

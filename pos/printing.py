@@ -1,0 +1,496 @@
+"""Printing adapter: laid-out lines become ESC/POS bytes sent through python-escpos.
+
+A printer is named by a URL (see printers/README.md):
+
+    network://192.168.1.50:9100?profile=TM-T20II       Ethernet or Wi-Fi, port 9100
+    usb://0416:5011?profile=POS-5890                    USB vendor:product, in hex
+    serial:///dev/rfcomm0?baudrate=9600                 serial, or Bluetooth after `rfcomm bind`
+    file:///dev/usb/lp0                                 a device file (kernel usblp, rfcomm)
+    preview://                                          no printer: nothing is sent
+
+Defaults: a network printer is taken as an 80 mm Epson-compatible one (profile "default",
+48 characters, cutter); a USB, serial or file printer as a 58 mm POS-5890 clone (profile
+"POS-5890", 32 characters, no cutter). The code page is CP1252 when the profile has it (it
+holds é è à ç ù œ € ’ – —), else CP858. Options: profile, codepage, width (32, 42 or 48),
+cutter and drawer (true/false), baudrate (serial), in_ep and out_ep (USB, hex).
+
+A job is rendered in memory first, then sent in one write, so that one deadline (about 5 s)
+bounds connecting, the paper check, sending and waiting for the printer to take the bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import re
+import socket
+import struct
+import termios
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from escpos.capabilities import get_profile
+from escpos.codepages import CodePages
+from escpos.constants import RT_STATUS_PAPER
+from escpos.escpos import Escpos
+from escpos.exceptions import DeviceNotFoundError
+from escpos.exceptions import Error as EscposError
+from escpos.printer import Dummy, File, Network, Serial, Usb
+
+from pos.receipts import PrintLine, Seller, test_page
+
+JOB_SECONDS = 5.0
+CONNECT_SECONDS = 3.0
+STATUS_SECONDS = 0.8
+KINDS = ("network", "usb", "serial", "file", "preview")
+WIDTHS = (32, 42, 48)
+OPTIONS = {
+    "network": {"profile", "codepage", "width", "cutter", "drawer"},
+    "usb": {"profile", "codepage", "width", "cutter", "drawer", "in_ep", "out_ep"},
+    "serial": {"profile", "codepage", "width", "cutter", "drawer", "baudrate"},
+    "file": {"profile", "codepage", "width", "cutter", "drawer"},
+    "preview": {"profile", "codepage", "width", "cutter", "drawer"},
+}
+# What a code page lacks is replaced by the nearest ASCII; the rest of the unprintable by "?".
+FALLBACKS = {
+    "’": "'",
+    "‘": "'",
+    "“": '"',
+    "”": '"',
+    "«": '"',
+    "»": '"',
+    "–": "-",
+    "—": "-",
+    "…": "...",
+    "œ": "oe",
+    "Œ": "OE",
+    "€": "EUR",
+}
+_TRUE = {"true": True, "1": True, "oui": True, "yes": True}
+_FALSE = {"false": False, "0": False, "non": False, "no": False}
+
+
+class InvalidPrinterUrl(ValueError):
+    """The printer URL cannot be understood."""
+
+
+class PrinterUnavailable(Exception):
+    """The printer could not print the job; the message says why, in French."""
+
+
+@dataclass(frozen=True)
+class PrinterConfig:
+    """How to reach a printer and what it can do, parsed from a printer URL."""
+
+    kind: str
+    target: str = ""
+    port: int = 9100
+    vendor_id: int = 0
+    product_id: int = 0
+    in_ep: int = 0x82
+    out_ep: int = 0x01
+    baudrate: int = 9600
+    profile: str = "default"
+    codepage: str = "CP1252"
+    width: int = 48
+    cutter: bool = True
+    drawer: bool = False
+    url: str = ""
+
+    @property
+    def where(self) -> str:
+        """The printer's address as a member would recognise it."""
+        if self.kind == "network":
+            return f"{self.target}:{self.port}"
+        if self.kind == "usb":
+            return f"USB {self.vendor_id:04x}:{self.product_id:04x}"
+        return self.target or self.kind
+
+
+def _bad(url: str, why: str) -> InvalidPrinterUrl:
+    return InvalidPrinterUrl(
+        f"Adresse d’imprimante invalide « {url} » : {why}. "
+        "Exemples : network://192.168.1.50:9100, usb://0416:5011, file:///dev/usb/lp0."
+    )
+
+
+def _flag(url: str, name: str, value: str) -> bool:
+    key = value.strip().lower()
+    if key in _TRUE or key in _FALSE:
+        return _TRUE.get(key, False)
+    raise _bad(url, f"{name} doit valoir true ou false")
+
+
+def _hex(url: str, name: str, value: str) -> int:
+    try:
+        number = int(value, 16)
+    except ValueError:
+        raise _bad(url, f"{name} doit être en hexadécimal (ex. 0416)") from None
+    if not 0 < number <= 0xFFFF:
+        raise _bad(url, f"{name} hors limites")
+    return number
+
+
+def _location(url: str, kind: str, netloc: str, path: str) -> dict[str, Any]:
+    if kind == "network":
+        try:
+            parts = urlsplit(f"//{netloc}")
+            host, port = parts.hostname, parts.port or 9100
+        except ValueError:
+            raise _bad(url, "le port doit être un nombre entre 1 et 65535") from None
+        if not host or path not in ("", "/"):
+            raise _bad(url, "indiquez l’adresse IP ou le nom de l’imprimante")
+        return {"target": host, "port": port}
+    if kind == "usb":
+        ids = netloc.split(":")
+        if len(ids) != 2 or path not in ("", "/"):
+            raise _bad(url, "indiquez l’identifiant USB vendeur:produit, ex. usb://0416:5011")
+        return {
+            "vendor_id": _hex(url, "vendeur", ids[0]),
+            "product_id": _hex(url, "produit", ids[1]),
+        }
+    if kind in ("serial", "file"):
+        if netloc or not path.startswith("/") or path == "/":
+            raise _bad(url, "indiquez le chemin complet du périphérique, ex. /dev/rfcomm0")
+        return {"target": path}
+    if netloc or path not in ("", "/"):
+        raise _bad(url, "preview:// ne prend ni hôte ni chemin")
+    return {}
+
+
+def _defaults(kind: str, profile: str | None) -> dict[str, Any]:
+    """Width, cutter and code page a profile implies, for options the URL leaves out."""
+    name = profile or ("default" if kind in ("network", "preview") else "POS-5890")
+    try:
+        escpos_profile = get_profile(name)
+    except KeyError:
+        raise ValueError(f"profil d’imprimante inconnu « {name} »") from None
+    pages = escpos_profile.get_code_pages()
+    codepage = next((cp for cp in ("CP1252", "CP858", "ISO_8859-15") if cp in pages), "CP437")
+    columns = escpos_profile.profile_data.get("fonts", {}).get("0", {}).get("columns")
+    width = columns if columns in (32, 48) and profile else (48 if kind == "network" else 32)
+    if kind == "preview":
+        width = 48
+    cutter = bool(
+        escpos_profile.supports("paperFullCut") or escpos_profile.supports("paperPartCut")
+    )
+    return {"profile": name, "codepage": codepage, "width": width, "cutter": cutter, "pages": pages}
+
+
+def parse_printer_url(url: str) -> PrinterConfig:
+    """Read a printer URL such as network://192.168.1.50:9100?profile=TM-T20II."""
+    text = (url or "").strip()
+    parts = urlsplit(text)
+    kind = parts.scheme.lower()
+    if kind not in KINDS:
+        raise _bad(text, "le type doit être network, usb, serial, file ou preview")
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    options = dict(pairs)
+    if len(options) != len(pairs):
+        raise _bad(text, "une option est répétée")
+    unknown = sorted(set(options) - OPTIONS[kind])
+    if unknown:
+        raise _bad(text, f"option inconnue pour {kind} : {', '.join(unknown)}")
+    fields = _location(text, kind, parts.netloc, parts.path)
+    try:
+        implied = _defaults(kind, options.get("profile"))
+    except ValueError as exc:
+        raise _bad(text, str(exc)) from None
+    pages = implied.pop("pages")
+    fields.update(implied)
+    fields.update(_options(text, options, pages))
+    return PrinterConfig(kind=kind, url=text, **fields)
+
+
+def _options(url: str, options: dict[str, str], pages: dict[str, Any]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    if "codepage" in options:
+        name = CodePages.get_encoding_name(options["codepage"])
+        if name not in pages or "python_encode" not in CodePages.get_encoding(name):
+            raise _bad(url, f"ce profil n’a pas la page de codes {options['codepage']}")
+        fields["codepage"] = name
+    if "width" in options:
+        if options["width"] not in {str(w) for w in WIDTHS}:
+            raise _bad(url, "la largeur doit être 32 (58 mm), 42 ou 48 (80 mm)")
+        fields["width"] = int(options["width"])
+    for name in ("cutter", "drawer"):
+        if name in options:
+            fields[name] = _flag(url, name, options[name])
+    if "baudrate" in options:
+        if not options["baudrate"].isdigit() or int(options["baudrate"]) <= 0:
+            raise _bad(url, "baudrate doit être un nombre, ex. 9600")
+        fields["baudrate"] = int(options["baudrate"])
+    for name in ("in_ep", "out_ep"):
+        if name in options:
+            fields[name] = _hex(url, name, options[name])
+    return fields
+
+
+def sanitise(text: str, codepage: str) -> str:
+    """Text the code page can print: odd spaces become spaces, missing signs their ASCII."""
+    codec = CodePages.get_encoding(codepage)["python_encode"]
+    out = []
+    for char in unicodedata.normalize("NFC", text):
+        category = unicodedata.category(char)
+        if category.startswith(("C", "Z")):
+            out.append(" ")  # U+00A0, U+202F and controls: a control byte would be a command
+        elif _encodable(char, codec):
+            out.append(char)
+        else:
+            fallback = FALLBACKS.get(char, "?")
+            out.append(fallback if all(_encodable(c, codec) for c in fallback) else "?")
+    return "".join(out)
+
+
+def _encodable(char: str, codec: str) -> bool:
+    try:
+        char.encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _fit(text: str, room: int) -> str:
+    """Take back spaces from the widest gap when a fallback (œ -> oe) made a line longer."""
+    while len(text) > room:
+        gaps = list(re.finditer(r" {2,}", text))
+        if not gaps:
+            return text
+        widest = max(gaps, key=lambda gap: len(gap.group()))
+        text = text[: widest.start()] + text[widest.start() + 1 :]
+    return text
+
+
+def write_lines(
+    printer: Escpos,
+    lines: Sequence[PrintLine],
+    config: PrinterConfig,
+    *,
+    open_drawer: bool = False,
+) -> None:
+    """Turn laid-out lines into calls on any python-escpos printer object."""
+    printer.hw("INIT")
+    # ESC @ puts the printer back on its default code page: make the library send ESC t again.
+    printer.magic.encoding = None
+    printer.charcode(config.codepage)
+    for line in lines:
+        if line.kind == "cut":
+            _cut(printer, config)
+            continue
+        printer.set(
+            align="center" if line.kind == "qr" else line.align,
+            bold=line.bold,
+            double_width=line.big,
+            double_height=line.big,
+            normal_textsize=not line.big,
+        )
+        if line.kind == "qr":
+            _qr(printer, line.text, config)
+        else:
+            room = config.width // 2 if line.big else config.width
+            printer.textln(_fit(sanitise(line.text, config.codepage), room))
+    if open_drawer and config.drawer:
+        printer.cashdraw(2)
+
+
+def _cut(printer: Escpos, config: PrinterConfig) -> None:
+    printer.set(align="left", bold=False, normal_textsize=True)
+    if config.cutter:
+        printer.cut()
+    else:
+        printer.print_and_feed(4)  # past the tear bar of a printer without cutter
+
+
+def _qr(printer: Escpos, text: str, config: PrinterConfig) -> None:
+    size = 6 if config.width >= 42 else 4
+    if printer.profile.supports("qrCode"):
+        printer.qr(text, size=size, native=True)
+    else:
+        printer.qr(text, size=size, native=False, center=True)
+
+
+def render_job(
+    config: PrinterConfig, lines: Sequence[PrintLine], *, open_drawer: bool = False
+) -> bytes:
+    """The bytes of a print job, built in memory with the printer's profile."""
+    dummy = Dummy(profile=config.profile)
+    write_lines(dummy, lines, config, open_drawer=open_drawer)
+    return dummy.output
+
+
+def open_printer(config: PrinterConfig, *, timeout: float = CONNECT_SECONDS) -> Escpos:
+    """Open the python-escpos printer a config names; PrinterUnavailable if it cannot."""
+    printer: Escpos
+    if config.kind == "network":
+        printer = Network(config.target, port=config.port, timeout=timeout, profile=config.profile)
+    elif config.kind == "usb":
+        printer = Usb(
+            idVendor=config.vendor_id,
+            idProduct=config.product_id,
+            timeout=int(timeout * 1000),  # pyusb counts milliseconds; 0 would wait forever
+            in_ep=config.in_ep,
+            out_ep=config.out_ep,
+            profile=config.profile,
+        )
+    elif config.kind == "serial":
+        printer = Serial(
+            devfile=config.target,
+            baudrate=config.baudrate,
+            timeout=timeout,
+            profile=config.profile,
+        )
+    elif config.kind == "file":
+        printer = File(devfile=config.target, profile=config.profile)
+    else:
+        printer = Dummy(profile=config.profile)
+    try:
+        if isinstance(printer, Network):
+            # python-escpos 3.1 leaves the socket of a failed connect open: connect here.
+            printer.device = socket.create_connection((config.target, config.port), timeout)
+        else:
+            printer.open()
+    except (OSError, EscposError, ValueError) as exc:  # pyusb's NoBackendError is a ValueError
+        raise _unavailable(exc, config) from exc
+    return printer
+
+
+def _unavailable(exc: BaseException, config: PrinterConfig) -> PrinterUnavailable:
+    """A French reason for a failure, from the OSError behind python-escpos' own errors."""
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, OSError):
+        cause = cause.__cause__ or cause.__context__
+    code = getattr(cause, "errno", None)
+    where = config.where
+    if isinstance(cause, ConnectionRefusedError):
+        why = f"L’imprimante {where} refuse la connexion : vérifiez qu’elle est allumée."
+    elif isinstance(cause, TimeoutError) or code == errno.ETIMEDOUT:
+        why = f"L’imprimante {where} ne répond pas : vérifiez qu’elle est allumée et branchée."
+    elif isinstance(cause, PermissionError) or code in (errno.EACCES, errno.EPERM):
+        why = f"Accès refusé à l’imprimante {where} : installez la règle udev de printers/."
+    elif isinstance(cause, socket.gaierror):
+        why = f"Imprimante {where} introuvable sur le réseau : vérifiez son adresse."
+    elif code == errno.ENOENT or (cause is None and isinstance(exc, DeviceNotFoundError)):
+        why = f"Imprimante {where} introuvable : vérifiez le câble ou l’appairage Bluetooth."
+    elif isinstance(cause, (ConnectionResetError, BrokenPipeError)):
+        why = f"L’imprimante {where} a coupé la connexion : réimprimez le ticket."
+    else:
+        why = f"Impression impossible sur {where} : vérifiez l’imprimante puis réimprimez."
+    return PrinterUnavailable(why)
+
+
+def _paper_out(printer: Escpos, deadline: float) -> bool:
+    """Ask DLE EOT 4; only a clear "paper end" answer counts, silence means "go on"."""
+    sock = printer.device
+    sock.settimeout(max(0.05, min(STATUS_SECONDS, deadline - time.monotonic())))
+    try:
+        answer = printer.query_status(RT_STATUS_PAPER)
+    except TimeoutError:
+        return False  # many printers never answer status queries
+    status = [b for b in answer if b & 0x93 == 0x12]  # the fixed bits of a status byte
+    return bool(status) and status[-1] & 0x60 == 0x60
+
+
+def _wait_taken(sock: socket.socket, deadline: float) -> None:
+    """Wait until the printer has acknowledged every byte, or raise TimeoutError."""
+    while True:
+        try:
+            queued = struct.unpack("i", fcntl.ioctl(sock, termios.TIOCOUTQ, b"\0" * 4))[0]
+        except (AttributeError, OSError):
+            return  # no send-queue probe on this system: trust sendall
+        if queued == 0:
+            return
+        if time.monotonic() >= deadline:
+            raise TimeoutError("the printer stopped reading")
+        time.sleep(0.02)
+
+
+def _send_network(config: PrinterConfig, job: bytes, deadline: float) -> None:
+    printer = open_printer(config, timeout=min(CONNECT_SECONDS, deadline - time.monotonic()))
+    sock = printer.device
+    done = False
+    try:
+        if _paper_out(printer, deadline):
+            raise PrinterUnavailable(
+                "Plus de papier dans l’imprimante : remettez un rouleau puis réimprimez le ticket."
+            )
+        sock.settimeout(max(0.05, deadline - time.monotonic()))
+        printer._raw(job)
+        _wait_taken(sock, deadline)
+        done = True
+    except TimeoutError as exc:
+        raise PrinterUnavailable(
+            f"L’imprimante {config.where} ne prend plus les données : vérifiez le papier "
+            "et le capot, puis réimprimez le ticket."
+        ) from exc
+    except (OSError, EscposError) as exc:
+        raise _unavailable(exc, config) from exc
+    finally:
+        if not done:  # drop what is queued rather than let a stuck printer get it later
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        _close(printer)
+
+
+def _send_device(config: PrinterConfig, job: bytes) -> None:
+    printer = open_printer(config)
+    try:
+        printer._raw(job)
+        printer.close()  # a device file flushes here: its failure is the job's failure
+    except Exception as exc:  # pyusb and pyserial raise their own errors as well as OSError
+        raise _unavailable(exc, config) from exc
+    finally:
+        _close(printer)
+
+
+def _close(printer: Escpos) -> None:
+    """Close, whatever state the connection is in (closing twice is harmless)."""
+    with contextlib.suppress(Exception):
+        printer.close()
+
+
+def _within(deadline: float, work: Callable[[], None], config: PrinterConfig) -> None:
+    """Run work in a thread so that even a device that blocks forever cannot block us."""
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:  # handed to the caller's thread below
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, name="etal-print", daemon=True)
+    worker.start()
+    worker.join(max(0.0, deadline - time.monotonic()) + 0.5)
+    if worker.is_alive():
+        raise PrinterUnavailable(
+            f"L’imprimante {config.where} ne répond pas : vérifiez-la puis réimprimez le ticket."
+        )
+    if outcome:
+        raise outcome[0]
+
+
+def print_lines(
+    config: PrinterConfig, lines: Sequence[PrintLine], *, open_drawer: bool = False
+) -> bytes:
+    """Print laid-out lines within about 5 s; returns the job's bytes (preview: sends none)."""
+    job = render_job(config, lines, open_drawer=open_drawer)
+    if config.kind == "preview":
+        return job
+    deadline = time.monotonic() + JOB_SECONDS
+    if config.kind == "network":
+        _within(deadline, lambda: _send_network(config, job, deadline), config)
+    else:
+        _within(deadline, lambda: _send_device(config, job), config)
+    return job
+
+
+def print_test(config: PrinterConfig, seller: Seller | None = None) -> bytes:
+    """Print the test page (every French character, each style) on a printer."""
+    seller = seller or Seller("Étal", "Page de test", "", "", "", vat_franchise=True)
+    return print_lines(config, test_page(seller, config.width))

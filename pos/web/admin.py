@@ -1,0 +1,198 @@
+"""The animator's screens: coop settings, catalogue, stock corrections, members, tokens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
+
+from pos import catalogue as rules
+from pos import members as member_rules
+from pos import settings as coop_settings
+from pos.db import catalogue as store
+from pos.db import coop
+from pos.db.request import get_db
+from pos.errors import InvalidInput
+from pos.money import rate_to_decimal, to_decimal
+from pos.web.auth import admin_required
+from pos.web.render import page
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@admin_required
+def settings():
+    """Brand, legal identity, VAT regime, receipt footer, goals."""
+    db = get_db()
+    values, errors = coop.load_settings(db), {}
+    if request.method == "POST":
+        checked = coop_settings.check_settings(request.form.to_dict())
+        values.update(checked.values)
+        errors = checked.errors
+        if not errors:
+            coop.save_settings(db, checked.values)
+            flash(_("Réglages enregistrés."), "ok")
+            return redirect(url_for("admin.settings"))
+    return page("admin/settings.html", values=values, errors=errors,
+                status=422 if errors else 200)
+
+
+@bp.get("/catalogue")
+@admin_required
+def catalogue():
+    """Categories and products, archived ones apart."""
+    db = get_db()
+    return page("admin/catalogue.html", products=store.list_products(db),
+                categories=store.list_categories(db), category_error=None)
+
+
+@bp.post("/categories")
+@admin_required
+def add_category():
+    """A new category."""
+    db = get_db()
+    name = request.form.get("name", "")
+    error = rules.check_category(name, {c["name"] for c in store.list_categories(db)})
+    if error:
+        return page("admin/catalogue.html", products=store.list_products(db),
+                    categories=store.list_categories(db), category_error=error,
+                    category_name=name, status=422)
+    store.insert_category(db, name)
+    flash(_("Catégorie ajoutée."), "ok")
+    return redirect(url_for("admin.catalogue"))
+
+
+def _product_form(product: dict | None, values: dict, errors: dict, status: int = 200):
+    db = get_db()
+    settings = coop.load_settings(db)
+    return page("admin/product.html", product=product, values=values, errors=errors,
+                categories=store.list_categories(db),
+                vat_rates=coop_settings.vat_rates(settings), status=status)
+
+
+def _as_typed(product: dict) -> dict:
+    """A stored product as the form shows it ("12,50", "5.5")."""
+    def money(cents):
+        return "" if cents is None else str(to_decimal(cents)).replace(".", ",")
+
+    return {**product, "price": money(product["price"]), "unit_cost": money(product["unit_cost"]),
+            "vat_rate": str(rate_to_decimal(product["vat_rate"]))}
+
+
+def _check(form: dict, product_id: int | None) -> rules.ProductForm:
+    db = get_db()
+    return rules.check_product(
+        form, vat_rates=coop_settings.vat_rates(coop.load_settings(db)),
+        taken_names=store.product_names(db, except_id=product_id),
+        categories={c["id"] for c in store.list_categories(db)},
+    )
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+@admin_required
+def new_product():
+    """Create a product; errors beside each field, what was typed kept."""
+    if request.method == "GET":
+        return _product_form(None, {"track_stock": 1, "vat_rate": "", "low_stock": 5}, {})
+    form = request.form.to_dict()
+    checked = _check(form, None)
+    stock = form.get("stock", "0").strip() or "0"
+    if not stock.isdigit():
+        checked.errors["stock"] = _("Indiquez un nombre entier d'unités, par exemple 40.")
+    if checked.errors:
+        return _product_form(None, form, checked.errors, 422)
+    store.insert_product(get_db(), checked.values, stock=int(stock), member_id=g.member["id"])
+    flash(_("Produit « %(name)s » ajouté.", name=checked.values["name"]), "ok")
+    return redirect(url_for("admin.catalogue"))
+
+
+@bp.route("/products/<int:product_id>", methods=["GET", "POST"])
+@admin_required
+def edit_product(product_id: int):
+    """Change a product (new sales use the new values; past sales keep theirs)."""
+    db = get_db()
+    product = store.get_product(db, product_id)
+    if product is None:
+        raise InvalidInput(_("Ce produit n'existe pas."))
+    if request.method == "GET":
+        return _product_form(product, _as_typed(product), {})
+    form = request.form.to_dict()
+    checked = _check(form, product_id)
+    if checked.errors:
+        return _product_form(product, form, checked.errors, 422)
+    store.update_product(db, product_id, checked.values)
+    flash(_("Produit « %(name)s » modifié.", name=checked.values["name"]), "ok")
+    return redirect(url_for("admin.catalogue"))
+
+
+@bp.post("/products/<int:product_id>/active")
+@admin_required
+def toggle_product(product_id: int):
+    """Archive a product (never deleted once sold) or bring it back."""
+    store.set_product_active(get_db(), product_id, request.form.get("active") == "1")
+    return redirect(url_for("admin.catalogue"))
+
+
+@bp.post("/products/<int:product_id>/stock")
+@admin_required
+def correct_stock(product_id: int):
+    """Set the stock to what was counted: the difference goes in the ledger as a correction."""
+    db = get_db()
+    product = store.get_product(db, product_id)
+    counted = request.form.get("counted", "").strip()
+    reason = " ".join(request.form.get("reason", "").split()) or _("correction")
+    if product is None or not counted.isdigit():
+        raise InvalidInput(_("Indiquez le nombre d'unités comptées, par exemple 12."),
+                           field="counted")
+    diff = int(counted) - product["stock"]
+    if diff:
+        store.move_stock(db, product_id, "correction", diff, reason=reason,
+                         member_id=g.member["id"])
+    flash(_("Stock de « %(name)s » : %(n)s.", name=product["name"], n=counted), "ok")
+    return redirect(request.form.get("next") if request.form.get("next", "").startswith("/")
+                    else url_for("admin.catalogue"))
+
+
+@bp.route("/members", methods=["GET", "POST"])
+@admin_required
+def members():
+    """Members: add one, unlock one; API tokens listed and revoked."""
+    db = get_db()
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        name = " ".join(values.get("name", "").split())
+        if not name:
+            errors["name"] = _("Donnez le prénom du membre.")
+        elif name.casefold() in {m["name"].casefold() for m in coop.list_members(db, active_only=False)}:
+            errors["name"] = _("Ce prénom est déjà pris : ajoutez une initiale.")
+        if not member_rules.pin_is_valid(values.get("pin", "")):
+            errors["pin"] = _("Le code doit compter 4 à 8 chiffres.")
+        role = values.get("role", "member")
+        if role not in member_rules.ROLES:
+            errors["role"] = _("Rôle inconnu.")
+        if not errors:
+            coop.insert_member(db, name, values["pin"], role)
+            flash(_("%(name)s peut maintenant se connecter.", name=name), "ok")
+            return redirect(url_for("admin.members"))
+    return page("admin/members.html", members=coop.list_members(db, active_only=False),
+                tokens=coop.list_tokens(db), errors=errors, values=values,
+                status=422 if errors else 200)
+
+
+@bp.post("/members/<int:member_id>/unlock")
+@admin_required
+def unlock(member_id: int):
+    """Clear a member's wrong PINs."""
+    coop.clear_pin_failures(get_db(), member_id)
+    flash(_("Compte débloqué."), "ok")
+    return redirect(url_for("admin.members"))
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@admin_required
+def revoke(token_id: int):
+    """Revoke an API token."""
+    coop.revoke_token(get_db(), token_id)
+    flash(_("Jeton révoqué."), "ok")
+    return redirect(url_for("admin.members"))

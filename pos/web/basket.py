@@ -1,0 +1,159 @@
+"""The cart a member is building on one device, kept in the signed session cookie.
+
+Keeping it client-side means a retried payment arrives with the very cart and key it
+was meant for: the key finds the sale already recorded and the same result is shown.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import session
+from sqlite_utils import Database
+
+from pos.cart import Discount, Item, PricedCart, price_cart
+from pos.db.catalogue import get_product
+from pos.errors import InvalidInput, OutOfStock
+from pos.money import InvalidAmount, parse_amount, parse_rate
+
+
+def current() -> dict:
+    """The device's cart (created empty with a fresh key)."""
+    cart = session.get("cart")
+    if not cart:
+        cart = {"key": uuid.uuid4().hex, "lines": [], "discount": None,
+                "channel": "stall", "customer": ""}
+        session["cart"] = cart
+    return cart
+
+
+def save(cart: dict) -> None:
+    """Store the cart back in the session."""
+    session["cart"] = cart
+    session.modified = True
+
+
+def reset() -> dict:
+    """A new empty cart with a new key (after a sale)."""
+    session.pop("cart", None)
+    return current()
+
+
+def add(db: Database, product_id: int) -> None:
+    """One more of a product; refuses past the stock left."""
+    product = get_product(db, product_id)
+    if not product or not product["active"]:
+        raise InvalidInput("Ce produit n'est plus en vente.")
+    cart = current()
+    line = next((ln for ln in cart["lines"] if ln[0] == product_id), None)
+    wanted = (line[1] if line else 0) + 1
+    if product["track_stock"] and wanted > product["stock"]:
+        raise OutOfStock(
+            f"Stock insuffisant pour « {product['name']} » : il n'en reste que "
+            f"{max(product['stock'], 0)}.", product_id=product_id,
+        )
+    if line:
+        line[1] = wanted
+    else:
+        cart["lines"].append([product_id, 1, None])
+    save(cart)
+
+
+def change_quantity(db: Database, index: int, delta: int) -> None:
+    """+1 / −1 on a line; a line at zero goes away."""
+    cart = current()
+    if not 0 <= index < len(cart["lines"]):
+        return
+    line = cart["lines"][index]
+    if delta > 0:
+        product = get_product(db, line[0])
+        if product and product["track_stock"] and line[1] + delta > product["stock"]:
+            raise OutOfStock(
+                f"Stock insuffisant pour « {product['name']} » : il n'en reste que "
+                f"{max(product['stock'], 0)}.", product_id=line[0],
+            )
+    line[1] += delta
+    if line[1] <= 0:
+        cart["lines"].pop(index)
+    save(cart)
+
+
+def remove(index: int) -> None:
+    """Take a line out of the cart."""
+    cart = current()
+    if 0 <= index < len(cart["lines"]):
+        cart["lines"].pop(index)
+    save(cart)
+
+
+def parse_discount(form: dict) -> list | None:
+    """A discount form (kind, value, reason) as stored in the cart; None clears it."""
+    kind = form.get("kind", "")
+    if kind == "none":
+        return None
+    reason = " ".join(str(form.get("reason", "")).split())[:60]
+    if kind not in ("amount", "percent", "free"):
+        raise InvalidInput("Choisissez une remise en euros, en pourcentage, ou « offert ».")
+    if not reason:
+        raise InvalidInput("Indiquez la raison de la remise (ex. : dégustation, fin de marché).",
+                           field="reason")
+    value = 0
+    try:
+        if kind == "amount":
+            value = parse_amount(form.get("value", ""))
+        elif kind == "percent":
+            value = parse_rate(form.get("value", ""))
+            if not 0 < value <= 10000:
+                raise InvalidAmount(str(value))
+    except InvalidAmount as exc:
+        raise InvalidInput("Indiquez un montant (ex. 2,50) ou un pourcentage entre 1 et 100.",
+                           field="value") from exc
+    return [kind, value, reason]
+
+
+def set_line_discount(index: int, discount: list | None) -> None:
+    """Set or clear the discount of one line."""
+    cart = current()
+    if 0 <= index < len(cart["lines"]):
+        cart["lines"][index][2] = discount
+    save(cart)
+
+
+def set_cart_discount(discount: list | None) -> None:
+    """Set or clear the discount on the whole cart."""
+    cart = current()
+    cart["discount"] = discount
+    save(cart)
+
+
+def set_channel(channel: str, customer: str) -> None:
+    """Stall or online (with an optional customer name)."""
+    cart = current()
+    cart["channel"] = channel if channel in ("stall", "online") else "stall"
+    cart["customer"] = " ".join(customer.split())[:80] if cart["channel"] == "online" else ""
+    save(cart)
+
+
+def items(db: Database, cart: dict) -> list[Item]:
+    """The cart's lines priced as the catalogue says now."""
+    out = []
+    for product_id, quantity, discount in cart["lines"]:
+        product = get_product(db, product_id)
+        if product is None:
+            continue
+        out.append(Item(
+            product_id=product_id, name=product["name"], short_name=product["short_name"],
+            unit_price=product["price"], vat_rate=product["vat_rate"],
+            unit_cost=product["unit_cost"], quantity=quantity,
+            discount=Discount(*discount) if discount else None,
+        ))
+    return out
+
+
+def priced(db: Database, cart: dict) -> PricedCart | None:
+    """The priced cart, or None when empty."""
+    found = items(db, cart)
+    if not found:
+        return None
+    discount = Discount(*cart["discount"]) if cart["discount"] else None
+    return price_cart(found, discount)

@@ -1,0 +1,72 @@
+"""One place turns errors into a French page, an htmx fragment, or the API's JSON error."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from pos.errors import EtalError
+from pos.web.render import page
+
+HTTP_MESSAGES = {
+    400: "La demande est mal formée.",
+    401: "Connectez-vous d'abord.",
+    403: "Cette action est réservée à un administrateur.",
+    404: "Cette page n'existe pas.",
+    405: "Cette action ne se fait pas ainsi.",
+    413: "Le fichier envoyé est trop gros.",
+}
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type"}
+
+
+def json_error(code: str, message: str, status: int, field: str | None = None):
+    """The API's one error shape."""
+    error = {"code": code, "message": message}
+    if field:
+        error["field"] = field
+    return jsonify({"error": error}), status
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def show(message: str, status: int):
+    """A message as a fragment for htmx, a page otherwise."""
+    if request.htmx:
+        return page("_message.html", message=message, status=status), {
+            "HX-Retarget": "#messages", "HX-Reswap": "innerHTML"}
+    return page("error.html", message=message, status=status)
+
+
+def register(app: Flask) -> None:
+    """Install the handlers."""
+
+    @app.errorhandler(EtalError)
+    def etal_error(exc: EtalError):
+        if _wants_json():
+            return json_error(exc.code, exc.message, exc.status, exc.field)
+        return show(exc.message, exc.status)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return show(_("La page a expiré : rechargez-la puis recommencez."), 400)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        message = HTTP_MESSAGES.get(status, "Erreur.")
+        if _wants_json():
+            return json_error(HTTP_CODES.get(status, "error"), message, status)
+        return show(_(message), status)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        app.logger.exception("unexpected error")
+        message = "Erreur inattendue : rien n'a été enregistré. Réessayez."
+        if _wants_json():
+            return json_error("internal", message, 500)
+        return show(_(message), 500)

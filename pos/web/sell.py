@@ -1,0 +1,301 @@
+"""The sell screen: tiles, cart, payment row, the result with change, undo, history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, g, redirect, request, url_for
+from flask_babel import gettext as _
+
+from pos.cart import Payment
+from pos.db import coop
+from pos.db import sales as journal
+from pos.db.catalogue import list_categories, list_products
+from pos.db.request import get_db
+from pos.errors import InvalidInput
+from pos.money import InvalidAmount, parse_amount
+from pos.web import basket
+from pos.web.auth import admin_required, login_required
+from pos.web.render import page
+
+bp = Blueprint("sell", __name__)
+NOTES = (500, 1000, 2000, 5000)
+SPLIT_METHODS = ("cash", "card", "cheque", "transfer", "other")
+
+
+@bp.get("/")
+def home():
+    """The sell screen is home."""
+    return redirect(url_for("sell.index"))
+
+
+def _context(result: dict | None = None, message: str | None = None) -> dict:
+    db = get_db()
+    cart = basket.current()
+    products = list_products(db, active_only=True)
+    return {
+        "categories": _group(products, list_categories(db)),
+        "cart": cart,
+        "priced": basket.priced(db, cart),
+        "notes": NOTES,
+        "result": result,
+        "message": message,
+        "settings": coop.load_settings(db),
+    }
+
+
+def _group(products: list[dict], categories: list[dict]) -> list[tuple[str, list[dict]]]:
+    groups: dict[str, list[dict]] = {c["name"]: [] for c in categories}
+    for product in products:
+        groups.setdefault(product["category"] or _("Autres"), []).append(product)
+    return [(name, items) for name, items in groups.items() if items]
+
+
+@bp.get("/sell")
+@login_required
+def index():
+    """The whole sell screen."""
+    result = None
+    if number := request.args.get("done", type=int):
+        result = _result(number)
+    return page("sell/index.html", **_context(result))
+
+
+@bp.get("/sell/tiles")
+@login_required
+def tiles():
+    """The product tiles alone (refreshed when stock changes)."""
+    return page("sell/index.html", "tiles", **_context())
+
+
+def _cart_response(status: int = 200, message: str | None = None):
+    if not request.htmx:
+        return redirect(url_for("sell.index"))
+    return page("sell/index.html", "cart", status=status, **_context(message=message))
+
+
+@bp.post("/sell/cart/add/<int:product_id>")
+@login_required
+def add(product_id: int):
+    """A tap on a tile: one more in the cart."""
+    basket.add(get_db(), product_id)
+    return _cart_response()
+
+
+@bp.post("/sell/cart/line/<int:index>/<action>")
+@login_required
+def line(index: int, action: str):
+    """−, + or remove on a cart line."""
+    if action == "inc":
+        basket.change_quantity(get_db(), index, 1)
+    elif action == "dec":
+        basket.change_quantity(get_db(), index, -1)
+    elif action == "remove":
+        basket.remove(index)
+    elif action == "discount":
+        basket.set_line_discount(index, basket.parse_discount(request.form))
+    else:
+        raise InvalidInput(_("Action inconnue."))
+    return _cart_response()
+
+
+@bp.post("/sell/cart/discount")
+@login_required
+def cart_discount():
+    """A discount (or offert) on the whole cart, with its reason."""
+    basket.set_cart_discount(basket.parse_discount(request.form))
+    return _cart_response()
+
+
+@bp.post("/sell/cart/channel")
+@login_required
+def channel():
+    """Stall or online sale."""
+    basket.set_channel(request.form.get("channel", "stall"), request.form.get("customer", ""))
+    return _cart_response()
+
+
+@bp.post("/sell/cart/clear")
+@login_required
+def clear():
+    """Empty the cart."""
+    basket.reset()
+    return _cart_response()
+
+
+@bp.post("/sell/pay")
+@login_required
+def pay():
+    """Record the sale once (its key makes retries harmless) and show the change."""
+    db = get_db()
+    cart = basket.current()
+    key = request.form.get("key", "")
+    if key and (number := journal.sale_number_for_key(db, key)):
+        return _done(number, cart, key)
+    if key != cart["key"]:
+        raise InvalidInput(_("Le panier a changé : vérifiez-le puis encaissez à nouveau."))
+    priced = basket.priced(db, cart)
+    if priced is None:
+        raise InvalidInput(_("Le panier est vide : touchez un produit pour l'ajouter."))
+    payments = _payments(request.form, priced.total)
+    number, _replayed = journal.record_sale(
+        db, priced, payments, member=g.member, channel=cart["channel"],
+        customer=cart["customer"], key=key)
+    return _done(number, cart, key)
+
+
+def _payments(form, total: int) -> list[Payment]:
+    method = form.get("method", "")
+    if method == "note":
+        return [Payment("cash", _amount(form.get("tendered")))]
+    if method == "exact":
+        return [Payment("cash", total)] if total else []
+    if method in ("card", "cheque", "transfer"):
+        return [Payment(method, total)] if total else []
+    if method == "split":
+        found = []
+        for m in SPLIT_METHODS:
+            raw = form.get(f"amount_{m}", "").strip()
+            if raw:
+                found.append(Payment(m, _amount(raw)))
+        return [p for p in found if p.amount]
+    raise InvalidInput(_("Choisissez un moyen de paiement."))
+
+
+def _amount(raw: str | None) -> int:
+    try:
+        return parse_amount(raw)
+    except InvalidAmount as exc:
+        raise InvalidInput(_("Montant illisible : tapez par exemple 12,50."),
+                           field="amount") from exc
+
+
+def _done(number: int, cart: dict, key: str):
+    if cart.get("key") == key:
+        basket.reset()
+    if not request.htmx:
+        return redirect(url_for("sell.index", done=number))
+    response = page("sell/index.html", "after_sale", **_context(_result(number)))
+    response.headers["HX-Trigger"] = "stock-changed"
+    return response
+
+
+def _result(number: int) -> dict:
+    sale = journal.get_sale(get_db(), number)
+    cash = sum(p["amount"] for p in sale["payments"] if p["method"] == "cash")
+    undo_minutes = int(coop.load_settings(get_db())["undo_minutes"])
+    age = datetime.now(UTC) - datetime.fromisoformat(sale["created_at"])
+    return {"sale": sale, "tendered": cash, "can_undo": sale["kind"] == "sale"
+            and not sale["voided_by"] and g.member and sale["member_id"] == g.member["id"]
+            and age < timedelta(minutes=undo_minutes)}
+
+
+@bp.get("/sell/split")
+@login_required
+def split():
+    """The split-payment panel: several methods, the amount still due shown live."""
+    return page("sell/split.html", "split", **_context(), due=_due(request.args))
+
+
+@bp.post("/sell/split/due")
+@login_required
+def split_due():
+    """What remains due for the amounts typed so far."""
+    return page("sell/split.html", "due", **_context(), due=_due(request.form))
+
+
+def _due(form) -> dict:
+    priced = basket.priced(get_db(), basket.current())
+    total = priced.total if priced else 0
+    paid, bad = 0, False
+    for m in SPLIT_METHODS:
+        raw = (form.get(f"amount_{m}") or "").strip()
+        if raw:
+            try:
+                paid += parse_amount(raw)
+            except InvalidAmount:
+                bad = True
+    return {"total": total, "paid": paid, "left": max(total - paid, 0),
+            "change": max(paid - total, 0), "bad": bad}
+
+
+@bp.post("/sell/undo/<int:number>")
+@login_required
+def undo(number: int):
+    """Cancel one's last sale within the undo window (a void entry; stock returns)."""
+    db = get_db()
+    minutes = int(coop.load_settings(db)["undo_minutes"])
+    void = journal.record_void(db, number, member=g.member, undo_minutes=minutes,
+                               key=f"void-{number}")
+    message = _("Vente n° %(n)s annulée (écriture n° %(v)s). Le stock est rétabli.",
+                n=number, v=void)
+    if not request.htmx:
+        return redirect(url_for("sell.index"))
+    response = page("sell/index.html", "after_sale", **_context(message=message))
+    response.headers["HX-Trigger"] = "stock-changed"
+    return response
+
+
+@bp.get("/sell/history")
+@login_required
+def history():
+    """The day's sales, newest first; search by number."""
+    db = get_db()
+    number = request.args.get("number", type=int)
+    since = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0).isoformat()
+    sales = journal.list_sales(db, number=number) if number else journal.list_sales(db, since=since)
+    return page("sell/history.html", "rows", sales=sales, number=number)
+
+
+@bp.get("/sell/sales/<int:number>")
+@login_required
+def detail(number: int):
+    """One sale: lines, payments, VAT, its receipt on screen, and refunds for an admin."""
+    sale = journal.get_sale(get_db(), number)
+    return page("sell/detail.html", sale=sale, receipt=_receipt_text(sale))
+
+
+def _receipt_text(sale: dict) -> str:
+    from pos.web.receipt_view import receipt_text
+
+    return receipt_text(get_db(), sale)
+
+
+@bp.post("/sell/sales/<int:number>/refund")
+@admin_required
+def refund(number: int):
+    """Refund some lines of a past sale by a chosen method."""
+    db = get_db()
+    sale = journal.get_sale(db, number)
+    wanted = []
+    for ln in sale["lines"]:
+        raw = request.form.get(f"qty_{ln['position']}", "0").strip() or "0"
+        if not raw.isdigit():
+            raise InvalidInput(_("Quantité illisible : tapez un nombre entier."))
+        if int(raw):
+            wanted.append((ln["product_id"], int(raw)))
+    if not wanted:
+        raise InvalidInput(_("Indiquez au moins une quantité à rembourser."))
+    method = request.form.get("method", "cash")
+    if method not in SPLIT_METHODS:
+        raise InvalidInput(_("Moyen de paiement inconnu."))
+    refund_number, _r = journal.record_refund(db, number, wanted, method, member=g.member,
+                                              key=request.form.get("key") or None)
+    return redirect(url_for("sell.detail", number=refund_number))
+
+
+@bp.get("/sell/sales/<int:number>/receipt")
+@login_required
+def receipt(number: int):
+    """The receipt on screen, exactly as it would print."""
+    sale = journal.get_sale(get_db(), number)
+    return page("sell/receipt.html", "receipt", sale=sale, receipt=_receipt_text(sale))
+
+
+@bp.get("/sell/tiles.css")
+def tile_colours():
+    """Each product's tile colour as a class (inline styles are barred by the CSP)."""
+    from flask import Response
+
+    rules = [f".c-{p['id']}{{background:{p['color']}}}" for p in list_products(get_db())]
+    return Response("\n".join(rules), mimetype="text/css")
