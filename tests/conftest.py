@@ -1,3 +1,334 @@
-"""Shared test fixtures."""
+"""Shared fixtures: an app on a temporary SQLite file, a client, the CLI, the live server, Chromium.
+
+Seed data are plain dicts; action helpers in the manner of flaskr's AuthActions.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pos import create_app
+from pos import db as database
+from pos.db import coop
+from pos.db.catalogue import insert_category, insert_product
 
 pytest_plugins = ["tests.conftest_printer"]
+
+SETTINGS = {
+    "brand": "Les Kokés",
+    "legal_name": "CAE Test",
+    "address": "1 place du Marché, 35000 Rennes",
+    "siret": "90000000000001",
+    "vat_number": "FR00900000000",
+}
+MEMBERS = [
+    {"name": "Awa", "pin": "1234", "role": "admin"},
+    {"name": "Léo", "pin": "2345", "role": "member"},
+]
+CATEGORIES = ["Plantes", "Boissons"]
+PRODUCTS = [
+    {
+        "name": "Kokedama",
+        "short_name": "Koke",
+        "price": 1250,
+        "vat_rate": 2000,
+        "unit_cost": 400,
+        "category": "Plantes",
+        "stock": 20,
+        "track_stock": 1,
+        "emoji": "🪴",
+    },
+    {
+        "name": "Cookie",
+        "short_name": "Cookie",
+        "price": 250,
+        "vat_rate": 550,
+        "unit_cost": 60,
+        "category": "Plantes",
+        "stock": 100,
+        "track_stock": 1,
+        "emoji": "🍪",
+    },
+    {
+        "name": "Dernier pot",
+        "short_name": "Pot",
+        "price": 900,
+        "vat_rate": 1000,
+        "unit_cost": 300,
+        "category": "Plantes",
+        "stock": 1,
+        "track_stock": 1,
+        "emoji": "🏺",
+    },
+    {
+        "name": "Café",
+        "short_name": "Café",
+        "price": 150,
+        "vat_rate": 1000,
+        "unit_cost": None,
+        "category": "Boissons",
+        "stock": 0,
+        "track_stock": 0,
+        "emoji": "☕",
+    },
+]
+
+
+def seed(path: Path) -> None:
+    """A small coop: two members, two categories, four products."""
+    db = database.connect(path, create=True)
+    database.migrate(db)
+    coop.save_settings(db, SETTINGS)
+    for m in MEMBERS:
+        coop.insert_member(db, m["name"], m["pin"], m["role"])
+    ids = {name: insert_category(db, name) for name in CATEGORIES}
+    for p in PRODUCTS:
+        row = {k: v for k, v in p.items() if k not in ("category", "stock")}
+        insert_product(db, {**row, "category_id": ids[p["category"]]}, stock=p["stock"])
+    db.close()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """A seeded coop database in a temporary folder."""
+    path = tmp_path / "coop.db"
+    seed(path)
+    return path
+
+
+@pytest.fixture
+def app(db_path: Path):
+    """The app on the seeded database (CSRF on, as in production)."""
+    app = create_app(db_path, TESTING=True)
+    yield app
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner():
+    """Invoke `pos` commands in-process."""
+    return CliRunner()
+
+
+@pytest.fixture
+def db(db_path: Path):
+    """A direct connection to the seeded database, for assertions."""
+    conn = database.connect(db_path)
+    yield conn
+    conn.close()
+
+
+def product_id(db, name: str) -> int:
+    """A seeded product's id by name."""
+    return db.execute("SELECT id FROM products WHERE name = ?", [name]).fetchone()[0]
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token rendered in a page."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+class Actions:
+    """What a member does, through the test client (flaskr's AuthActions, extended)."""
+
+    def __init__(self, client, db_path: Path):
+        self.client = client
+        self.db_path = db_path
+        self.token = ""
+
+    def login(self, name: str = "Léo", pin: str | None = None):
+        """Tap one's name, type the PIN."""
+        conn = database.connect(self.db_path)
+        member_id = conn.execute("SELECT id FROM members WHERE name = ?", [name]).fetchone()[0]
+        conn.close()
+        page = self.client.get(f"/login/{member_id}").get_data(as_text=True)
+        self.token = csrf_of(page)
+        pin = pin or next(m["pin"] for m in MEMBERS if m["name"] == name)
+        response = self.client.post(f"/login/{member_id}",
+                                    data={"pin": pin, "csrf_token": self.token})
+        if response.status_code == 302:  # the session is new: so is its CSRF token
+            self.token = csrf_of(self.client.get("/sell").get_data(as_text=True))
+        return response
+
+    def post(self, url: str, data: dict | None = None, htmx: bool = True):
+        """A POST as htmx sends it (CSRF in the header)."""
+        headers = {"X-CSRFToken": self.token}
+        if htmx:
+            headers["HX-Request"] = "true"
+        return self.client.post(url, data=data or {}, headers=headers)
+
+    def cart_key(self) -> str:
+        """The key of the cart on this device (as the payment buttons carry it)."""
+        html = self.client.get("/sell").get_data(as_text=True)
+        return re.search(r'name="key" value="(\w+)"', html).group(1)
+
+    def sell(self, *product_ids: int, method: str = "exact", tendered: str = "", **form):
+        """Tap tiles then a payment button; returns the payment response."""
+        for pid in product_ids:
+            self.post(f"/sell/cart/add/{pid}")
+        key = self.cart_key()
+        data = {"key": key, "method": method, "tendered": tendered, **form}
+        return self.post("/sell/pay", data)
+
+
+@pytest.fixture
+def actions(client, db_path):
+    """Action helpers bound to the client."""
+    return Actions(client, db_path)
+
+
+# --- The real server and a real browser ---------------------------------------------------
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """`pos serve` as a user runs it (waitress), on 127.0.0.1 and a free port."""
+
+    def __init__(self, db_path: Path, *extra: str):
+        self.db_path = db_path
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.extra = extra
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> LiveServer:
+        """Start the server and wait until it answers."""
+        command = [
+            sys.executable,
+            "-m",
+            "pos.cli",
+            "serve",
+            "--db",
+            str(self.db_path),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            *self.extra,
+        ]
+        self.process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(self.process.stdout.read().decode())
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("the server did not start")
+
+    def kill(self) -> None:
+        """SIGKILL, as a power cut would."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(5)
+
+    def stop(self) -> None:
+        """Stop the server."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        if self.process and self.process.stdout:
+            self.process.stdout.close()
+
+
+@pytest.fixture
+def live_server(db_path):
+    """The real WSGI server on the seeded database."""
+    server = LiveServer(db_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def api_token(db_path) -> str:
+    """A fresh API token for the seeded coop."""
+    conn = database.connect(db_path)
+    token = coop.insert_token(conn, "tests")
+    conn.close()
+    return token
+
+
+def chromium_path() -> str:
+    """Debian's Chromium; a missing browser fails the run (never skipped)."""
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        pytest.fail("Chromium is missing: install Debian's `chromium` (bash .ci/run does).")
+    return path
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser tab (10-inch tablet in landscape) on the live server."""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, locale="fr-FR", base_url=live_server.url
+    )
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    yield tab
+    context.close()
+
+
+def login_in_browser(tab, name: str = "Léo", pin: str | None = None) -> None:
+    """Tap one's name, then the PIN on the keypad, then OK."""
+    pin = pin or next(m["pin"] for m in MEMBERS if m["name"] == name)
+    tab.goto("/login")
+    tab.get_by_role("link", name=name).click()
+    for digit in pin:
+        tab.locator(f'.key[data-key="{digit}"]').click()
+    tab.get_by_role("button", name="OK").click()

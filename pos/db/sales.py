@@ -293,24 +293,27 @@ def last_sale_of(db: Database, member_id: int) -> dict | None:
 
 
 def verify_chain(db: Database) -> str | None:
-    """The first journal entry whose hash does not match, as 'vente n° N', or None."""
+    """The first journal entry that does not match, as 'vente n° N', or None.
+
+    Entries are checked in number order; a missing number is reported where it is missing,
+    before the hash break it causes on the entry after it.
+    """
+    gap: list[str] = []
+
     def entries():
-        for sale in db.query("SELECT * FROM sales ORDER BY number"):
+        for expected, sale in enumerate(db.query("SELECT * FROM sales ORDER BY number"), 1):
+            if sale["number"] != expected:
+                gap.append(f"vente n° {expected} (manquante : la numérotation saute à "
+                           f"{sale['number']})")
+                return
             lines = list(db.query(
                 "SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY position", [sale["id"]]))
             pays = list(db.query(
                 "SELECT * FROM payments WHERE sale_id = ? ORDER BY id", [sale["id"]]))
             yield (f"vente n° {sale['number']}", sale["hash"],
                    journal.sale_entry(sale, lines, pays))
-    broken = journal.first_break(entries())
-    if broken:
-        return broken
-    expected = 1
-    for (number,) in db.execute("SELECT number FROM sales ORDER BY number"):
-        if number != expected:
-            return f"vente n° {expected} (manquante : la numérotation saute à {number})"
-        expected += 1
-    return None
+
+    return journal.first_break(entries()) or (gap[0] if gap else None)
 
 
 def describe_total(cents: int) -> str:
