@@ -27,6 +27,7 @@ import re
 import socket
 import struct
 import termios
+import textwrap
 import threading
 import time
 import unicodedata
@@ -174,9 +175,8 @@ def _defaults(kind: str, profile: str | None) -> dict[str, Any]:
     pages = escpos_profile.get_code_pages()
     codepage = next((cp for cp in ("CP1252", "CP858", "ISO_8859-15") if cp in pages), "CP437")
     columns = escpos_profile.profile_data.get("fonts", {}).get("0", {}).get("columns")
-    width = columns if columns in (32, 48) and profile else (48 if kind == "network" else 32)
-    if kind == "preview":
-        width = 48
+    fallback = 32 if kind in ("usb", "serial", "file") else 48
+    width = columns if columns in WIDTHS and profile else fallback
     cutter = bool(
         escpos_profile.supports("paperFullCut") or escpos_profile.supports("paperPartCut")
     )
@@ -212,8 +212,10 @@ def _options(url: str, options: dict[str, str], pages: dict[str, Any]) -> dict[s
     fields: dict[str, Any] = {}
     if "codepage" in options:
         name = CodePages.get_encoding_name(options["codepage"])
-        if name not in pages or "python_encode" not in CodePages.get_encoding(name):
+        if name not in pages or "python_encode" not in CodePages.data.get(name, {}):
             raise _bad(url, f"ce profil n’a pas la page de codes {options['codepage']}")
+        if sanitise("éèàçù", name) != "éèàçù":
+            raise _bad(url, f"la page de codes {name} n’a pas les lettres accentuées du français")
         fields["codepage"] = name
     if "width" in options:
         if options["width"] not in {str(w) for w in WIDTHS}:
@@ -256,15 +258,19 @@ def _encodable(char: str, codec: str) -> bool:
     return True
 
 
-def _fit(text: str, room: int) -> str:
-    """Take back spaces from the widest gap when a fallback (œ -> oe) made a line longer."""
+def _fit(text: str, room: int) -> list[str]:
+    """Keep a line within the paper when a fallback (œ -> oe) made it longer.
+
+    Spaces are taken back from the widest gap first, so padded columns stay one line;
+    words are wrapped only when no gap is left (rather than let the printer cut a word).
+    """
     while len(text) > room:
         gaps = list(re.finditer(r" {2,}", text))
         if not gaps:
-            return text
+            return textwrap.wrap(text, room, break_on_hyphens=False) or [text]
         widest = max(gaps, key=lambda gap: len(gap.group()))
         text = text[: widest.start()] + text[widest.start() + 1 :]
-    return text
+    return [text]
 
 
 def write_lines(
@@ -292,9 +298,12 @@ def write_lines(
         )
         if line.kind == "qr":
             _qr(printer, line.text, config)
+        elif line.kind == "rule":
+            printer.textln("-" * config.width)
         else:
             room = config.width // 2 if line.big else config.width
-            printer.textln(_fit(sanitise(line.text, config.codepage), room))
+            for part in _fit(sanitise(line.text, config.codepage), room):
+                printer.textln(part)
     if open_drawer and config.drawer:
         printer.cashdraw(2)
 
