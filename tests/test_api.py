@@ -1,0 +1,481 @@
+"""The JSON API, in-process: shapes, money as decimal strings, idempotency, refunds, errors."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+
+from pos.db import coop
+from tests.conftest import product_id
+
+MONEY = re.compile(r"^-?\d+\.\d{2}$")
+TABLES = ("sales", "sale_lines", "payments", "stock_movements", "idempotency")
+SALE_KEYS = {"number", "created_at", "channel", "lines", "total", "vat", "payments", "change"}
+LINE_KEYS = {"product_id", "name", "quantity", "unit_price", "vat_rate", "total"}
+
+
+@pytest.fixture
+def auth(api_token) -> dict:
+    """The bearer header of a valid token."""
+    return {"Authorization": f"Bearer {api_token}"}
+
+
+@pytest.fixture
+def api(client, auth):
+    """POST a body to the API with a token and an Idempotency-Key."""
+
+    def post(url: str, body, key: str = "k-1", **kw):
+        headers = {**auth, "Idempotency-Key": key, **kw.pop("headers", {})}
+        if "data" in kw:
+            return client.post(url, headers=headers, **kw)
+        return client.post(url, json=body, headers=headers)
+
+    return post
+
+
+def sale_body(db, *lines: tuple[str, int], method: str = "cash", amount: str = "100.00") -> dict:
+    """A sale request for seeded products by name."""
+    return {
+        "lines": [{"product_id": product_id(db, name), "quantity": q} for name, q in lines],
+        "payments": [{"method": method, "amount": amount}],
+        "channel": "stall",
+    }
+
+
+def snapshot(db) -> dict:
+    """Row counts of what a request could write, and every product's stock."""
+    state = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+    state["stock"] = dict(db.execute("SELECT name, stock FROM products").fetchall())
+    return state
+
+
+def error_of(response) -> dict:
+    """The API's error object, after checking its shape."""
+    assert response.is_json
+    body = response.get_json()
+    assert set(body) == {"error"}
+    error = body["error"]
+    assert isinstance(error["code"], str) and error["code"]
+    assert isinstance(error["message"], str) and error["message"]
+    return error
+
+
+# --- Reading --------------------------------------------------------------------------------
+
+
+def test_products_have_the_contract_shape(client, auth):
+    response = client.get("/api/v1/products", headers=auth)
+
+    assert response.status_code == 200
+    products = {p["name"]: p for p in response.get_json()["products"]}
+    assert all(
+        set(p) == {"id", "name", "category", "price", "vat_rate", "stock", "active"}
+        for p in products.values()
+    )
+    assert products["Kokedama"] | {"id": 0} == {
+        "id": 0,
+        "name": "Kokedama",
+        "category": "Plantes",
+        "price": "12.50",
+        "vat_rate": "20.00",
+        "stock": 20,
+        "active": True,
+    }
+    assert products["Cookie"]["vat_rate"] == "5.50"
+    assert products["Café"]["stock"] is None  # not tracked
+
+
+def test_stock_lists_tracked_products(client, auth, db):
+    response = client.get("/api/v1/stock", headers=auth)
+
+    assert response.status_code == 200
+    rows = response.get_json()["stock"]
+    assert all(set(r) == {"product_id", "name", "quantity"} for r in rows)
+    by_name = {r["name"]: r for r in rows}
+    assert by_name["Kokedama"] == {
+        "product_id": product_id(db, "Kokedama"),
+        "name": "Kokedama",
+        "quantity": 20,
+    }
+    assert by_name["Dernier pot"]["quantity"] == 1
+    assert "Café" not in by_name
+
+
+# --- Selling --------------------------------------------------------------------------------
+
+
+def test_a_sale_is_recorded_with_decimal_strings_and_vat_per_rate(api, db):
+    response = api("/api/v1/sales", sale_body(db, ("Kokedama", 2), ("Cookie", 3), amount="40"))
+
+    assert response.status_code == 201
+    sale = response.get_json()["sale"]
+    assert SALE_KEYS <= set(sale)
+    assert (sale["number"], sale["channel"], sale["total"], sale["change"]) == (
+        1,
+        "stall",
+        "32.50",
+        "7.50",
+    )
+    assert datetime.fromisoformat(sale["created_at"]).tzinfo is not None
+    assert all(LINE_KEYS <= set(line) for line in sale["lines"])
+    assert [
+        (ln["name"], ln["quantity"], ln["unit_price"], ln["vat_rate"], ln["total"])
+        for ln in sale["lines"]
+    ] == [("Kokedama", 2, "12.50", "20.00", "25.00"), ("Cookie", 3, "2.50", "5.50", "7.50")]
+    assert sale["payments"] == [{"method": "cash", "amount": "40.00"}]
+    assert [v["rate"] for v in sale["vat"]] == ["5.50", "20.00"]
+    for vat in sale["vat"]:
+        due = sum(Decimal(ln["total"]) for ln in sale["lines"] if ln["vat_rate"] == vat["rate"])
+        assert Decimal(vat["base"]) + Decimal(vat["vat"]) == due
+        assert MONEY.match(vat["base"]) and MONEY.match(vat["vat"])
+    assert (sale["vat"][1]["base"], sale["vat"][1]["vat"]) == ("20.83", "4.17")
+    # The database holds what was answered.
+    row = next(db.query("SELECT * FROM sales"))
+    assert (row["number"], row["total"], row["change"], row["seller"]) == (1, 3250, 750, "API")
+    assert db.execute("SELECT count(*) FROM sale_lines").fetchone()[0] == 2
+    assert db.execute("SELECT stock FROM products WHERE name = 'Kokedama'").fetchone()[0] == 18
+    assert db.execute("SELECT stock FROM products WHERE name = 'Cookie'").fetchone()[0] == 97
+
+
+def test_a_sale_reads_back_as_it_was_answered(api, client, auth, db):
+    created = api("/api/v1/sales", sale_body(db, ("Kokedama", 1), amount="12.50")).get_json()
+
+    response = client.get("/api/v1/sales/1", headers=auth)
+
+    assert response.status_code == 200
+    assert response.get_json() == created
+    assert created["sale"]["change"] == "0.00"
+
+
+def test_card_cannot_pay_more_than_the_total(api, db):
+    before = snapshot(db)
+    response = api("/api/v1/sales", sale_body(db, ("Kokedama", 1), method="card", amount="20.00"))
+
+    assert response.status_code == 422
+    error = error_of(response)
+    assert error["code"] == "payment_mismatch"
+    assert "espèces" in error["message"]
+    assert snapshot(db) == before
+
+
+def test_a_payment_short_of_the_total_is_refused(api, db):
+    before = snapshot(db)
+    response = api("/api/v1/sales", sale_body(db, ("Kokedama", 1), amount="12.49"))
+    assert response.status_code == 422
+    assert error_of(response)["code"] == "payment_mismatch"
+    assert snapshot(db) == before
+
+
+def test_the_same_key_and_body_replays_the_first_answer(api, db):
+    body = sale_body(db, ("Kokedama", 1), amount="20.00")
+    first = api("/api/v1/sales", body, key="retry-me")
+    second = api("/api/v1/sales", body, key="retry-me")
+
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert second.get_data() == first.get_data()
+    assert second.headers["Idempotent-Replay"] == "true"
+    assert db.execute("SELECT count(*) FROM sales").fetchone()[0] == 1
+    assert db.execute("SELECT count(*) FROM idempotency").fetchone()[0] == 1
+    assert db.execute("SELECT stock FROM products WHERE name = 'Kokedama'").fetchone()[0] == 19
+
+
+def test_the_same_key_with_another_body_is_a_conflict(api, db):
+    api("/api/v1/sales", sale_body(db, ("Kokedama", 1), amount="20.00"), key="once")
+    before = snapshot(db)
+
+    response = api("/api/v1/sales", sale_body(db, ("Kokedama", 2), amount="30.00"), key="once")
+
+    assert response.status_code == 409
+    error = error_of(response)
+    assert (error["code"], error["field"]) == ("idempotency_conflict", "Idempotency-Key")
+    assert "clé" in error["message"]
+    assert snapshot(db) == before
+
+
+def test_a_refused_request_leaves_its_key_free(api, db):
+    refused = api("/api/v1/sales", sale_body(db, ("Kokedama", 1), amount="1.00"), key="k")
+    accepted = api("/api/v1/sales", sale_body(db, ("Kokedama", 1), amount="12.50"), key="k")
+
+    assert (refused.status_code, accepted.status_code) == (422, 201)
+    assert db.execute("SELECT count(*) FROM sales").fetchone()[0] == 1
+
+
+def test_a_sale_needs_an_idempotency_key(client, auth, db):
+    before = snapshot(db)
+    response = client.post("/api/v1/sales", json=sale_body(db, ("Kokedama", 1)), headers=auth)
+    assert response.status_code == 422
+    assert error_of(response)["field"] == "Idempotency-Key"
+    assert snapshot(db) == before
+
+
+def test_out_of_stock_names_the_product_and_what_is_left(api, db):
+    before = snapshot(db)
+    response = api("/api/v1/sales", sale_body(db, ("Kokedama", 1), ("Dernier pot", 2)))
+
+    assert response.status_code == 422
+    error = error_of(response)
+    assert error["code"] == "out_of_stock"
+    assert "Dernier pot" in error["message"] and "il n'en reste que 1" in error["message"]
+    assert error["field"] == "lines[1].quantity"
+    assert snapshot(db) == before
+
+
+# --- Refunds --------------------------------------------------------------------------------
+
+
+def test_partial_refunds_then_an_over_refund(api, client, auth, db):
+    koke = product_id(db, "Kokedama")
+    api("/api/v1/sales", sale_body(db, ("Kokedama", 3), ("Cookie", 2), amount="50.00"))
+
+    def refund(quantity: int, key: str):
+        body = {"lines": [{"product_id": koke, "quantity": quantity}], "method": "cash"}
+        return api("/api/v1/sales/1/refund", body, key=key)
+
+    first, second = refund(1, "r1"), refund(2, "r2")
+    assert (first.status_code, second.status_code) == (201, 201)
+    sale = first.get_json()["sale"]
+    assert (sale["number"], sale["kind"], sale["refund_of"], sale["total"]) == (
+        2,
+        "refund",
+        1,
+        "-12.50",
+    )
+    assert [(ln["quantity"], ln["total"]) for ln in sale["lines"]] == [(-1, "-12.50")]
+    assert sale["payments"] == [{"method": "cash", "amount": "-12.50"}]
+    assert second.get_json()["sale"]["total"] == "-25.00"
+    assert db.execute("SELECT stock FROM products WHERE id = ?", [koke]).fetchone()[0] == 20
+    before = snapshot(db)
+
+    over = refund(1, "r3")
+
+    assert over.status_code == 422
+    error = error_of(over)
+    assert error["field"] == "lines[0].quantity"
+    assert "plus que ce qui a été vendu" in error["message"]
+    assert snapshot(db) == before
+    refunds = db.execute(
+        "SELECT number, refers_to, total FROM sales WHERE kind = 'refund' ORDER BY number"
+    ).fetchall()
+    assert refunds == [(2, 1, -1250), (3, 1, -2500)]
+    # The refunded sale itself is unchanged.
+    assert client.get("/api/v1/sales/1", headers=auth).get_json()["sale"]["total"] == "42.50"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"method": "cash"}, "lines"),
+        ({"lines": [{"product_id": 1, "quantity": 0}], "method": "cash"}, "lines[0].quantity"),
+        ({"lines": [{"product_id": 1, "quantity": "1"}], "method": "cash"}, "lines[0].quantity"),
+        ({"lines": [{"product_id": 2, "quantity": 1}], "method": "cash"}, "lines[0]"),
+        ({"lines": [{"product_id": 1, "quantity": 1}], "method": "bitcoin"}, "method"),
+        ({"lines": [{"product_id": 1, "quantity": 1}]}, "method"),
+    ],
+    ids=["no-lines", "zero", "text-quantity", "not-in-sale", "bitcoin", "no-method"],
+)
+def test_bad_refunds_are_refused_and_change_nothing(api, db, body, field):
+    api("/api/v1/sales", sale_body(db, ("Kokedama", 1), amount="12.50"), key="sale")
+    before = snapshot(db)
+
+    response = api("/api/v1/sales/1/refund", body, key="refund")
+
+    assert 400 <= response.status_code < 500
+    assert error_of(response)["field"] == field
+    assert snapshot(db) == before
+
+
+def test_unknown_sales_are_404(api, client, auth, db):
+    before = snapshot(db)
+    shown = client.get("/api/v1/sales/999", headers=auth)
+    refunded = api(
+        "/api/v1/sales/999/refund", {"lines": [{"product_id": 1, "quantity": 1}], "method": "cash"}
+    )
+
+    for response in (shown, refunded):
+        assert response.status_code == 404
+        error = error_of(response)
+        assert error["code"] == "sale_not_found"
+        assert "999" in error["message"]
+    assert snapshot(db) == before
+
+
+# --- Tokens ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header",
+    [None, "Bearer ", "Bearer not-a-token", "Basic dXNlcjpwYXNz", "not-a-token"],
+    ids=["none", "empty", "wrong", "basic", "no-scheme"],
+)
+def test_calls_without_a_valid_token_are_401(client, db, api_token, header):
+    headers = {"Authorization": header} if header else {}
+    before = snapshot(db)
+
+    read = client.get("/api/v1/products", headers=headers)
+    write = client.post(
+        "/api/v1/sales",
+        json=sale_body(db, ("Kokedama", 1)),
+        headers={**headers, "Idempotency-Key": "x"},
+    )
+
+    for response in (read, write):
+        assert response.status_code == 401
+        assert error_of(response)["code"] == "unauthorized"
+        assert "Jeton" in error_of(response)["message"]
+    assert snapshot(db) == before
+
+
+def test_a_revoked_token_is_401(client, db, api_token):
+    token_id = coop.list_tokens(db)[-1]["id"]
+    coop.revoke_token(db, token_id)
+    response = client.get("/api/v1/stock", headers={"Authorization": f"Bearer {api_token}"})
+    assert response.status_code == 401
+
+
+# --- Bad input: always a JSON 4xx, never a 500, nothing written -----------------------------
+
+LINE = {"product_id": 1, "quantity": 1}
+CASH = [{"method": "cash", "amount": "20.00"}]
+BAD_SALES = {
+    "missing-lines": ({"payments": CASH}, "lines", "liste"),
+    "empty-lines": ({"lines": [], "payments": CASH}, "lines", "liste"),
+    "lines-not-list": ({"lines": LINE, "payments": CASH}, "lines", "liste"),
+    "line-not-object": ({"lines": [7], "payments": CASH}, "lines[0].product_id", "entier"),
+    "quantity-0": (
+        {"lines": [{**LINE, "quantity": 0}], "payments": CASH},
+        "lines[0].quantity",
+        "entier positif",
+    ),
+    "quantity-negative": (
+        {"lines": [{**LINE, "quantity": -1}], "payments": CASH},
+        "lines[0].quantity",
+        "entier positif",
+    ),
+    "quantity-text": (
+        {"lines": [{**LINE, "quantity": "2"}], "payments": CASH},
+        "lines[0].quantity",
+        "entier positif",
+    ),
+    "quantity-float": (
+        {"lines": [{**LINE, "quantity": 1e9}], "payments": CASH},
+        "lines[0].quantity",
+        "entier positif",
+    ),
+    "quantity-huge": (
+        {"lines": [{**LINE, "quantity": 10**9}], "payments": CASH},
+        "lines[0].quantity",
+        "entier positif",
+    ),
+    "quantity-10000": (
+        {"lines": [{**LINE, "quantity": 10_000}], "payments": CASH},
+        "lines[0].quantity",
+        "entre 1 et 9999",
+    ),
+    "quantity-bool": (
+        {"lines": [{**LINE, "quantity": True}], "payments": CASH},
+        "lines[0].quantity",
+        "entier positif",
+    ),
+    "unknown-product": (
+        {"lines": [{**LINE, "product_id": 999}], "payments": CASH},
+        "lines[0].product_id",
+        "Produit inconnu",
+    ),
+    "method-bitcoin": (
+        {"lines": [LINE], "payments": [{"method": "bitcoin", "amount": "20.00"}]},
+        "payments[0].method",
+        "Moyen de paiement inconnu",
+    ),
+    "amount-number": (
+        {"lines": [LINE], "payments": [{"method": "cash", "amount": 20}]},
+        "payments[0].amount",
+        "montant",
+    ),
+    "amount-abc": (
+        {"lines": [LINE], "payments": [{"method": "cash", "amount": "abc"}]},
+        "payments[0].amount",
+        "montant",
+    ),
+    "amount-negative": (
+        {"lines": [LINE], "payments": [{"method": "cash", "amount": "-20.00"}]},
+        "payments[0].amount",
+        "montant",
+    ),
+    "payment-not-object": (
+        {"lines": [LINE], "payments": ["cash"]},
+        "payments[0].method",
+        "Moyen de paiement",
+    ),
+    "channel": ({"lines": [LINE], "payments": CASH, "channel": "web"}, "channel", "Canal"),
+    "list-body": ([{"lines": [LINE], "payments": CASH}], "body", "objet JSON"),
+    "string-body": ("lines", "body", "objet JSON"),
+}
+RAW_BODIES = {
+    "not-json": ("lines=1&payments=cash", "application/x-www-form-urlencoded"),
+    "broken-json": ('{"lines": [', "application/json"),
+    "json-as-text": ('{"lines": []}', "text/plain"),
+    "too-deep": ("[" * 100_000 + "]" * 100_000, "application/json"),
+    "not-utf8": (b'{"lines": "\xff\xfe"}', "application/json"),
+}
+
+
+@pytest.mark.parametrize(("body", "field", "words"), BAD_SALES.values(), ids=BAD_SALES.keys())
+def test_bad_sale_bodies_get_a_french_error_and_change_nothing(api, db, body, field, words):
+    before = snapshot(db)
+
+    response = api("/api/v1/sales", body)
+
+    assert 400 <= response.status_code < 500
+    error = error_of(response)
+    assert error["field"] == field
+    assert words in error["message"]
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize(("data", "content_type"), RAW_BODIES.values(), ids=RAW_BODIES.keys())
+def test_bodies_that_are_not_a_json_object_are_refused(api, db, data, content_type):
+    before = snapshot(db)
+
+    response = api("/api/v1/sales", None, data=data, content_type=content_type)
+
+    assert 400 <= response.status_code < 500
+    error = error_of(response)
+    assert (error["field"], error["message"]) == ("body", "Le corps doit être un objet JSON.")
+    assert snapshot(db) == before
+
+
+# --- The OpenAPI document -------------------------------------------------------------------
+
+
+def test_the_openapi_document_is_served_without_a_token(api, client, db):
+    response = client.get("/api/v1/openapi.json")
+
+    assert response.status_code == 200
+    spec = response.get_json()
+    assert spec["openapi"].startswith("3.")
+    assert spec["info"]["title"]
+    operations = {(path, verb) for path, item in spec["paths"].items() for verb in item}
+    assert operations >= {
+        ("/api/v1/products", "get"),
+        ("/api/v1/stock", "get"),
+        ("/api/v1/sales", "post"),
+        ("/api/v1/sales/{number}", "get"),
+        ("/api/v1/sales/{number}/refund", "post"),
+    }
+    for item in spec["paths"].values():
+        for operation in item.values():
+            assert "200" in operation["responses"] or "201" in operation["responses"]
+            assert "401" in operation["responses"]
+    json.dumps(spec)  # plain JSON, no Python objects left
+    # The documented sale is the one the API answers.
+    schema = spec["paths"]["/api/v1/sales"]["post"]["responses"]["201"]["content"][
+        "application/json"
+    ]["schema"]["properties"]["sale"]
+    sale = api("/api/v1/sales", sale_body(db, ("Cookie", 1), amount="2.50")).get_json()["sale"]
+    assert set(schema["required"]) <= set(sale)
+    assert set(sale) <= set(schema["properties"])
+    assert set(schema["properties"]["lines"]["items"]["properties"]) == set(sale["lines"][0])
