@@ -36,7 +36,12 @@ def create_app(db_path: str | Path | None = None, **overrides: object) -> Flask:
         static_folder=str(asset_dir("static")),
     )
     path = Path(db_path or os.environ.get("POS_DB", "etal.db")).resolve()
-    database.open_existing(path).close()
+    db = database.open_existing(path)
+    from pos import clock
+    from pos.db.coop import load_settings
+
+    clock.set_offset(float(load_settings(db)["clock_offset"] or 0))
+    db.close()
     app.config.update(
         DATABASE=str(path),
         SECRET_KEY=secret_key_for(path),

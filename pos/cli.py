@@ -219,13 +219,29 @@ def token_revoke(token_id, db_path):
 
 @main.command()
 @DB_OPTION
+@click.option("--to", "folder", required=True, type=click.Path(file_okay=False),
+              help="Dossier de destination (ex. : la clé USB).")
+@click.option("--keep", default=0, type=int, help="Ne garder que les N copies les plus récentes.")
+@clear_errors
+def backup(db_path, folder, keep):
+    """Écrire une copie cohérente de la base (sauvegarde en ligne SQLite)."""
+    from pos.backup import backup_to
+
+    database.open_existing(db_path).close()
+    target = backup_to(db_path, folder, keep=keep)
+    click.echo(f"Sauvegarde écrite : {target}")
+
+
+@main.command()
+@DB_OPTION
 @clear_errors
 def verify(db_path):
     """Vérifier la chaîne du journal des ventes (et la numérotation sans trou)."""
     from pos.db.sales import verify_chain
+    from pos.db.till import verify_closures
 
     db = database.open_existing(db_path)
-    broken = verify_chain(db)
+    broken = verify_chain(db) or verify_closures(db)
     if broken:
         click.echo(f"ÉCHEC : la chaîne est rompue à la {broken}.", err=True)
         sys.exit(1)

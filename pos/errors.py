@@ -110,3 +110,22 @@ class ClockBehind(EtalError):
             "Un administrateur doit remettre l'heure.",
             **kw,
         )
+
+
+class TillClosed(EtalError):
+    """No till day is open: open the till (count the float) before selling."""
+
+    code = "till_closed"
+    status = 409
+
+    def __init__(self, message: str = "", **kw: object):
+        super().__init__(
+            message or "La caisse n'est pas ouverte : comptez le fond de caisse pour l'ouvrir.", **kw
+        )
+
+
+class TillAlreadyOpen(EtalError):
+    """A till day is already open."""
+
+    code = "till_open"
+    status = 409

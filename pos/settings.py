@@ -20,8 +20,17 @@ DEFAULTS: dict[str, str] = {
     "idle_minutes": "15",
     "undo_minutes": "5",
     "language": "fr",
+    "printer_url": "",
+    "paper_width": "",
+    "drawer_on_cash": "0",
+    "receipt_qr": "",
+    "cash_difference_threshold": "200",
+    "backup_dir": "",
+    "backup_keep": "10",
+    "clock_offset": "0",
 }
 
+PAPER_WIDTHS = ("", "32", "42", "48")  # "": the width the printer URL gives
 _SIRET = re.compile(r"^\d{14}$")
 
 
@@ -66,6 +75,15 @@ def check_settings(form: dict[str, str]) -> Checked:
             errors["siret"] = "Le SIRET doit compter 14 chiffres valides."
         values["siret"] = siret
     values["vat_franchise"] = "1" if form.get("vat_franchise") in ("1", "on", "true") else "0"
+    if "backup_keep" in values and not (values["backup_keep"].isdigit()
+                                        and int(values["backup_keep"]) <= 1000):
+        errors["backup_keep"] = "Indiquez un nombre de copies entre 0 et 1000."
+    if "cash_difference_threshold" in values:
+        try:
+            values["cash_difference_threshold"] = str(
+                parse_amount(values["cash_difference_threshold"] or "0"))
+        except InvalidAmount:
+            errors["cash_difference_threshold"] = "Indiquez un montant, par exemple 2,00."
     for key in ("idle_minutes", "undo_minutes"):
         if key in values and not (values[key].isdigit() and 1 <= int(values[key]) <= 240):
             errors[key] = "Indiquez un nombre de minutes entre 1 et 240."
@@ -80,4 +98,22 @@ def check_settings(form: dict[str, str]) -> Checked:
             values["vat_rates"] = ",".join(str(r) for r in rates)
         except InvalidAmount:
             errors["vat_rates"] = "Séparez les taux par des points-virgules : 5,5 ; 10 ; 20 ; 0."
+    _check_printing(form, values, errors)
     return Checked(values, errors)
+
+
+def _check_printing(form: dict[str, str], values: dict[str, str], errors: dict[str, str]) -> None:
+    """The printer URL must parse; the paper width is one a receipt printer has."""
+    from pos.printing import InvalidPrinterUrl, parse_printer_url
+
+    if values.get("printer_url"):
+        try:
+            values["printer_url"] = parse_printer_url(values["printer_url"]).url
+        except InvalidPrinterUrl as exc:
+            errors["printer_url"] = str(exc)
+    if values.get("paper_width", "") not in PAPER_WIDTHS:
+        errors["paper_width"] = "Choisissez 32 (58 mm), 42 ou 48 (80 mm) caractères."
+    if "printer_url" in form:  # the printing part of the form was sent: an absent box is "no"
+        values["drawer_on_cash"] = "1" if form.get("drawer_on_cash") in ("1", "on", "true") else "0"
+    if len(values.get("receipt_qr", "")) > 300:
+        errors["receipt_qr"] = "Le texte du QR code doit tenir en 300 caractères."

@@ -21,6 +21,7 @@ from pos import create_app
 from pos import db as database
 from pos.db import coop
 from pos.db.catalogue import insert_category, insert_product
+from pos.db.till import open_day
 
 pytest_plugins = ["tests.conftest_printer"]
 
@@ -84,8 +85,11 @@ PRODUCTS = [
 ]
 
 
-def seed(path: Path) -> None:
-    """A small coop: two members, two categories, four products."""
+FLOAT = {2000: 2, 1000: 2}  # 60 € of opening float
+
+
+def seed(path: Path, *, open_till: bool = True) -> None:
+    """A small coop: two members, two categories, four products, the till open with a float."""
     db = database.connect(path, create=True)
     database.migrate(db)
     coop.save_settings(db, SETTINGS)
@@ -95,6 +99,8 @@ def seed(path: Path) -> None:
     for p in PRODUCTS:
         row = {k: v for k, v in p.items() if k not in ("category", "stock")}
         insert_product(db, {**row, "category_id": ids[p["category"]]}, stock=p["stock"])
+    if open_till:
+        open_day(db, None, FLOAT)
     db.close()
 
 
@@ -103,6 +109,14 @@ def db_path(tmp_path: Path) -> Path:
     """A seeded coop database in a temporary folder."""
     path = tmp_path / "coop.db"
     seed(path)
+    return path
+
+
+@pytest.fixture
+def closed_db_path(tmp_path: Path) -> Path:
+    """A seeded coop whose till has not been opened yet."""
+    path = tmp_path / "closed.db"
+    seed(path, open_till=False)
     return path
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from pos import clock
 from pos.errors import DatabaseMissing, DatabaseUnusable
 
 WRITE_LOCK = threading.RLock()
@@ -27,7 +28,7 @@ BUSY_TIMEOUT_MS = 10_000
 
 def now_iso() -> str:
     """The current UTC time as an ISO 8601 string with offset, to the microsecond."""
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+    return clock.now().isoformat(timespec="microseconds")
 
 
 def connect(path: str | Path, *, create: bool = False) -> sqlite_utils.Database:

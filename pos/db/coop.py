@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlite_utils import Database
 
+from pos import clock
 from pos import members as rules
 from pos.db import now_iso, transaction
 from pos.settings import DEFAULTS
@@ -55,7 +54,7 @@ def record_pin_failure(db: Database, member_id: int) -> dict:
     with transaction(db):
         db.execute("UPDATE members SET failed_pins = failed_pins + 1 WHERE id = ?", [member_id])
         member = get_member(db, member_id)
-        locked = rules.lock_after_failure(member["failed_pins"], datetime.now(UTC))
+        locked = rules.lock_after_failure(member["failed_pins"], clock.now())
         if locked:
             db.execute("UPDATE members SET locked_until = ? WHERE id = ?", [locked, member_id])
         return get_member(db, member_id)

@@ -33,9 +33,9 @@ def register(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     htmx.init_app(app)
-    from pos.web import admin, api, auth, errors, sell
+    from pos.web import admin, api, auth, errors, sell, till
 
-    for module in (auth, sell, admin, api):
+    for module in (auth, sell, till, admin, api):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
     errors.register(app)

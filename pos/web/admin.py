@@ -33,6 +33,10 @@ def settings():
             coop.save_settings(db, checked.values)
             flash(_("Réglages enregistrés."), "ok")
             return redirect(url_for("admin.settings"))
+    if not errors:
+        for key in ("sales_goal", "cash_difference_threshold"):
+            if str(values.get(key, "")).lstrip("-").isdigit():
+                values[key] = str(to_decimal(int(values[key]))).replace(".", ",")
     return page("admin/settings.html", values=values, errors=errors,
                 status=422 if errors else 200)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import functools
 import time
-from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 
+from pos import clock
 from pos import members as rules
 from pos.db import coop
 from pos.db.request import get_db
@@ -76,7 +76,7 @@ def pin(member_id: int):
     if not member or not member["active"]:
         abort(404)
     error, status = None, 200
-    locked = rules.seconds_locked(member["locked_until"], datetime.now(UTC))
+    locked = rules.seconds_locked(member["locked_until"], clock.now())
     if locked:
         error, status = _locked_message(locked), 403
     elif request.method == "POST":
@@ -87,7 +87,7 @@ def pin(member_id: int):
                            lang=request.cookies.get("lang", "fr"))
             return redirect(url_for("sell.index"))
         member = coop.record_pin_failure(db, member_id)
-        locked = rules.seconds_locked(member["locked_until"], datetime.now(UTC))
+        locked = rules.seconds_locked(member["locked_until"], clock.now())
         error = _locked_message(locked) if locked else _("Code incorrect. Essayez encore.")
         status = 403 if locked else 422
     return page("auth/pin.html", member=member, error=error, status=status)

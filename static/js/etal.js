@@ -22,3 +22,17 @@ document.addEventListener("htmx:configRequest", function (event) {
 });
 window.addEventListener("offline", function () { setOffline(true); });
 window.addEventListener("online", function () { setOffline(false); });
+/* Counting pad: +/− next to each coin or note. */
+document.addEventListener("click", function (event) {
+  var step = event.target.closest("[data-step][data-for]");
+  if (!step) return;
+  var input = document.getElementById(step.dataset.for);
+  var value = Math.max(0, (parseInt(input.value, 10) || 0) + parseInt(step.dataset.step, 10));
+  input.value = value || "";
+  input.dispatchEvent(new Event("change", { bubbles: true }));
+});
+/* Setting the till's clock from this tablet's own clock. */
+document.addEventListener("submit", function (event) {
+  var field = event.target.querySelector("[data-fill-now]");
+  if (field) field.value = String(Date.now());
+});

@@ -1,0 +1,175 @@
+"""Queries for the till: open a day, cash movements, handovers, the Z closure."""
+
+from __future__ import annotations
+
+import json
+
+from sqlite_utils import Database
+
+from pos import journal, till
+from pos.db import now_iso, transaction
+from pos.errors import InvalidInput, TillAlreadyOpen, TillClosed
+
+
+def current_day(db: Database) -> dict | None:
+    """The open till day, if any."""
+    rows = list(db.query("SELECT * FROM till_days WHERE closed_at IS NULL"))
+    return rows[0] if rows else None
+
+
+def require_open_day(db: Database) -> dict:
+    """The open day, or TillClosed."""
+    day = current_day(db)
+    if day is None:
+        raise TillClosed()
+    return day
+
+
+def open_day(db: Database, member: dict | None, counts: dict[int, int]) -> int:
+    """Open the till with a float counted by denomination."""
+    with transaction(db):
+        if current_day(db):
+            raise TillAlreadyOpen("La caisse est déjà ouverte.")
+        return db["till_days"].insert({
+            "opened_at": now_iso(), "opened_by": member and member["id"],
+            "float_counts": json.dumps({str(k): v for k, v in counts.items()}),
+            "float_total": till.count_total(counts),
+        }).last_pk
+
+
+def add_movement(db: Database, amount: int, reason: str, member: dict | None) -> int:
+    """Cash in (positive) or out (negative) of the drawer, with its reason."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise InvalidInput("Indiquez la raison du mouvement (ex. : paiement de la place).",
+                           field="reason")
+    if not amount:
+        raise InvalidInput("Indiquez un montant différent de zéro.", field="amount")
+    with transaction(db):
+        day = require_open_day(db)
+        if amount < 0 and day_status(db, day)["expected_cash"] + amount < 0:
+            raise InvalidInput("Il n'y a pas assez d'espèces dans la caisse pour cette sortie.",
+                               field="amount")
+        return db["cash_movements"].insert({
+            "day_id": day["id"], "amount": amount, "reason": reason[:120],
+            "member_id": member and member["id"], "created_at": now_iso()}).last_pk
+
+
+def movements(db: Database, day_id: int) -> list[dict]:
+    """The day's cash movements."""
+    return list(db.query(
+        "SELECT m.*, coalesce(mb.name, '') AS member FROM cash_movements m "
+        "LEFT JOIN members mb ON mb.id = m.member_id WHERE day_id = ? ORDER BY m.id", [day_id]))
+
+
+def day_entries(db: Database, day_id: int) -> list[dict]:
+    """The day's journal entries with their lines and payments."""
+    entries = list(db.query("SELECT * FROM sales WHERE day_id = ? ORDER BY number", [day_id]))
+    by_id = {e["id"]: e for e in entries}
+    for e in entries:
+        e["lines"], e["payments"] = [], []
+    for line in db.query("SELECT l.* FROM sale_lines l JOIN sales s ON s.id = l.sale_id "
+                         "WHERE s.day_id = ? ORDER BY l.sale_id, l.position", [day_id]):
+        by_id[line["sale_id"]]["lines"].append(line)
+    for pay in db.query("SELECT p.* FROM payments p JOIN sales s ON s.id = p.sale_id "
+                        "WHERE s.day_id = ? ORDER BY p.id", [day_id]):
+        by_id[pay["sale_id"]]["payments"].append(pay)
+    return entries
+
+
+def day_status(db: Database, day: dict) -> dict:
+    """Float, movements, totals and the cash expected in the drawer now."""
+    entries = day_entries(db, day["id"])
+    moves = movements(db, day["id"])
+    return {
+        "day": day, "movements": moves, "totals": till.day_totals(entries),
+        "expected_cash": till.expected_cash(day["float_total"], entries,
+                                            [m["amount"] for m in moves]),
+    }
+
+
+def record_handover(db: Database, from_member: dict | None, to_member: dict,
+                    counts: dict[int, int] | None) -> dict:
+    """A member hands the till to another; an optional count is kept beside the expected cash."""
+    with transaction(db):
+        day = require_open_day(db)
+        expected = day_status(db, day)["expected_cash"]
+        counted = till.count_total(counts) if counts else None
+        db["handovers"].insert({
+            "day_id": day["id"], "from_member": from_member and from_member["id"],
+            "to_member": to_member["id"], "expected": expected, "counted": counted,
+            "counts": json.dumps({str(k): v for k, v in counts.items()}) if counts else None,
+            "created_at": now_iso()})
+        return {"expected": expected, "counted": counted}
+
+
+def last_closure(db: Database) -> dict | None:
+    """The most recent closure of any kind (the chain's tip)."""
+    rows = list(db.query("SELECT * FROM closures ORDER BY number DESC LIMIT 1"))
+    return rows[0] if rows else None
+
+
+def grand_total(db: Database) -> int:
+    """The perpetual grand total: every sale's net total since the coop began."""
+    return db.execute("SELECT coalesce(sum(total), 0) FROM sales").fetchone()[0]
+
+
+CLOSURE_KEYS = ("number", "kind", "period", "day_id", "created_at", "member_id", "member",
+                "totals", "float_total", "expected_cash", "counted_cash", "counts", "difference",
+                "reason", "grand_total")
+
+
+def close_day(db: Database, member: dict, counts: dict[int, int], reason: str,
+              threshold: int) -> int:
+    """The Z: count, compare, explain a difference, and fix the day's totals for good."""
+    reason = " ".join(reason.split())
+    with transaction(db):
+        day = require_open_day(db)
+        status = day_status(db, day)
+        counted = till.count_total(counts)
+        difference = counted - status["expected_cash"]
+        if till.difference_needs_reason(difference, threshold) and not reason:
+            raise InvalidInput("Expliquez l'écart de caisse avant de clôturer.", field="reason")
+        now = now_iso()
+        tip = last_closure(db)
+        closure = {
+            "number": (tip["number"] if tip else 0) + 1, "kind": "day", "period": now[:10],
+            "day_id": day["id"], "created_at": now, "member_id": member["id"],
+            "member": member["name"], "totals": json.dumps(status["totals"].as_dict()),
+            "float_total": day["float_total"], "expected_cash": status["expected_cash"],
+            "counted_cash": counted, "counts": json.dumps({str(k): v for k, v in counts.items()}),
+            "difference": difference, "reason": reason[:200], "grand_total": grand_total(db),
+            "prev_hash": tip["hash"] if tip else journal.GENESIS,
+        }
+        closure["hash"] = journal.entry_hash(closure["prev_hash"], closure_entry(closure))
+        db["closures"].insert(closure)
+        db.execute("UPDATE till_days SET closed_at = ? WHERE id = ?", [now, day["id"]])
+        return closure["number"]
+
+
+def closure_entry(closure: dict) -> dict:
+    """What a closure's hash covers."""
+    return {k: closure[k] for k in CLOSURE_KEYS}
+
+
+def get_closure(db: Database, number: int) -> dict | None:
+    """One closure with its totals decoded."""
+    rows = list(db.query("SELECT * FROM closures WHERE number = ?", [number]))
+    if not rows:
+        return None
+    closure = rows[0]
+    closure["data"] = json.loads(closure["totals"])
+    closure["count_data"] = json.loads(closure["counts"] or "{}")
+    return closure
+
+
+def list_closures(db: Database) -> list[dict]:
+    """Closures, newest first."""
+    return list(db.query("SELECT * FROM closures ORDER BY number DESC"))
+
+
+def verify_closures(db: Database) -> str | None:
+    """The first closure whose chained hash does not match, or None."""
+    entries = ((f"clôture n° {c['number']}", c["hash"], closure_entry(c))
+               for c in db.query("SELECT * FROM closures ORDER BY number"))
+    return journal.first_break(entries)

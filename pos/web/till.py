@@ -1,0 +1,196 @@
+"""The till screens: open with a counted float, cash movements, handover, close the day (Z)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
+
+from pos import clock, till
+from pos.db import coop
+from pos.db import till as store
+from pos.db.request import get_db
+from pos.errors import InvalidInput
+from pos.money import InvalidAmount, parse_amount
+from pos.web.auth import admin_required, login_required
+from pos.web.render import page
+
+bp = Blueprint("till", __name__, url_prefix="/till")
+
+
+def _counts_or_422() -> dict[int, int]:
+    counts, errors = till.parse_counts(request.form)
+    if errors:
+        raise InvalidInput(_("Indiquez des nombres entiers de pièces et de billets."))
+    return counts
+
+
+@bp.get("")
+@login_required
+def index():
+    """The day's till: float, expected cash, movements; or the opening count."""
+    db = get_db()
+    day = store.current_day(db)
+    if day is None:
+        return page("till/open.html", denominations=till.DENOMINATIONS, counts={})
+    status = store.day_status(db, day)
+    return page("till/index.html", state=status, members=coop.list_members(db),
+                denominations=till.DENOMINATIONS, settings=coop.load_settings(db))
+
+
+@bp.post("/count")
+@login_required
+def count():
+    """The live total of a counting pad."""
+    counts, errors = till.parse_counts(request.form)
+    expected = None
+    if request.form.get("compare"):
+        day = store.current_day(get_db())
+        expected = store.day_status(get_db(), day)["expected_cash"] if day else None
+    return page("till/_count.html", "total", total=till.count_total(counts), errors=errors,
+                expected=expected, threshold=_threshold())
+
+
+def _threshold() -> int:
+    return int(coop.load_settings(get_db())["cash_difference_threshold"])
+
+
+@bp.post("/open")
+@login_required
+def open_till():
+    """Open the day with the float counted by denomination."""
+    counts = _counts_or_422()
+    store.open_day(get_db(), g.member, counts)
+    flash(_("Caisse ouverte avec un fond de %(amount)s.",
+            amount=_eur(till.count_total(counts))), "ok")
+    return redirect(url_for("sell.index"))
+
+
+def _eur(cents: int) -> str:
+    from flask import current_app
+
+    return current_app.jinja_env.filters["eur"](cents)
+
+
+@bp.post("/movements")
+@login_required
+def movement():
+    """Money in or out of the drawer during the day, with a reason."""
+    try:
+        amount = parse_amount(request.form.get("amount", ""))
+    except InvalidAmount as exc:
+        raise InvalidInput(_("Montant illisible : tapez par exemple 12,50."),
+                           field="amount") from exc
+    if request.form.get("direction") == "out":
+        amount = -amount
+    store.add_movement(get_db(), amount, request.form.get("reason", ""), g.member)
+    flash(_("Mouvement de caisse enregistré."), "ok")
+    return redirect(url_for("till.index"))
+
+
+@bp.post("/handover")
+@login_required
+def handover():
+    """Hand the till to another member (optional count); they log in next."""
+    db = get_db()
+    to_id = request.form.get("to_member", type=int)
+    successor = coop.get_member(db, to_id) if to_id else None
+    if successor is None:
+        raise InvalidInput(_("Choisissez le membre qui prend la caisse."), field="to_member")
+    counts, errors = till.parse_counts(request.form)
+    if errors:
+        raise InvalidInput(_("Indiquez des nombres entiers de pièces et de billets."))
+    result = store.record_handover(db, g.member, successor, counts or None)
+    lang = session.get("lang", "fr")
+    session.clear()
+    session["lang"] = lang
+    message = _("%(a)s passe la caisse à %(b)s. Espèces attendues : %(e)s.",
+                a=g.member["name"], b=successor["name"], e=_eur(result["expected"]))
+    if result["counted"] is not None:
+        message += " " + _("Compté : %(c)s.", c=_eur(result["counted"]))
+    flash(message, "ok")
+    return redirect(url_for("auth.pin", member_id=successor["id"]))
+
+
+@bp.get("/close")
+@login_required
+def close_form():
+    """Count the drawer to close the day."""
+    db = get_db()
+    day = store.current_day(db)
+    if day is None:
+        return redirect(url_for("till.index"))
+    return page("till/close.html", day=store.day_status(db, day),
+                denominations=till.DENOMINATIONS, counts={}, reason="", errors={},
+                threshold=_threshold(), total=0)
+
+
+@bp.post("/close")
+@login_required
+def close():
+    """The Z: final, numbered, chained; the day takes no more sales."""
+    db = get_db()
+    counts, errors = till.parse_counts(request.form)
+    reason = request.form.get("reason", "")
+    day = store.current_day(db)
+    if day is None:
+        return redirect(url_for("till.index"))
+    status = store.day_status(db, day)
+    difference = till.count_total(counts) - status["expected_cash"]
+    if not errors and till.difference_needs_reason(difference, _threshold()) and not reason.strip():
+        errors["reason"] = _("Expliquez l'écart de caisse avant de clôturer.")
+    if errors:
+        return page("till/close.html", status=422, day=status, denominations=till.DENOMINATIONS,
+                    counts=counts, reason=reason, errors=errors, threshold=_threshold(),
+                    total=till.count_total(counts))
+    number = store.close_day(db, g.member, counts, reason, _threshold())
+    _after_closure(number)
+    return redirect(url_for("till.closure", number=number))
+
+
+def _after_closure(number: int) -> None:
+    """After the Z is committed: a backup copy (never blocking the closure itself)."""
+    from flask import current_app
+
+    from pos.backup import backup_after_closure
+
+    settings = coop.load_settings(get_db())
+    try:
+        path = backup_after_closure(current_app.config["DATABASE"], settings, number)
+    except OSError as exc:
+        flash(_("Sauvegarde impossible : %(e)s", e=str(exc)), "error")
+    else:
+        if path:
+            flash(_("Sauvegarde écrite : %(p)s", p=str(path)), "ok")
+
+
+@bp.get("/closures")
+@login_required
+def closures():
+    """Every closure, newest first."""
+    return page("till/closures.html", closures=store.list_closures(get_db()))
+
+
+@bp.get("/closures/<int:number>")
+@login_required
+def closure(number: int):
+    """One Z on screen."""
+    found = store.get_closure(get_db(), number)
+    if found is None:
+        abort(404)
+    return page("till/closure.html", closure=found)
+
+
+@bp.post("/clock")
+@admin_required
+def set_clock():
+    """Set the till's time from the tablet's own clock (no battery clock on a Pi)."""
+    raw = request.form.get("tablet_ms", "")
+    if not raw.isdigit():
+        raise InvalidInput(_("L'heure de la tablette n'a pas été transmise."))
+    tablet = int(raw) / 1000
+    offset = tablet - (clock.now().timestamp() - clock.offset_seconds())
+    clock.set_offset(offset)
+    coop.save_settings(get_db(), {"clock_offset": f"{offset:.3f}"})
+    flash(_("Heure corrigée : %(t)s.", t=clock.local(clock.now()).strftime("%d/%m/%Y %H:%M")),
+          "ok")
+    return redirect(url_for("sell.index"))
