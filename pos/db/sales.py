@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
-from pos import journal
+from pos import clock, journal
 from pos.cart import Payment, PricedCart, merge_payments, settle
 from pos.db import transaction
 from pos.db.catalogue import move_stock
@@ -92,7 +92,7 @@ def _last_entry(db: Database) -> dict | None:
 
 def _entry_time(last: dict | None) -> str:
     """Now, never earlier than the entry it follows (a clock gone back stops selling)."""
-    now = datetime.now(UTC)
+    now = clock.now()
     if last:
         previous = datetime.fromisoformat(last["created_at"])
         if now < previous - CLOCK_TOLERANCE:
@@ -101,9 +101,20 @@ def _entry_time(last: dict | None) -> str:
     return now.isoformat(timespec="microseconds")
 
 
+def clock_is_behind(db: Database) -> bool:
+    """Whether the clock reads earlier than the last entry (selling must stop)."""
+    last = _last_entry(db)
+    return bool(last) and clock.now() < datetime.fromisoformat(last["created_at"]) - CLOCK_TOLERANCE
+
+
 def _new_entry(db, kind, member, total, change, *, key=None, refers_to=None) -> dict:
+    """A journal entry's head: next number, time, the open till day, the chain's tip."""
+    from pos.db.till import require_open_day
+
+    day = require_open_day(db)
     last = _last_entry(db)
     return {
+        "day_id": day["id"],
         "number": (last["number"] if last else 0) + 1, "kind": kind, "refers_to": refers_to,
         "created_at": _entry_time(last), "member_id": member and member["id"],
         "seller": member["name"] if member else "API", "channel": "stall", "customer": "",
@@ -154,7 +165,7 @@ def _check_voidable(db: Database, sale: dict, member: dict, undo_minutes: int) -
     last = db.execute(
         "SELECT max(number) FROM sales WHERE member_id = ? AND kind = 'sale'", [member["id"]]
     ).fetchone()[0]
-    age = datetime.now(UTC) - datetime.fromisoformat(sale["created_at"])
+    age = clock.now() - datetime.fromisoformat(sale["created_at"])
     if last != sale["number"] or age > timedelta(minutes=undo_minutes):
         raise NotAllowed(
             "Seule la dernière vente peut être annulée, dans les "
