@@ -1,0 +1,254 @@
+"""The sell screen as a member taps it: three-tap sales, split payment, undo, stock limits."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from tests.conftest import login_in_browser
+
+pytestmark = pytest.mark.e2e
+
+SCREENSHOT = "/tmp/etal-sell.png"
+
+
+class Taps:
+    """Clicks as a member's finger makes them, counted."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, target: Locator) -> None:
+        """One tap on what the member sees, once the screen has settled."""
+        settled(target.page)
+        target.click()
+        self.count += 1
+
+
+def settled(page: Page) -> None:
+    """Wait until htmx has wired up what it just swapped in.
+
+    htmx inserts new content, then binds its hx- attributes a settle delay (20 ms) later:
+    a robot typing inside that window goes unheard, a human never does.
+    """
+    busy = page.locator(".htmx-added, .htmx-settling, .htmx-swapping, .htmx-request")
+    expect(busy).to_have_count(0)
+
+
+def tile(page: Page, name: str) -> Locator:
+    """A product's tile on the grid."""
+    return page.locator(f'.tile[data-product="{name}"]')
+
+
+def pay_button(page: Page, label: str) -> Locator:
+    """A button of the payment row ("20,00 €", "Carte", "Compte juste")."""
+    return page.locator("#cart .payrow").get_by_role("button", name=label, exact=True)
+
+
+def total(page: Page) -> Locator:
+    """The cart's total."""
+    return page.get_by_test_id("total")
+
+
+def stock_of(db, name: str) -> int:
+    """A product's stock as the database holds it."""
+    return db.execute("SELECT stock FROM products WHERE name = ?", [name]).fetchone()[0]
+
+
+def sales(db) -> list[tuple]:
+    """Every journal entry: (number, kind, total, change, refers_to)."""
+    return db.execute(
+        'SELECT number, kind, total, "change", refers_to FROM sales ORDER BY number'
+    ).fetchall()
+
+
+def payments(db, number: int) -> list[tuple]:
+    """A journal entry's payments: (method, amount)."""
+    return db.execute(
+        "SELECT p.method, p.amount FROM payments p JOIN sales s ON s.id = p.sale_id"
+        " WHERE s.number = ? ORDER BY p.id",
+        [number],
+    ).fetchall()
+
+
+@pytest.fixture
+def seller(page: Page) -> Page:
+    """Léo, logged in, on the sell screen."""
+    login_in_browser(page, "Léo")
+    page.wait_for_url("**/sell")
+    expect(total(page)).to_have_text(re.compile(r"Total\s+0,00\s€"))
+    return page
+
+
+def assert_fits_the_screen(page: Page) -> None:
+    """No sideways scrolling, and every payment button wholly on screen."""
+    width = page.viewport_size["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    for box in page.locator("#cart, #result, #cart .payrow .btn").all():
+        edge = box.bounding_box()
+        assert edge["x"] >= 0 and edge["x"] + edge["width"] <= width, box.inner_text()
+
+
+def fill_cart(page: Page, tap: Taps, *names: str, expected_total: str) -> None:
+    """Tap tiles, then wait until the cart shows the total (waiting is not a tap)."""
+    for name in names:
+        tap(tile(page, name))
+    expect(total(page)).to_contain_text(expected_total)
+
+
+def test_two_items_paid_with_a_20_note_take_three_taps(seller: Page, db):
+    page, tap = seller, Taps()
+    fill_cart(page, tap, "Kokedama", "Cookie", expected_total="15,00 €")
+    tap(pay_button(page, "20,00 €"))
+
+    assert tap.count == 3
+    change = page.get_by_test_id("change")
+    expect(change).to_have_text("Rendu 5,00 €")
+    # The change is the biggest thing on screen: a member reads it at arm's length.
+    size = change.locator("strong").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert size >= 48
+    expect(page.locator("#result")).to_contain_text("Reçu 20,00 € en espèces")
+    # Ready for the next customer: empty cart, new stock on the tiles.
+    expect(page.locator("#cart .empty")).to_be_visible()
+    expect(total(page)).to_contain_text("0,00 €")
+    expect(tile(page, "Kokedama").locator(".stock")).to_have_text("reste 19")
+    expect(tile(page, "Cookie").locator(".stock")).to_have_text("reste 99")
+    expect(pay_button(page, "20,00 €")).to_be_disabled()
+    assert_fits_the_screen(page)
+
+    assert sales(db) == [(1, "sale", 1500, 500, None)]
+    assert payments(db, 1) == [("cash", 2000)]
+    assert stock_of(db, "Kokedama") == 19
+    assert stock_of(db, "Cookie") == 99
+
+    page.screenshot(path=SCREENSHOT)
+
+
+@pytest.mark.parametrize(
+    ("button", "method", "amount"),
+    [("Carte", "card", 1500), ("Compte juste", "cash", 1500)],
+)
+def test_card_and_exact_cash_take_three_taps(seller: Page, db, button, method, amount):
+    page, tap = seller, Taps()
+    fill_cart(page, tap, "Kokedama", "Cookie", expected_total="15,00 €")
+    tap(pay_button(page, button))
+
+    assert tap.count == 3
+    expect(page.locator("#result .done")).to_contain_text("Vente n° 1 enregistrée")
+    expect(page.get_by_test_id("change")).to_have_count(0)
+    expect(page.locator("#cart .empty")).to_be_visible()
+    assert sales(db) == [(1, "sale", 1500, 0, None)]
+    assert payments(db, 1) == [(method, amount)]
+
+
+def test_split_payment_shows_what_is_left_live(seller: Page, db):
+    page, tap = seller, Taps()
+    fill_cart(page, tap, "Kokedama", "Cookie", expected_total="15,00 €")
+    tap(page.get_by_role("link", name="Autre / plusieurs"))
+
+    due = page.get_by_test_id("due")
+    expect(due).to_have_text("Reste à payer 15,00 €")
+    settled(page)
+    page.get_by_label("Espèces").fill("10")
+    expect(due).to_have_text("Reste à payer 5,00 €")
+    page.get_by_label("Carte").fill("5")
+    expect(due).to_have_text("Le compte est bon.")
+    tap(page.get_by_role("button", name="Encaisser"))
+
+    expect(page.locator("#result .done")).to_contain_text("Vente n° 1 enregistrée")
+    expect(page.locator("#cart .empty")).to_be_visible()
+    assert sales(db) == [(1, "sale", 1500, 0, None)]
+    assert payments(db, 1) == [("cash", 1000), ("card", 500)]
+
+
+def test_undo_voids_the_sale_and_returns_the_stock(seller: Page, db):
+    page, tap = seller, Taps()
+    fill_cart(page, tap, "Kokedama", "Cookie", expected_total="15,00 €")
+    tap(pay_button(page, "20,00 €"))
+    expect(page.get_by_test_id("change")).to_have_text("Rendu 5,00 €")
+    expect(tile(page, "Kokedama").locator(".stock")).to_have_text("reste 19")
+
+    tap(page.get_by_role("button", name="Annuler la vente"))
+
+    expect(page.locator("#result .msg.ok")).to_have_text(
+        "Vente n° 1 annulée (écriture n° 2). Le stock est rétabli."
+    )
+    expect(page.get_by_role("button", name="Annuler la vente")).to_have_count(0)
+    expect(tile(page, "Kokedama").locator(".stock")).to_have_text("reste 20")
+    assert sales(db) == [(1, "sale", 1500, 500, None), (2, "void", -1500, -500, 1)]
+    assert payments(db, 2) == [("cash", -2000)]
+    assert stock_of(db, "Kokedama") == 20
+    assert stock_of(db, "Cookie") == 100
+
+
+def test_the_last_pot_cannot_be_sold_twice(seller: Page, db):
+    page, tap = seller, Taps()
+    pot = tile(page, "Dernier pot")
+    fill_cart(page, tap, "Dernier pot", expected_total="9,00 €")
+    tap(pot)
+
+    expect(page.locator("#messages .msg.error")).to_have_text(
+        "Stock insuffisant pour « Dernier pot » : il n'en reste que 1."
+    )
+    expect(page.locator("#cart .line .qty")).to_have_text("1 ×")
+    expect(total(page)).to_contain_text("9,00 €")
+
+    tap(pay_button(page, "Compte juste"))
+    expect(page.locator("#result .done")).to_contain_text("Vente n° 1 enregistrée")
+    # The refusal does not linger beside a sale that went through.
+    expect(page.locator("#messages .msg.error")).to_have_count(0)
+    expect(pot.locator(".stock")).to_have_text("Épuisé")
+    expect(pot).to_be_disabled()
+    expect(pot).to_have_class(re.compile(r"\bout\b"))
+    assert stock_of(db, "Dernier pot") == 0
+    assert len(sales(db)) == 1
+
+
+def pay_posts(page: Page) -> list:
+    """Every payment request the page sends from now on."""
+    sent: list = []
+    page.on("request", lambda r: sent.append(r) if r.url.endswith("/sell/pay") else None)
+    return sent
+
+
+def test_a_double_tap_on_the_note_records_one_sale(seller: Page, db):
+    page, tap = seller, Taps()
+    fill_cart(page, tap, "Kokedama", "Cookie", expected_total="15,00 €")
+    sent = pay_posts(page)
+    pay_button(page, "20,00 €").dblclick()
+
+    expect(page.get_by_test_id("change")).to_have_text("Rendu 5,00 €")
+    expect(page.locator("#cart .empty")).to_be_visible()
+    expect(tile(page, "Kokedama").locator(".stock")).to_have_text("reste 19")
+    assert sales(db) == [(1, "sale", 1500, 500, None)]
+    assert stock_of(db, "Kokedama") == 19
+    assert len(sent) == 1
+
+
+def test_two_fast_clicks_on_the_note_record_one_sale(seller: Page, db):
+    page, tap = seller, Taps()
+    fill_cart(page, tap, "Kokedama", "Cookie", expected_total="15,00 €")
+    key = page.locator('#cart input[name="key"]').first.input_value()
+    sent = pay_posts(page)
+    # Both clicks land before the first answer comes back (no waiting between them).
+    pay_button(page, "20,00 €").evaluate("b => { b.click(); b.click(); }")
+
+    expect(page.get_by_test_id("change")).to_have_text("Rendu 5,00 €")
+    expect(page.locator("#cart .empty")).to_be_visible()
+    assert sales(db) == [(1, "sale", 1500, 500, None)]
+    assert payments(db, 1) == [("cash", 2000)]
+    assert len(sent) == 1
+
+    # Had the second tap gone out anyway (or the answer been lost and the tap retried),
+    # the cart's key finds the sale already recorded and shows it again.
+    token = page.locator('#cart input[name="csrf_token"]').first.input_value()
+    again = page.request.post(
+        "/sell/pay",
+        form={"key": key, "method": "note", "tendered": "20", "csrf_token": token},
+        headers={"HX-Request": "true", "X-CSRFToken": token},
+    )
+    assert again.status == 200
+    assert "Vente n° 1 enregistrée" in again.text()
+    assert sales(db) == [(1, "sale", 1500, 500, None)]
