@@ -127,3 +127,34 @@ def _count_entry(totals: DayTotals, entry: dict) -> None:
 def difference_needs_reason(difference: int, threshold: int) -> bool:
     """A cash difference above the threshold (either way) must be explained."""
     return abs(difference) > threshold
+
+
+def sum_totals(parts: list[dict]) -> dict:
+    """Add up closures' totals (as stored) into a period's totals: sums, never re-splits."""
+    out: dict = {"sales_count": 0, "first_number": None, "last_number": None, "net_total": 0,
+                 "gross_sales": 0, "voids_count": 0, "voids_total": 0, "refunds_count": 0,
+                 "refunds_total": 0, "discounts": 0, "by_method": {}, "by_rate": [],
+                 "by_product": {}, "by_channel": {}}
+    rates: dict[int, dict[str, int]] = {}
+    for part in parts:
+        for key in ("sales_count", "net_total", "gross_sales", "voids_count", "voids_total",
+                    "refunds_count", "refunds_total", "discounts"):
+            out[key] += part[key]
+        for key, pick in (("first_number", min), ("last_number", max)):
+            if part[key] is not None:
+                out[key] = part[key] if out[key] is None else pick(out[key], part[key])
+        for name in ("by_method", "by_channel"):
+            for k, v in part[name].items():
+                out[name][k] = out[name].get(k, 0) + v
+        for name, figures in part["by_product"].items():
+            mine = out["by_product"].setdefault(name, {"quantity": 0, "total": 0})
+            mine["quantity"] += figures["quantity"]
+            mine["total"] += figures["total"]
+        for v in part["by_rate"]:
+            mine = rates.setdefault(v["rate"], {"rate": v["rate"], "base": 0, "vat": 0, "total": 0})
+            for k in ("base", "vat", "total"):
+                mine[k] += v[k]
+    out["by_rate"] = [rates[r] for r in sorted(rates)]
+    for name in ("by_method", "by_channel", "by_product"):
+        out[name] = dict(sorted(out[name].items()))
+    return out

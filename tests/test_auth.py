@@ -97,3 +97,12 @@ def _token(client):
     from tests.conftest import csrf_of
 
     return csrf_of(client.get("/login").get_data(as_text=True))
+
+
+def test_at_most_five_wrong_pins_a_minute_from_one_device(actions, db):
+    for name in ("Léo", "Awa", "Léo", "Awa", "Léo"):
+        assert actions.login(name, "0000").status_code in (403, 422)
+    refused = actions.login("Awa", "0000")
+    assert refused.status_code == 429
+    assert "depuis cet appareil" in refused.get_data(as_text=True)
+    assert db.execute("SELECT sum(failed_pins) FROM members").fetchone()[0] == 5

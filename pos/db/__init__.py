@@ -118,7 +118,11 @@ def open_existing(path: str | Path) -> sqlite_utils.Database:
     try:
         if "settings" not in db.table_names():
             raise DatabaseUnusable(f"{path} n'est pas une base Étal (lancez « pos init »)")
-        migrate(db)
+        applied = migrate(db)
+        if applied and "events" in db.table_names():
+            from pos.db.events import log_event
+
+            log_event(db, "migration", None, applied=applied)
     except sqlite3.DatabaseError as exc:
         raise DatabaseUnusable(f"{path} : {exc}") from exc
     return db

@@ -6,8 +6,9 @@ import json
 
 from sqlite_utils import Database
 
-from pos import journal, till
+from pos import clock, journal, till
 from pos.db import now_iso, transaction
+from pos.db.events import log_event
 from pos.errors import InvalidInput, TillAlreadyOpen, TillClosed
 
 
@@ -30,11 +31,14 @@ def open_day(db: Database, member: dict | None, counts: dict[int, int]) -> int:
     with transaction(db):
         if current_day(db):
             raise TillAlreadyOpen("La caisse est déjà ouverte.")
-        return db["till_days"].insert({
+        day_id = db["till_days"].insert({
             "opened_at": now_iso(), "opened_by": member and member["id"],
             "float_counts": json.dumps({str(k): v for k, v in counts.items()}),
             "float_total": till.count_total(counts),
         }).last_pk
+        log_event(db, "till_opened", member, float_total=till.count_total(counts))
+        close_periods(db)
+        return day_id
 
 
 def add_movement(db: Database, amount: int, reason: str, member: dict | None) -> int:
@@ -117,10 +121,11 @@ def grand_total(db: Database) -> int:
 CLOSURE_KEYS = ("number", "kind", "period", "day_id", "created_at", "member_id", "member",
                 "totals", "float_total", "expected_cash", "counted_cash", "counts", "difference",
                 "reason", "grand_total")
+CLOSURE_KINDS = {"day": "Z du jour", "month": "Clôture mensuelle", "year": "Clôture annuelle"}
 
 
 def close_day(db: Database, member: dict, counts: dict[int, int], reason: str,
-              threshold: int) -> int:
+              threshold: int, signer=None) -> int:
     """The Z: count, compare, explain a difference, and fix the day's totals for good."""
     reason = " ".join(reason.split())
     with transaction(db):
@@ -130,21 +135,67 @@ def close_day(db: Database, member: dict, counts: dict[int, int], reason: str,
         difference = counted - status["expected_cash"]
         if till.difference_needs_reason(difference, threshold) and not reason:
             raise InvalidInput("Expliquez l'écart de caisse avant de clôturer.", field="reason")
-        now = now_iso()
-        tip = last_closure(db)
-        closure = {
-            "number": (tip["number"] if tip else 0) + 1, "kind": "day", "period": now[:10],
-            "day_id": day["id"], "created_at": now, "member_id": member["id"],
-            "member": member["name"], "totals": json.dumps(status["totals"].as_dict()),
-            "float_total": day["float_total"], "expected_cash": status["expected_cash"],
-            "counted_cash": counted, "counts": json.dumps({str(k): v for k, v in counts.items()}),
+        number = _insert_closure(db, {
+            "kind": "day", "period": clock.local(day["opened_at"]).date().isoformat(),
+            "day_id": day["id"], "member_id": member["id"], "member": member["name"],
+            "totals": json.dumps(status["totals"].as_dict()), "float_total": day["float_total"],
+            "expected_cash": status["expected_cash"], "counted_cash": counted,
+            "counts": json.dumps({str(k): v for k, v in counts.items()}),
             "difference": difference, "reason": reason[:200], "grand_total": grand_total(db),
-            "prev_hash": tip["hash"] if tip else journal.GENESIS,
-        }
-        closure["hash"] = journal.entry_hash(closure["prev_hash"], closure_entry(closure))
-        db["closures"].insert(closure)
-        db.execute("UPDATE till_days SET closed_at = ? WHERE id = ?", [now, day["id"]])
-        return closure["number"]
+        }, signer)
+        db.execute("UPDATE till_days SET closed_at = ? WHERE id = ?", [now_iso(), day["id"]])
+        log_event(db, "closure", member, number=number, period_kind="day", difference=difference)
+        close_periods(db, signer)
+        return number
+
+
+def _insert_closure(db: Database, closure: dict, signer) -> int:
+    """Number, date, chain and sign a closure; insert it."""
+    tip = last_closure(db)
+    closure.setdefault("member_id", None)
+    closure.setdefault("member", "")
+    for key in ("day_id", "expected_cash", "counted_cash", "counts", "difference"):
+        closure.setdefault(key, None)
+    closure.setdefault("float_total", 0)
+    closure.setdefault("reason", "")
+    closure.update(number=(tip["number"] if tip else 0) + 1, created_at=now_iso(),
+                   prev_hash=tip["hash"] if tip else journal.GENESIS)
+    closure["hash"] = journal.entry_hash(closure["prev_hash"], closure_entry(closure))
+    closure["signature"] = (signer or _coop_signer(db))(closure["hash"].encode())
+    db["closures"].insert(closure)
+    return closure["number"]
+
+
+def _coop_signer(db: Database):
+    """Sign with the key pair kept beside this database file."""
+    from pos import signing
+
+    path = db.execute("PRAGMA database_list").fetchone()[2]
+    return lambda data: signing.sign(path, data)
+
+
+def close_periods(db: Database, signer=None) -> list[int]:
+    """Close every finished month, then every finished year, that has days and no closure yet."""
+    made = []
+    with transaction(db):
+        this_month = clock.local(clock.now()).strftime("%Y-%m")
+        for kind, source, width, current in (("month", "day", 7, this_month),
+                                             ("year", "month", 4, this_month[:4])):
+            done = {row[0] for row in db.execute(
+                "SELECT period FROM closures WHERE kind = ?", [kind])}
+            parts: dict[str, list[dict]] = {}
+            for row in db.query("SELECT period, totals, grand_total FROM closures WHERE kind = ? "
+                                "ORDER BY number", [source]):
+                parts.setdefault(row["period"][:width], []).append(row)
+            for period, rows in sorted(parts.items()):
+                if period >= current or period in done:
+                    continue
+                totals = till.sum_totals([json.loads(r["totals"]) for r in rows])
+                made.append(_insert_closure(db, {
+                    "kind": kind, "period": period, "totals": json.dumps(totals),
+                    "grand_total": rows[-1]["grand_total"]}, signer))
+                log_event(db, "closure", None, number=made[-1], period_kind=kind, period=period)
+    return made
 
 
 def closure_entry(closure: dict) -> dict:
@@ -166,6 +217,23 @@ def get_closure(db: Database, number: int) -> dict | None:
 def list_closures(db: Database) -> list[dict]:
     """Closures, newest first."""
     return list(db.query("SELECT * FROM closures ORDER BY number DESC"))
+
+
+def verify_signatures(db: Database, db_path) -> str | None:
+    """The first closure whose Ed25519 signature does not match the coop's public key."""
+    from pos import signing
+
+    public = signing.key_paths(db_path)[1]
+    rows = list(db.query("SELECT number, hash, signature FROM closures ORDER BY number"))
+    if not rows:
+        return None
+    if not public.exists():
+        return f"clôture n° {rows[0]['number']} (clé publique {public.name} introuvable)"
+    pem = public.read_bytes()
+    for row in rows:
+        if not signing.verify(pem, row["hash"].encode(), row["signature"]):
+            return f"clôture n° {row['number']} (signature invalide)"
+    return None
 
 
 def verify_closures(db: Database) -> str | None:

@@ -3,18 +3,59 @@
 from __future__ import annotations
 
 import functools
+import threading
 import time
 
-from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from pos import clock
 from pos import members as rules
 from pos.db import coop
+from pos.db.events import log_event
 from pos.db.request import get_db
 from pos.web.render import page
 
 bp = Blueprint("auth", __name__)
+
+
+class FailureWindow:
+    """At most `limit` wrong PINs per `seconds` from one device address (in memory)."""
+
+    def __init__(self, limit: int = 5, seconds: int = 60):
+        self.limit, self.seconds = limit, seconds
+        self.failures: dict[str, list[float]] = {}
+        self.lock = threading.Lock()
+
+    def fail(self, address: str) -> None:
+        """Count a wrong PIN from this address."""
+        with self.lock:
+            self.failures.setdefault(address, []).append(time.monotonic())
+
+    def wait(self, address: str) -> int:
+        """Seconds this address must wait before trying again (0: may try)."""
+        with self.lock:
+            now = time.monotonic()
+            recent = [t for t in self.failures.get(address, []) if now - t < self.seconds]
+            self.failures[address] = recent
+            if len(recent) < self.limit:
+                return 0
+            return int(self.seconds - (now - recent[0])) + 1
+
+
+def device_limit() -> FailureWindow:
+    """The app's window of wrong PINs per device address."""
+    return current_app.extensions.setdefault("etal_pin_window", FailureWindow())
 OPEN_ENDPOINTS = {"auth.login", "auth.pin", "auth.language", "static", "api", "errors"}
 
 
@@ -48,6 +89,7 @@ def login_required(view):
                 return "", 401, {"HX-Redirect": url_for("auth.login")}
             return redirect(url_for("auth.login"))
         return view(*args, **kwargs)
+    wrapped.access = "member"
     return wrapped
 
 
@@ -59,6 +101,7 @@ def admin_required(view):
         if g.member["role"] != "admin":
             abort(403)
         return view(*args, **kwargs)
+    wrapped.access = "admin"
     return wrapped
 
 
@@ -77,16 +120,25 @@ def pin(member_id: int):
         abort(404)
     error, status = None, 200
     locked = rules.seconds_locked(member["locked_until"], clock.now())
+    device_wait = device_limit().wait(request.remote_addr or "?")
     if locked:
         error, status = _locked_message(locked), 403
+    elif request.method == "POST" and device_wait:
+        error, status = _("Trop d'essais depuis cet appareil : réessayez dans %(s)s secondes.",
+                          s=device_wait), 429
     elif request.method == "POST":
         if rules.pin_matches(member["pin_hash"], request.form.get("pin", "")):
             coop.clear_pin_failures(db, member_id)
+            log_event(db, "login", member, address=request.remote_addr)
             session.clear()
             session.update(member_id=member_id, seen=int(time.time()),
                            lang=request.cookies.get("lang", "fr"))
             return redirect(url_for("sell.index"))
+        device_limit().fail(request.remote_addr or "?")
         member = coop.record_pin_failure(db, member_id)
+        log_event(db, "pin_failed", member, address=request.remote_addr)
+        if member["locked_until"] and member["failed_pins"] % rules.TRIES_BEFORE_LOCK == 0:
+            log_event(db, "member_locked", member, until=member["locked_until"])
         locked = rules.seconds_locked(member["locked_until"], clock.now())
         error = _locked_message(locked) if locked else _("Code incorrect. Essayez encore.")
         status = 403 if locked else 422
@@ -102,6 +154,8 @@ def _locked_message(seconds: int) -> str:
 @bp.post("/logout")
 def logout():
     """Log out on this device."""
+    if g.member:
+        log_event(get_db(), "logout", g.member)
     lang = session.get("lang", "fr")
     session.clear()
     session["lang"] = lang

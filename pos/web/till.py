@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from pos import clock, till
 from pos.db import coop
 from pos.db import till as store
+from pos.db.events import log_event
 from pos.db.request import get_db
 from pos.errors import InvalidInput
 from pos.money import InvalidAmount, parse_amount
@@ -160,6 +161,7 @@ def _after_closure(number: int) -> None:
         flash(_("Sauvegarde impossible : %(e)s", e=str(exc)), "error")
     else:
         if path:
+            log_event(get_db(), "backup", g.member, path=str(path), closure=number)
             flash(_("Sauvegarde écrite : %(p)s", p=str(path)), "ok")
 
 
@@ -191,6 +193,7 @@ def set_clock():
     offset = tablet - (clock.now().timestamp() - clock.offset_seconds())
     clock.set_offset(offset)
     coop.save_settings(get_db(), {"clock_offset": f"{offset:.3f}"})
+    log_event(get_db(), "clock_corrected", g.member, offset_seconds=round(offset, 3))
     flash(_("Heure corrigée : %(t)s.", t=clock.local(clock.now()).strftime("%d/%m/%Y %H:%M")),
           "ok")
     return redirect(url_for("sell.index"))

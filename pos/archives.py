@@ -1,0 +1,126 @@
+"""Signed archives of the journal: one zip of JSON-lines files, a manifest of SHA-256
+digests signed with Ed25519, and the public key — verifiable offline, with no database."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from pos import clock, journal, signing
+from pos.db.events import event_entry
+from pos.db.till import closure_entry
+
+FILES = ("sales.jsonl", "sale_lines.jsonl", "payments.jsonl", "closures.jsonl", "events.jsonl")
+
+
+def period_bounds(period: str | None) -> tuple[str, str]:
+    """UTC ISO bounds [start, end) of a local period "YYYY" or "YYYY-MM" (None: everything)."""
+    if not period:
+        return "0000", "9999"
+    try:
+        if len(period) == 4:
+            start = datetime(int(period), 1, 1)
+            end = datetime(int(period) + 1, 1, 1)
+        else:
+            year, month = (int(x) for x in period.split("-"))
+            start = datetime(year, month, 1)
+            end = (start + timedelta(days=32)).replace(day=1)
+    except ValueError as exc:
+        raise ValueError(f"période invalide « {period} » : AAAA ou AAAA-MM") from exc
+    return (start.replace(tzinfo=clock.LOCAL).astimezone(clock.UTC).isoformat(),
+            end.replace(tzinfo=clock.LOCAL).astimezone(clock.UTC).isoformat())
+
+
+def _jsonl(rows: Iterable[dict]) -> tuple[bytes, int]:
+    lines = [json.dumps(row, ensure_ascii=False, sort_keys=True) for row in rows]
+    return ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8"), len(lines)
+
+
+def write_archive(out: Path, tables: dict[str, Iterable[dict]], meta: dict, db_path: str) -> Path:
+    """Write the zip: data files, manifest.json, manifest.sig (Ed25519), public_key.pem."""
+    public_pem = signing.ensure_keys(db_path).read_bytes()
+    manifest = {**meta, "format": "etal-archive/1", "files": {},
+                "public_key_fingerprint": signing.fingerprint(public_pem)}
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in FILES:
+            data, count = _jsonl(tables[name])
+            archive.writestr(name, data)
+            manifest["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "rows": count}
+        body = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1).encode()
+        archive.writestr("manifest.json", body)
+        archive.writestr("manifest.sig", signing.sign(db_path, body))
+        archive.writestr("public_key.pem", public_pem)
+    return out
+
+
+def verify_archive(path: str | Path) -> tuple[list[str], dict]:
+    """Check an archive with only the file at hand; return (problems, manifest)."""
+    problems: list[str] = []
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        return [f"fichier illisible : {exc}"], {}
+    with archive:
+        names = set(archive.namelist())
+        missing = [n for n in ("manifest.json", "manifest.sig", "public_key.pem", *FILES)
+                   if n not in names]
+        if missing:
+            return [f"fichier absent de l'archive : {n}" for n in missing], {}
+        body, pem = archive.read("manifest.json"), archive.read("public_key.pem")
+        if not signing.verify(pem, body, archive.read("manifest.sig").decode()):
+            problems.append("manifest.json : signature invalide")
+        manifest = json.loads(body)
+        data = {}
+        for name in FILES:
+            data[name] = archive.read(name)
+            if hashlib.sha256(data[name]).hexdigest() != manifest["files"][name]["sha256"]:
+                problems.append(f"{name} : empreinte SHA-256 différente du manifeste")
+    try:
+        rows = {name: [json.loads(line) for line in data[name].decode().splitlines() if line]
+                for name in FILES}
+        problems += _check_chains(rows, pem)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        problems.append(f"contenu illisible ou incomplet ({exc.__class__.__name__} : {exc})")
+    return problems, manifest
+
+
+def _check_chains(rows: dict[str, list[dict]], pem: bytes) -> list[str]:
+    """Recompute the sales, closures and events chains inside the archive."""
+    problems = []
+    lines, pays = {}, {}
+    for line in rows["sale_lines.jsonl"]:
+        lines.setdefault(line["sale_id"], []).append(line)
+    for pay in rows["payments.jsonl"]:
+        pays.setdefault(pay["sale_id"], []).append(pay)
+    chains = {
+        "sales": [(f"vente n° {s['number']}", s["hash"], s["prev_hash"], journal.sale_entry(
+            s, sorted(lines.get(s["id"], []), key=lambda ln: ln["position"]),
+            sorted(pays.get(s["id"], []), key=lambda p: p["id"])))
+            for s in rows["sales.jsonl"]],
+        "closures": [(f"clôture n° {c['number']}", c["hash"], c["prev_hash"], closure_entry(c))
+                     for c in rows["closures.jsonl"]],
+        "events": [(f"événement n° {e['number']}", e["hash"], e["prev_hash"], event_entry(e))
+                   for e in rows["events.jsonl"]],
+    }
+    for entries in chains.values():
+        if entries:
+            broken = _first_break(entries)
+            if broken:
+                problems.append(f"{broken} : empreinte chaînée invalide")
+    for c in rows["closures.jsonl"]:
+        if not signing.verify(pem, c["hash"].encode(), c["signature"]):
+            problems.append(f"clôture n° {c['number']} : signature invalide")
+    return problems
+
+
+def _first_break(entries: list[tuple[str, str, str, dict]]) -> str | None:
+    prev = entries[0][2]
+    for label, stored, _prev, entry in entries:
+        if journal.entry_hash(prev, entry) != stored:
+            return label
+        prev = stored
+    return None
