@@ -249,6 +249,51 @@ def verify(db_path):
     click.echo(f"OK : {count} écritures, chaîne intacte, numérotation continue.")
 
 
+@main.group()
+def printer() -> None:
+    """Essayer l'imprimante de tickets."""
+
+
+@printer.command("test")
+@click.option("--printer", "url", envvar="POS_PRINTER", default="",
+              help="URL de l'imprimante (ou POS_PRINTER ; sinon le réglage de la base).")
+@DB_OPTION
+def printer_test(url, db_path):
+    """Imprimer la page de test (tous les caractères français et €) et dire si elle est sortie."""
+    from pos.printing import InvalidPrinterUrl, PrinterUnavailable, print_test
+
+    try:
+        config, seller = _printer_and_seller(url, db_path)
+        print_test(config, seller)
+    except (InvalidPrinterUrl, PrinterUnavailable, EtalError) as exc:
+        click.echo(f"Échec : {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Page de test envoyée à {config.where} ({config.width} caractères, "
+               f"{config.codepage}) : vérifiez les accents, le signe € et la coupe.")
+
+
+def _printer_and_seller(url: str, db_path: str):
+    """The printer (flag, POS_PRINTER, else the coop's setting) and the coop's identity."""
+    from pos.print_queue import NO_PRINTER, config_of, printer_url_of
+    from pos.printing import PrinterUnavailable
+
+    settings, seller = {}, None
+    if Path(db_path).is_file():
+        from pos.db import coop
+        from pos.web.receipt_view import seller_of
+
+        db = database.open_existing(db_path)
+        settings = coop.load_settings(db)
+        db.close()
+        seller = seller_of(settings) if settings["brand"] else None
+    if url:  # the URL typed wins, with its own width
+        settings = {**settings, "printer_url": url, "paper_width": ""}
+    url = printer_url_of("", settings)
+    if not url:
+        raise PrinterUnavailable(f"{NO_PRINTER} (ou : pos printer test --printer URL)")
+    return config_of(url, settings), seller
+
+
 if __name__ == "__main__":  # pragma: no cover
     os.environ.setdefault("POS_DB", "etal.db")
     main()

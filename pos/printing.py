@@ -32,7 +32,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -419,12 +419,14 @@ def _wait_taken(sock: socket.socket, deadline: float) -> None:
         time.sleep(0.02)
 
 
-def _send_network(config: PrinterConfig, job: bytes, deadline: float) -> None:
+def _send_network(
+    config: PrinterConfig, job: bytes, deadline: float, *, check_paper: bool = True
+) -> None:
     printer = open_printer(config, timeout=min(CONNECT_SECONDS, deadline - time.monotonic()))
     sock = printer.device
     done = False
     try:
-        if _paper_out(printer, deadline):
+        if check_paper and _paper_out(printer, deadline):
             raise PrinterUnavailable(
                 "Plus de papier dans l’imprimante : remettez un rouleau puis réimprimez le ticket."
             )
@@ -494,6 +496,20 @@ def print_lines(
     deadline = time.monotonic() + JOB_SECONDS
     if config.kind == "network":
         _within(deadline, lambda: _send_network(config, job, deadline), config)
+    else:
+        _within(deadline, lambda: _send_device(config, job), config)
+    return job
+
+
+def kick_drawer(config: PrinterConfig) -> bytes:
+    """Open the cash drawer plugged into the printer, within about 5 s; no paper needed."""
+    job = render_job(replace(config, drawer=True), [], open_drawer=True)
+    if config.kind == "preview":
+        return job
+    deadline = time.monotonic() + JOB_SECONDS
+    if config.kind == "network":
+        send = lambda: _send_network(config, job, deadline, check_paper=False)  # noqa: E731
+        _within(deadline, send, config)
     else:
         _within(deadline, lambda: _send_device(config, job), config)
     return job

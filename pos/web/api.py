@@ -74,6 +74,19 @@ def refund(number: int):
     return _once(body, lambda db: _record_refund(db, number, body))
 
 
+@bp.post("/sales/<int:number>/receipt")
+def print_receipt(number: int):
+    """Print a sale's receipt (a DUPLICATA once printed); 503 and kept in the list if not."""
+    from pos.print_queue import WAITING_MESSAGE, print_receipt
+    from pos.web.printing import printer_url
+
+    outcome = print_receipt(get_db(), printer_url(), number, member="API")
+    if not outcome.printed:
+        error = {"code": "printer_unavailable", "message": f"{WAITING_MESSAGE} {outcome.error}"}
+        return jsonify({"error": error, "job": outcome.job_id}), 503
+    return jsonify({"printed": True, "job": outcome.job_id})
+
+
 def _json_body() -> dict:
     try:
         body = request.get_json(silent=True)

@@ -87,6 +87,13 @@ SPEC = {
         "/api/v1/sales/{number}": {"get": {
             "summary": "Une vente", "parameters": [NUMBER],
             "responses": {**_ok(200, SALE_OUT), **_errors(401, 404)}}},
+        "/api/v1/sales/{number}/receipt": {"post": {
+            "summary": "Imprimer le ticket d'une vente (DUPLICATA s'il a déjà été imprimé)",
+            "parameters": [NUMBER],
+            "responses": {**_ok(200, {"type": "object", "required": ["printed", "job"],
+                                      "properties": {"printed": {"type": "boolean"},
+                                                     "job": {"type": "integer"}}}),
+                          **_errors(401, 404, 503)}}},
         "/api/v1/sales/{number}/refund": {"post": {
             "summary": "Rembourser tout ou partie d'une vente", "parameters": [NUMBER, KEY],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {

@@ -33,6 +33,7 @@ def receipt_of(sale: dict, settings: dict[str, str], duplicate: int = 0) -> Rece
         change=sale["change"], kind=sale["kind"], refers_to=sale["refers_to"],
         channel=sale["channel"], customer=sale["customer"], footer=settings["receipt_footer"],
         duplicate=duplicate, hash_excerpt=sale["hash"][:4].upper(),
+        qr_text=settings.get("receipt_qr", ""),
     )
 
 

@@ -16,6 +16,7 @@ from pos.errors import InvalidInput
 from pos.money import InvalidAmount, parse_amount
 from pos.web import basket
 from pos.web.auth import admin_required, login_required
+from pos.web.printing import open_drawer_after_sale
 from pos.web.render import page
 
 bp = Blueprint("sell", __name__)
@@ -141,6 +142,7 @@ def pay():
     number, _replayed = journal.record_sale(
         db, priced, payments, member=g.member, channel=cart["channel"],
         customer=cart["customer"], key=key)
+    open_drawer_after_sale(number)  # after the commit, in the background
     return _done(number, cart, key)
 
 

@@ -1,0 +1,166 @@
+"""The print queue: each job is in the "to print" list first, sent within about 5 s, one at a
+time, and leaves the list only once the printer took it.
+
+Printing always comes after the sale is committed, never inside its transaction: a printer
+that is off, out of paper or jammed costs the member a message, never a sale.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from sqlite_utils import Database
+
+from pos import printing
+from pos.db import coop, transaction
+from pos.db import print_jobs as jobs
+from pos.db.sales import get_sale
+from pos.printing import InvalidPrinterUrl, PrinterConfig, PrinterUnavailable
+from pos.receipts import PrintLine, layout, test_page
+from pos.web.receipt_view import receipt_of, seller_of
+
+WAITING_MESSAGE = "Imprimante injoignable : le ticket attend dans la liste « À imprimer »."
+NO_PRINTER = "Aucune imprimante n’est réglée : choisissez-en une dans Réglages, puis réessayez."
+# Many printers take one connection at a time: one job at a time in this process.
+PRINTER_LOCK = threading.Lock()
+_last_failure: dict[str, tuple[float, str]] = {}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a job: printed, or waiting in the list with the printer's reason."""
+
+    job_id: int
+    printed: bool
+    error: str = ""
+    duplicate: int = 0
+
+
+def printer_url_of(server_url: str, settings: dict[str, str]) -> str:
+    """The printer in use: the setting when set, else `pos serve --printer`; "" for none."""
+    url = (settings.get("printer_url") or server_url or "").strip()
+    return "" if url.lower().startswith("preview:") else url
+
+
+def config_of(url: str, settings: dict[str, str]) -> PrinterConfig:
+    """The printer's config, with the paper width the settings choose (if any)."""
+    if not url:
+        raise PrinterUnavailable(NO_PRINTER)
+    config = printing.parse_printer_url(url)
+    if settings.get("paper_width"):
+        config = replace(config, width=int(settings["paper_width"]))
+    return config
+
+
+def send(config: PrinterConfig, lines: Sequence[PrintLine], *, drawer: bool = False) -> None:
+    """Send one job on its own connection, after any job already being sent (about 5 s each)."""
+    asked = time.monotonic()
+    if not PRINTER_LOCK.acquire(timeout=printing.JOB_SECONDS + 1):
+        raise PrinterUnavailable("L’imprimante est occupée : réessayez dans un instant.")
+    try:
+        failed = _last_failure.get(config.url)
+        if failed and failed[0] > asked:  # it failed while we waited: spare the member 5 s more
+            raise PrinterUnavailable(failed[1])
+        try:
+            if drawer:
+                printing.kick_drawer(config)
+            else:
+                printing.print_lines(config, lines)
+        except PrinterUnavailable as exc:
+            _last_failure[config.url] = (time.monotonic(), str(exc))
+            raise
+    finally:
+        PRINTER_LOCK.release()
+
+
+def job_lines(db: Database, job: dict, settings: dict[str, str], width: int) -> list[PrintLine]:
+    """The laid-out lines a job prints."""
+    if job["kind"] in ("receipt", "duplicate"):
+        sale = get_sale(db, job["sale_number"])
+        return layout(receipt_of(sale, settings, job["duplicate"]), width)
+    if job["kind"] == "test":
+        return test_page(seller_of(settings), width)
+    if job["kind"] == "drawer":
+        return []
+    raise PrinterUnavailable("Ce document ne s’imprime pas encore depuis la liste.")
+
+
+def run_job(db: Database, url: str, job_id: int) -> Outcome:
+    """Try a job now; record whether it printed or why not."""
+    job = jobs.get_job(db, job_id)
+    if job is None:
+        raise ValueError(f"no print job {job_id}")
+    settings = coop.load_settings(db)
+    try:
+        config = config_of(url, settings)
+        lines = job_lines(db, job, settings, config.width)
+        send(config, lines, drawer=job["kind"] == "drawer")
+    except (PrinterUnavailable, InvalidPrinterUrl) as exc:
+        jobs.mark_failed(db, job_id, str(exc))
+        return Outcome(job_id, False, str(exc), job["duplicate"])
+    jobs.mark_printed(db, job_id)
+    return Outcome(job_id, True, "", job["duplicate"])
+
+
+def receipt_job(db: Database, number: int, member: str = "") -> int:
+    """The job for "Ticket ?": the original while it has not printed, else a DUPLICATA."""
+    get_sale(db, number)  # SaleNotFound before anything is queued
+    with transaction(db):
+        job = jobs.receipt_job_of(db, number)
+        if job is None:
+            return jobs.insert_job(db, "receipt", sale_number=number, member=member)
+        if job["status"] == "printed":
+            return jobs.insert_duplicate(db, number, member=member)
+        return job["id"]
+
+
+def print_receipt(db: Database, url: str, number: int, member: str = "") -> Outcome:
+    """Print a sale's receipt (a DUPLICATA once the original has printed)."""
+    return run_job(db, url, receipt_job(db, number, member))
+
+
+def print_duplicate(db: Database, url: str, number: int, member: str = "") -> Outcome:
+    """Reprint a past receipt, marked DUPLICATA with its reprint count."""
+    get_sale(db, number)
+    return run_job(db, url, jobs.insert_duplicate(db, number, member=member))
+
+
+def print_test_page(db: Database, url: str, member: str = "") -> Outcome:
+    """Print the test page, as a job of the list."""
+    return run_job(db, url, jobs.insert_job(db, "test", member=member))
+
+
+def retry(db: Database, url: str, job_id: int) -> Outcome | None:
+    """Retry one waiting job; None if it is not waiting (printed twice would be no DUPLICATA)."""
+    job = jobs.get_job(db, job_id)
+    if job is None or job["status"] not in jobs.WAITING:
+        return None
+    return run_job(db, url, job_id)
+
+
+def retry_all(db: Database, url: str) -> list[Outcome]:
+    """Retry the waiting jobs oldest first, stopping at the first failure (the printer is off)."""
+    outcomes = []
+    for job in jobs.list_waiting(db):
+        outcomes.append(run_job(db, url, job["id"]))
+        if not outcomes[-1].printed:
+            break
+    return outcomes
+
+
+def open_drawer(db: Database, url: str, number: int, member: str = "") -> Outcome | None:
+    """Open the cash drawer for a cash sale if the settings say so; a failure joins the list."""
+    settings = coop.load_settings(db)
+    if settings.get("drawer_on_cash") != "1" or not url:
+        return None
+    try:
+        send(config_of(url, settings), [], drawer=True)
+    except (PrinterUnavailable, InvalidPrinterUrl) as exc:
+        job_id = jobs.insert_job(
+            db, "drawer", sale_number=number, member=member, status="failed", error=str(exc)
+        )
+        return Outcome(job_id, False, str(exc))
+    return Outcome(0, True)
