@@ -1,4 +1,9 @@
-"""One connection per request, closed at teardown (flaskr's pattern)."""
+"""One connection per request, handed back to a small pool at teardown (flaskr's pattern).
+
+Each request still has a connection of its own. Connections are reused rather than closed:
+closing the last connection to a WAL database checkpoints and deletes the log, and opening
+one re-reads it; under a rush that cost a millisecond or two per sale.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +12,37 @@ from sqlite_utils import Database
 
 from pos import db as database
 
+IDLE_KEPT = 8  # as many as waitress threads: more would only hold memory
+
+
+def _idle() -> list[Database]:
+    return current_app.extensions.setdefault("etal_idle_connections", [])
+
 
 def get_db() -> Database:
     """The request's connection to the coop database."""
     if "db" not in g:
-        g.db = database.connect(current_app.config["DATABASE"])
+        try:
+            g.db = _idle().pop()  # list.pop is atomic: no two requests share a connection
+        except IndexError:
+            g.db = database.connect(current_app.config["DATABASE"])
     return g.db
 
 
 def close_db(_exc: BaseException | None = None) -> None:
-    """Close the request's connection if one was opened."""
+    """Hand the request's connection back (never inside a transaction), or close it."""
     db = g.pop("db", None)
-    if db is not None:
+    if db is None:
+        return
+    if db.conn.in_transaction:
+        db.conn.rollback()
+    idle = _idle()
+    if len(idle) < IDLE_KEPT:
+        idle.append(db)
+    else:
         db.close()
 
 
 def init_app(app: Flask) -> None:
-    """Close connections at the end of each request."""
+    """Hand connections back at the end of each request."""
     app.teardown_appcontext(close_db)
