@@ -232,6 +232,34 @@ def backup(db_path, folder, keep):
     click.echo(f"Sauvegarde écrite : {target}")
 
 
+@main.command("export")
+@DB_OPTION
+@click.option("--out", "folder", required=True, type=click.Path(file_okay=False),
+              help="Dossier où écrire les fichiers (créé s'il manque).")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Premier jour inclus (AAAA-MM-JJ, heure de Paris).")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Dernier jour inclus (AAAA-MM-JJ) ; sinon aujourd'hui pour le nom du FEC.")
+@click.option("--dialect", type=click.Choice(["fr", "plain"]), default="fr", show_default=True,
+              help="fr : tableur français (;  virgule décimale) ; plain : RFC 4180 (,  point).")
+@clear_errors
+def export(db_path, folder, start, end, dialect):
+    """Exporter ventes, paiements, stock, dépenses, clôtures, parts (CSV) et le FEC."""
+    from pos import bookkeeping, clock
+    from pos.accounts import Period
+    from pos.db import coop
+
+    period = Period(start and start.date(), end and end.date())
+    if period.start and period.end and period.start > period.end:
+        raise EtalError("--from doit précéder --to.")
+    db = database.open_existing(db_path)
+    settings = coop.load_settings(db)
+    closing = period.end or clock.local(clock.now()).date()
+    files = bookkeeping.export_files(db, period, dialect, settings, closing)
+    for path in bookkeeping.write_folder(files, folder):
+        click.echo(f"{path}")
+
+
 @main.command()
 @DB_OPTION
 @clear_errors

@@ -16,6 +16,30 @@ DEFAULTS: dict[str, str] = {
     "vat_franchise": "0",
     "receipt_footer": "Merci et à bientôt !",
     "sales_goal": "0",
+    # The week's accounts and profit sharing (pos.accounts, pos.shares, pos.web.accounts).
+    "week_start": "",  # YYYY-MM-DD; empty: the day the till first opened
+    "share_rule": "equal",  # equal | hours | mix, as the members chose
+    "share_kept_back": "0",  # basis points kept back for the coop
+    "share_hours_weight": "5000",  # basis points shared by hours under "mix"
+    # FEC account numbers (ask the CAE); pos.bookkeeping.ACCOUNT_SETTINGS says where each goes.
+    "account_sales": "701",
+    "account_cash": "530",
+    "account_card": "5115",
+    "account_cheque": "5112",
+    "account_transfer": "512",
+    "account_other": "471",
+    "account_vat_550": "445711",
+    "account_vat_1000": "445712",
+    "account_vat_2000": "445713",
+    "account_vat": "44571",
+    "account_vat_deductible": "44566",
+    "account_materials": "601",
+    "account_stall_fee": "613",
+    "account_transport": "6241",
+    "account_communication": "623",
+    "account_expense_other": "6068",
+    "account_paid_bank": "512",
+    "account_paid_member": "467",
     "vat_rates": "550,1000,2000,0",
     "idle_minutes": "15",
     "undo_minutes": "5",

@@ -36,3 +36,7 @@ document.addEventListener("submit", function (event) {
   var field = event.target.querySelector("[data-fill-now]");
   if (field) field.value = String(Date.now());
 });
+/* The accounts' "Imprimer" button. */
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) window.print();
+});

@@ -1,0 +1,308 @@
+"""The week's accounts: the period, the bilan, the dashboard's figures. Pure, in integer cents.
+
+Sales are read from the database as sums per UTC hour (the stored times are UTC), and turned
+here into local days, so that a day in Paris is a day in the bilan, the dashboard and the FEC.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from pos import clock
+from pos.money import VatLine, div_round, split_vat, vat_table
+
+WEEK_DAYS = 7
+EXPENSE_CATEGORIES = ("materials", "stall_fee", "transport", "communication", "other")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local dates from start to end, both included; None leaves that side open."""
+
+    start: date | None = None
+    end: date | None = None
+
+    def utc_bounds(self) -> tuple[str, str]:
+        """ISO UTC strings [from, to) comparable with the stored created_at texts."""
+        low = _utc_midnight(self.start) if self.start else ""
+        high = _utc_midnight(self.end + timedelta(days=1)) if self.end else "~"
+        return low, high
+
+    def date_bounds(self) -> tuple[str, str]:
+        """ISO dates [from, to] for columns holding a plain date (expenses, hours)."""
+        low = self.start.isoformat() if self.start else "0000-01-01"
+        high = self.end.isoformat() if self.end else "9999-12-31"
+        return low, high
+
+    def days(self) -> list[date]:
+        """Each date of a closed period."""
+        if not (self.start and self.end):
+            return []
+        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+
+
+def _utc_midnight(day: date) -> str:
+    local = datetime.combine(day, time(0), tzinfo=clock.LOCAL)
+    return local.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def week_of(week_start: str, first_day: date | None, today: date) -> Period:
+    """The Flashcoop week: the week_start setting, else the first till day, else today; 7 days."""
+    start = date.fromisoformat(week_start) if week_start else (first_day or today)
+    return Period(start, start + timedelta(days=WEEK_DAYS - 1))
+
+
+_LOCAL_DAY: dict[str, tuple[date, int]] = {}
+
+
+def local_hour(utc_hour: str) -> tuple[date, int]:
+    """A stored UTC hour prefix ("2025-06-14T08") as the local (date, hour)."""
+    found = _LOCAL_DAY.get(utc_hour)
+    if found is None:
+        moment = datetime.fromisoformat(utc_hour + ":00:00+00:00").astimezone(clock.LOCAL)
+        found = _LOCAL_DAY[utc_hour] = (moment.date(), moment.hour)
+    return found
+
+
+def daily_by_key(rows: Iterable[tuple[str, object, int]]) -> dict[date, dict]:
+    """(utc hour, key, cents) sums as {local date: {key: cents}}, dates ascending."""
+    days: dict[date, dict] = defaultdict(lambda: defaultdict(int))
+    for hour, key, cents in rows:
+        days[local_hour(hour)[0]][key] += cents
+    return {day: dict(days[day]) for day in sorted(days)}
+
+
+def revenue_by_rate(daily: Mapping[date, Mapping[int, int]]) -> list[VatLine]:
+    """Per rate, the sum of each day's exact split (as the Z and the FEC split it)."""
+    base: dict[int, int] = defaultdict(int)
+    total: dict[int, int] = defaultdict(int)
+    for by_rate in daily.values():
+        for line in vat_table(dict(by_rate)):
+            base[line.rate] += line.base
+            total[line.rate] += line.total
+    return [VatLine(r, base[r], total[r] - base[r], total[r]) for r in sorted(total)]
+
+
+@dataclass(frozen=True)
+class ExpenseLine:
+    """One category's expenses: HT + VAT = TTC, each invoice split on its own."""
+
+    category: str
+    count: int
+    ht: int
+    vat: int
+    ttc: int
+
+
+@dataclass(frozen=True)
+class ClosureLine:
+    """A day's Z as the bilan shows it."""
+
+    number: int
+    period: str
+    net_total: int
+    expected_cash: int | None
+    counted_cash: int | None
+    difference: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Bilan:
+    """The week's accounts. result = revenue HT - expenses HT (what the FEC says too)."""
+
+    period: Period
+    revenue: tuple[VatLine, ...]
+    revenue_ttc: int
+    revenue_ht: int
+    vat_collected: int
+    cost_of_goods: int
+    lines_without_cost: int
+    gross_margin: int
+    expenses: tuple[ExpenseLine, ...]
+    expenses_ht: int
+    expenses_vat: int
+    expenses_ttc: int
+    result: int
+    vat_due: int
+    closures: tuple[ClosureLine, ...]
+    cash_difference: int
+
+    @property
+    def is_loss(self) -> bool:
+        """Whether the period lost money (a result of zero or below)."""
+        return self.result <= 0
+
+
+def expenses_by_category(expenses: Iterable[Mapping]) -> list[ExpenseLine]:
+    """Group expenses (total TTC, vat_rate) by category, splitting each with money.split_vat."""
+    sums: dict[str, list[int]] = {}
+    for expense in expenses:
+        line = split_vat(expense["total"], expense["vat_rate"])
+        acc = sums.setdefault(expense["category"], [0, 0, 0, 0])
+        for i, value in enumerate((1, line.base, line.vat, line.total)):
+            acc[i] += value
+    order = {name: i for i, name in enumerate(EXPENSE_CATEGORIES)}
+    return [
+        ExpenseLine(cat, *values)
+        for cat, values in sorted(sums.items(), key=lambda kv: (order.get(kv[0], 99), kv[0]))
+    ]
+
+
+def make_bilan(
+    period: Period,
+    daily_sales: Mapping[date, Mapping[int, int]],
+    cost_of_goods: int,
+    lines_without_cost: int,
+    expenses: Iterable[Mapping],
+    closures: Iterable[ClosureLine] = (),
+) -> Bilan:
+    """The bilan of a period from its daily sales per rate, the cost of what was sold, expenses.
+
+    The gross margin (revenue HT - cost of goods sold) is a margin indicator; the result is
+    revenue HT - expenses HT, because the materials behind the cost of goods were bought as
+    expenses: counting both would count them twice.
+    """
+    revenue = revenue_by_rate(daily_sales)
+    by_category = expenses_by_category(expenses)
+    revenue_ht = sum(line.base for line in revenue)
+    vat = sum(line.vat for line in revenue)
+    expenses_ht = sum(e.ht for e in by_category)
+    expenses_vat = sum(e.vat for e in by_category)
+    closed = tuple(closures)
+    return Bilan(
+        period=period,
+        revenue=tuple(revenue),
+        revenue_ttc=revenue_ht + vat,
+        revenue_ht=revenue_ht,
+        vat_collected=vat,
+        cost_of_goods=cost_of_goods,
+        lines_without_cost=lines_without_cost,
+        gross_margin=revenue_ht - cost_of_goods,
+        expenses=tuple(by_category),
+        expenses_ht=expenses_ht,
+        expenses_vat=expenses_vat,
+        expenses_ttc=expenses_ht + expenses_vat,
+        result=revenue_ht - expenses_ht,
+        vat_due=vat - expenses_vat,
+        closures=closed,
+        cash_difference=sum(c.difference or 0 for c in closed),
+    )
+
+
+# --- The dashboard -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Revenue (TTC, net of voids and refunds), sales not voided, and the average basket."""
+
+    revenue: int
+    sales: int
+    average_basket: int
+
+
+def figures(revenue: int, sales: int, voids: int) -> Figures:
+    """A period's headline figures; a voided sale does not count as a sale."""
+    count = max(sales - voids, 0)
+    return Figures(revenue, count, div_round(revenue, count) if count else 0)
+
+
+@dataclass(frozen=True)
+class ProductFigure:
+    """A product's net quantity and revenue over the period."""
+
+    name: str
+    quantity: int
+    revenue: int
+
+
+@dataclass(frozen=True)
+class StockFigure:
+    """A tracked product: how many were produced (initial + batches) and how many are left."""
+
+    name: str
+    produced: int
+    left: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the live dashboard shows."""
+
+    today: date
+    week: Period
+    day: Figures
+    week_figures: Figures
+    hours_today: tuple[tuple[int, int], ...]
+    hours_week: tuple[tuple[int, int], ...]
+    top_products: tuple[ProductFigure, ...]
+    stock: tuple[StockFigure, ...]
+    goal: int
+    goal_bp: int  # progress toward the goal in basis points (may pass 10000)
+
+    @property
+    def goal_percent(self) -> int:
+        """Progress toward the goal in whole percent, rounded."""
+        return div_round(self.goal_bp, 100)
+
+
+def by_local_hour(
+    rows: Iterable[tuple[str, int]], *, only: date | None = None, opening: tuple[int, int] = (8, 19)
+) -> tuple[tuple[int, int], ...]:
+    """(utc hour, cents) sums as ((local hour, cents), ...), the stall's hours and any other."""
+    sums: dict[int, int] = defaultdict(int)
+    for hour, cents in rows:
+        day, local = local_hour(hour)
+        if only is None or day == only:
+            sums[local] += cents
+    first = min([opening[0], *sums])
+    last = max([opening[1], *sums])
+    return tuple((h, sums.get(h, 0)) for h in range(first, last + 1))
+
+
+def goal_progress(revenue: int, goal: int) -> int:
+    """Revenue as basis points of the goal (0 when there is no goal)."""
+    return div_round(max(revenue, 0) * 10_000, goal) if goal > 0 else 0
+
+
+# --- Hours worked ------------------------------------------------------------------------------
+
+_DURATION = re.compile(r"^(\d{1,2})(?:[.,](\d{1,2})|\s*[h:]\s*(\d{0,2}))?$")
+
+
+class InvalidHours(ValueError):
+    """The text is not a duration of at most 24 hours ("3", "3,5", "3h30", "3:30")."""
+
+
+def parse_minutes(text: str) -> int:
+    """A duration typed by a member as minutes: "3" -> 180, "3,5" -> 210, "3h30" -> 210."""
+    raw = (text or "").strip().lower().replace(" ", "")
+    if not raw:
+        return 0
+    match = _DURATION.match(raw)
+    if not match:
+        raise InvalidHours(raw)
+    hours, fraction, minutes = match.groups()
+    total = int(hours) * 60
+    if fraction:
+        total += div_round(int(fraction) * 60, 10 ** len(fraction))
+    if minutes:
+        if int(minutes) >= 60:
+            raise InvalidHours(raw)
+        total += int(minutes)
+    if total > 24 * 60:
+        raise InvalidHours(raw)
+    return total
+
+
+def format_minutes(minutes: int) -> str:
+    """Minutes as a member reads hours: 210 -> "3h30", 180 -> "3h", 0 -> ""."""
+    if not minutes:
+        return ""
+    hours, rest = divmod(minutes, 60)
+    return f"{hours}h{rest:02d}" if rest else f"{hours}h"
