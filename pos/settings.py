@@ -52,7 +52,12 @@ DEFAULTS: dict[str, str] = {
     "backup_dir": "",
     "backup_keep": "10",
     "clock_offset": "0",
+    "stall_fee": "0",
+    "target_pay": "0",
+    "cae_contribution": "0",
 }
+# The week's fixed costs (cents), summed for the break-even point of the pricing helper.
+FIXED_COSTS = ("stall_fee", "target_pay", "cae_contribution")
 
 PAPER_WIDTHS = ("", "32", "42", "48")  # "": the width the printer URL gives
 _SIRET = re.compile(r"^\d{14}$")
@@ -111,6 +116,12 @@ def check_settings(form: dict[str, str]) -> Checked:
     for key in ("idle_minutes", "undo_minutes"):
         if key in values and not (values[key].isdigit() and 1 <= int(values[key]) <= 240):
             errors[key] = "Indiquez un nombre de minutes entre 1 et 240."
+    for key in FIXED_COSTS:
+        if key in values:
+            try:
+                values[key] = str(parse_amount(values[key] or "0"))
+            except InvalidAmount:
+                errors[key] = "Indiquez un montant, par exemple 45,00 (ou 0)."
     if "sales_goal" in values:
         try:
             values["sales_goal"] = str(parse_amount(values["sales_goal"] or "0"))

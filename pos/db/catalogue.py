@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from pos.db import now_iso, transaction
+from pos.pricing import apply_markdown
 
 
 def list_categories(db: Database) -> list[dict]:
@@ -27,20 +28,39 @@ FROM products p LEFT JOIN categories c ON c.id = p.category_id
 """
 
 
+def active_markdowns(db: Database) -> dict[int, int]:
+    """Each category's markdown in force now (basis points); the latest to start wins."""
+    rows = db.query(
+        "SELECT category_id, percent FROM markdowns WHERE removed_at IS NULL AND starts_at <= ?"
+        " ORDER BY starts_at, id", [now_iso()])
+    return {row["category_id"]: row["percent"] for row in rows}
+
+
+def _with_markdowns(db: Database, rows: list[dict]) -> list[dict]:
+    """`price` becomes the price a sale uses now; `base_price` keeps the catalogue's."""
+    markdowns = active_markdowns(db) if rows else {}
+    for row in rows:
+        row["base_price"] = row["price"]
+        row["markdown"] = markdowns.get(row["category_id"], 0)
+        if row["markdown"]:
+            row["price"] = apply_markdown(row["base_price"], row["markdown"])
+    return rows
+
+
 def list_products(db: Database, *, active_only: bool = False) -> list[dict]:
-    """Products grouped by category order, then their own order and name."""
+    """Products grouped by category order, then their own order and name, at today's price."""
     where = "WHERE p.active = 1" if active_only else ""
-    return list(
+    return _with_markdowns(db, list(
         db.query(
             f"{PRODUCT_SELECT} {where} "
             "ORDER BY coalesce(c.position, 9999), p.position, p.name COLLATE NOCASE"
         )
-    )
+    ))
 
 
 def get_product(db: Database, product_id: int) -> dict | None:
-    """One product with its category name, or None."""
-    rows = list(db.query(f"{PRODUCT_SELECT} WHERE p.id = ?", [product_id]))
+    """One product with its category name and today's price (markdown applied), or None."""
+    rows = _with_markdowns(db, list(db.query(f"{PRODUCT_SELECT} WHERE p.id = ?", [product_id])))
     return rows[0] if rows else None
 
 

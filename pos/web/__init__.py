@@ -33,9 +33,9 @@ def register(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     htmx.init_app(app)
-    from pos.web import accounts, admin, api, auth, errors, printing, sell, till
+    from pos.web import accounts, admin, api, auth, errors, prices, printing, sell, stock, till
 
-    for module in (auth, sell, till, admin, api, printing, accounts):
+    for module in (auth, sell, till, admin, api, printing, accounts, stock, prices):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
     errors.register(app)

@@ -34,7 +34,7 @@ def settings():
             flash(_("Réglages enregistrés."), "ok")
             return redirect(url_for("admin.settings"))
     if not errors:
-        for key in ("sales_goal", "cash_difference_threshold"):
+        for key in ("sales_goal", "cash_difference_threshold", *coop_settings.FIXED_COSTS):
             if str(values.get(key, "")).lstrip("-").isdigit():
                 values[key] = str(to_decimal(int(values[key]))).replace(".", ",")
     return page("admin/settings.html", values=values, errors=errors,
@@ -79,7 +79,8 @@ def _as_typed(product: dict) -> dict:
     def money(cents):
         return "" if cents is None else str(to_decimal(cents)).replace(".", ",")
 
-    return {**product, "price": money(product["price"]), "unit_cost": money(product["unit_cost"]),
+    return {**product, "price": money(product["base_price"]),
+            "unit_cost": money(product["unit_cost"]),
             "vat_rate": str(rate_to_decimal(product["vat_rate"]))}
 
 

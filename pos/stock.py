@@ -1,0 +1,206 @@
+"""Stock and expenses as members type them: batches, write-offs, inventory counts, receipts.
+
+Pure checks over plain dicts (no Flask, no SQL): each returns the cleaned values and the French
+message for each wrong field, so a form can be shown again with what was typed kept.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from dataclasses import dataclass, field
+from datetime import date
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from pos.money import InvalidAmount, parse_amount, parse_rate
+
+EXPENSE_CATEGORIES = ("materials", "stall_fee", "transport", "communication", "other")
+PAID_FROM = ("till", "bank", "member")
+WRITE_OFF_KINDS = ("loss", "gift")
+MAX_UNITS = 100_000
+TEXT_MAX = 200
+PHOTO_MAX_PX = 1600
+_FR_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+@dataclass
+class Checked:
+    """A form's cleaned values and the French message for each wrong field."""
+
+    values: dict[str, object] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StockFigures:
+    """One product's ledger summed by kind: what was made, sold, given back, lost, corrected."""
+
+    produced: int  # opening stock + production batches
+    sold: int
+    refunded: int
+    voided: int
+    lost: int  # losses and gifts/tastings
+    corrected: int  # inventory corrections, signed
+
+    @property
+    def left(self) -> int:
+        """Produced − sold + refunded + voided − lost ± corrections."""
+        return self.produced - self.sold + self.refunded + self.voided - self.lost + self.corrected
+
+
+def parse_date(text: str) -> str | None:
+    """ "2025-06-01" or "01/06/2025" as an ISO date, or None."""
+    raw = str(text or "").strip()
+    match = _FR_DATE.match(raw)
+    if match:
+        raw = f"{match[3]}-{int(match[2]):02d}-{int(match[1]):02d}"
+    try:
+        return date.fromisoformat(raw).isoformat() if len(raw) == 10 else None
+    except ValueError:
+        return None
+
+
+def parse_units(text: str, *, allow_zero: bool = False) -> int | None:
+    """A whole number of units, or None."""
+    raw = str(text or "").strip()
+    if not raw.isdigit() or int(raw) > MAX_UNITS or (int(raw) == 0 and not allow_zero):
+        return None
+    return int(raw)
+
+
+def _text(form: dict, key: str) -> str:
+    return " ".join(str(form.get(key, "") or "").split())[:TEXT_MAX]
+
+
+def _product(form: dict, products: set[int], out: Checked) -> None:
+    raw = str(form.get("product_id", "")).strip()
+    if not raw.isdigit() or int(raw) not in products:
+        out.errors["product_id"] = "Choisissez un produit de la liste."
+    out.values["product_id"] = int(raw) if raw.isdigit() else None
+
+
+def _units(form: dict, out: Checked, key: str = "quantity") -> None:
+    units = parse_units(form.get(key, ""))
+    if units is None:
+        out.errors[key] = "Indiquez un nombre entier d'unités, par exemple 40."
+    out.values[key] = units
+
+
+def _day(form: dict, key: str, today: str, out: Checked) -> None:
+    raw = str(form.get(key, "") or "").strip()
+    day = parse_date(raw) if raw else today
+    if day is None:
+        out.errors[key] = "Indiquez une date, par exemple 01/06/2025."
+    out.values[key] = day
+
+
+def check_batch(form: dict, *, products: set[int], today: str) -> Checked:
+    """A production batch: product, units made, date, materials used and what they cost (HT)."""
+    out = Checked()
+    _product(form, products, out)
+    _units(form, out)
+    _day(form, "made_on", today, out)
+    out.values["materials"] = _text(form, "materials")
+    raw = str(form.get("materials_cost", "") or "0").strip()
+    try:
+        out.values["materials_cost"] = parse_amount(raw)
+    except InvalidAmount:
+        out.errors["materials_cost"] = "Indiquez le coût des matières HT, par exemple 36,00."
+    out.values["update_cost"] = form.get("update_cost") in ("1", "on", "true")
+    return out
+
+
+def check_write_off(form: dict, *, products: set[int]) -> Checked:
+    """A loss (breakage) or a gift (tasting): product, units and a reason."""
+    out = Checked()
+    _product(form, products, out)
+    _units(form, out)
+    kind = str(form.get("kind", ""))
+    if kind not in WRITE_OFF_KINDS:
+        out.errors["kind"] = "Choisissez « perte » ou « don / dégustation »."
+    out.values["kind"] = kind
+    out.values["reason"] = _text(form, "reason")
+    if not out.values["reason"]:
+        out.errors["reason"] = "Indiquez la raison, par exemple « pot cassé au montage »."
+    return out
+
+
+def check_inventory(form: dict, *, stocks: dict[int, int]) -> Checked:
+    """An inventory: what was counted per product (blank: not counted) and one reason.
+
+    ``values["counts"]`` keeps only the products whose count differs from the stock shown.
+    """
+    out = Checked()
+    counts: dict[int, int] = {}
+    for product_id, stock in stocks.items():
+        raw = str(form.get(f"count_{product_id}", "") or "").strip()
+        if not raw:
+            continue
+        counted = parse_units(raw, allow_zero=True)
+        if counted is None:
+            out.errors[f"count_{product_id}"] = "Indiquez un nombre entier, par exemple 12."
+        elif counted != stock:
+            counts[product_id] = counted
+    out.values["counts"] = counts
+    out.values["reason"] = _text(form, "reason")
+    if counts and not out.values["reason"]:
+        out.errors["reason"] = "Expliquez les écarts, par exemple « inventaire du soir »."
+    return out
+
+
+def check_expense(form: dict, *, vat_rates: list[int], today: str) -> Checked:
+    """A purchase or expense: supplier, date, amount TTC, VAT rate, category, who paid."""
+    out = Checked()
+    out.values["supplier"] = _text(form, "supplier")[:80]
+    if not out.values["supplier"]:
+        out.errors["supplier"] = "Indiquez le fournisseur, par exemple « Jardinerie du port »."
+    _day(form, "spent_on", today, out)
+    try:
+        out.values["total"] = parse_amount(str(form.get("total", "")))
+        if not out.values["total"]:
+            raise InvalidAmount("0")
+    except InvalidAmount:
+        out.errors["total"] = "Indiquez le montant TTC payé, par exemple 24,90."
+        out.values["total"] = None
+    try:
+        rate = parse_rate(str(form.get("vat_rate", "")))
+    except InvalidAmount:
+        rate = -1
+    if rate not in vat_rates:
+        out.errors["vat_rate"] = "Choisissez le taux de TVA du ticket."
+    out.values["vat_rate"] = rate
+    for key, choices, message in (
+        ("category", EXPENSE_CATEGORIES, "Choisissez une catégorie de dépense."),
+        ("paid_from", PAID_FROM, "Indiquez qui a payé : la caisse, la banque ou un membre."),
+    ):
+        out.values[key] = str(form.get(key, ""))
+        if out.values[key] not in choices:
+            out.errors[key] = message
+    out.values["label"] = _text(form, "label")
+    return out
+
+
+class InvalidPhoto(ValueError):
+    """The file sent is not a picture Pillow can read."""
+
+
+def reduce_photo(data: bytes) -> bytes:
+    """A receipt photo turned upright, at most 1600 px on its longer side, as a JPEG."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                image = ImageOps.exif_transpose(image).convert("RGB")
+                image.thumbnail((PHOTO_MAX_PX, PHOTO_MAX_PX))
+                out = io.BytesIO()
+                image.save(out, "JPEG", quality=82, optimize=True)
+                return out.getvalue()
+    except (
+        UnidentifiedImageError,
+        OSError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as exc:
+        raise InvalidPhoto(str(exc)) from exc
