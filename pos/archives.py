@@ -31,8 +31,10 @@ def period_bounds(period: str | None) -> tuple[str, str]:
             end = (start + timedelta(days=32)).replace(day=1)
     except ValueError as exc:
         raise ValueError(f"période invalide « {period} » : AAAA ou AAAA-MM") from exc
-    return (start.replace(tzinfo=clock.LOCAL).astimezone(clock.UTC).isoformat(),
-            end.replace(tzinfo=clock.LOCAL).astimezone(clock.UTC).isoformat())
+    return (
+        start.replace(tzinfo=clock.LOCAL).astimezone(clock.UTC).isoformat(),
+        end.replace(tzinfo=clock.LOCAL).astimezone(clock.UTC).isoformat(),
+    )
 
 
 def _jsonl(rows: Iterable[dict]) -> tuple[bytes, int]:
@@ -43,8 +45,12 @@ def _jsonl(rows: Iterable[dict]) -> tuple[bytes, int]:
 def write_archive(out: Path, tables: dict[str, Iterable[dict]], meta: dict, db_path: str) -> Path:
     """Write the zip: data files, manifest.json, manifest.sig (Ed25519), public_key.pem."""
     public_pem = signing.ensure_keys(db_path).read_bytes()
-    manifest = {**meta, "format": "etal-archive/1", "files": {},
-                "public_key_fingerprint": signing.fingerprint(public_pem)}
+    manifest = {
+        **meta,
+        "format": "etal-archive/1",
+        "files": {},
+        "public_key_fingerprint": signing.fingerprint(public_pem),
+    }
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name in FILES:
             data, count = _jsonl(tables[name])
@@ -66,8 +72,9 @@ def verify_archive(path: str | Path) -> tuple[list[str], dict]:
         return [f"fichier illisible : {exc}"], {}
     with archive:
         names = set(archive.namelist())
-        missing = [n for n in ("manifest.json", "manifest.sig", "public_key.pem", *FILES)
-                   if n not in names]
+        missing = [
+            n for n in ("manifest.json", "manifest.sig", "public_key.pem", *FILES) if n not in names
+        ]
         if missing:
             return [f"fichier absent de l'archive : {n}" for n in missing], {}
         body, pem = archive.read("manifest.json"), archive.read("public_key.pem")
@@ -80,8 +87,10 @@ def verify_archive(path: str | Path) -> tuple[list[str], dict]:
             if hashlib.sha256(data[name]).hexdigest() != manifest["files"][name]["sha256"]:
                 problems.append(f"{name} : empreinte SHA-256 différente du manifeste")
     try:
-        rows = {name: [json.loads(line) for line in data[name].decode().splitlines() if line]
-                for name in FILES}
+        rows = {
+            name: [json.loads(line) for line in data[name].decode().splitlines() if line]
+            for name in FILES
+        }
         problems += _check_chains(rows, pem)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         problems.append(f"contenu illisible ou incomplet ({exc.__class__.__name__} : {exc})")
@@ -97,14 +106,27 @@ def _check_chains(rows: dict[str, list[dict]], pem: bytes) -> list[str]:
     for pay in rows["payments.jsonl"]:
         pays.setdefault(pay["sale_id"], []).append(pay)
     chains = {
-        "sales": [(f"vente n° {s['number']}", s["hash"], s["prev_hash"], journal.sale_entry(
-            s, sorted(lines.get(s["id"], []), key=lambda ln: ln["position"]),
-            sorted(pays.get(s["id"], []), key=lambda p: p["id"])))
-            for s in rows["sales.jsonl"]],
-        "closures": [(f"clôture n° {c['number']}", c["hash"], c["prev_hash"], closure_entry(c))
-                     for c in rows["closures.jsonl"]],
-        "events": [(f"événement n° {e['number']}", e["hash"], e["prev_hash"], event_entry(e))
-                   for e in rows["events.jsonl"]],
+        "sales": [
+            (
+                f"vente n° {s['number']}",
+                s["hash"],
+                s["prev_hash"],
+                journal.sale_entry(
+                    s,
+                    sorted(lines.get(s["id"], []), key=lambda ln: ln["position"]),
+                    sorted(pays.get(s["id"], []), key=lambda p: p["id"]),
+                ),
+            )
+            for s in rows["sales.jsonl"]
+        ],
+        "closures": [
+            (f"clôture n° {c['number']}", c["hash"], c["prev_hash"], closure_entry(c))
+            for c in rows["closures.jsonl"]
+        ],
+        "events": [
+            (f"événement n° {e['number']}", e["hash"], e["prev_hash"], event_entry(e))
+            for e in rows["events.jsonl"]
+        ],
     }
     for entries in chains.values():
         if entries:

@@ -42,4 +42,6 @@ def backup_after_closure(db_path: str, settings: dict[str, str], number: int) ->
     folder = settings.get("backup_dir", "").strip()
     if not folder:
         return None
-    return backup_to(db_path, folder, label=f"Z{number}", keep=int(settings.get("backup_keep") or 0))
+    return backup_to(
+        db_path, folder, label=f"Z{number}", keep=int(settings.get("backup_keep") or 0)
+    )

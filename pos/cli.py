@@ -15,13 +15,19 @@ from pos import members as member_rules
 from pos.errors import EtalError
 
 DB_OPTION = click.option(
-    "--db", "db_path", envvar="POS_DB", default="etal.db", show_default=True,
-    type=click.Path(dir_okay=False), help="Fichier SQLite de la coopérative (ou POS_DB).",
+    "--db",
+    "db_path",
+    envvar="POS_DB",
+    default="etal.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Fichier SQLite de la coopérative (ou POS_DB).",
 )
 
 
 def clear_errors(command):
     """Turn Étal's errors into one clear line and exit code 1, never a traceback."""
+
     @functools.wraps(command)
     def wrapped(*args, **kwargs):
         try:
@@ -29,12 +35,16 @@ def clear_errors(command):
         except EtalError as exc:
             message = exc.message
             if isinstance(exc, database.DatabaseMissing):
-                message = f"Pas de base Étal à {exc.message} (créez-la avec « pos init » ou « pos demo »)."
+                message = (
+                    f"Pas de base Étal à {exc.message} "
+                    "(créez-la avec « pos init » ou « pos demo »)."
+                )
             click.echo(f"Erreur : {message}", err=True)
             sys.exit(1)
         except (OSError, ValueError) as exc:
             click.echo(f"Erreur : {exc}", err=True)
             sys.exit(1)
+
     return wrapped
 
 
@@ -47,13 +57,14 @@ def _fresh_db(path: str, force: bool):
     target = Path(path)
     if target.exists() and not force:
         raise EtalError(f"{path} existe déjà : ajoutez --force pour l'écraser.")
-    for suffix in ("", "-wal", "-shm", ".secret"):
+    for suffix in ("", "-wal", "-shm", ".secret", ".key", ".pub"):
         Path(str(target) + suffix).unlink(missing_ok=True)
     db = database.connect(target, create=True)
     database.migrate(db)
-    from pos import secret_key_for
+    from pos import secret_key_for, signing
 
     secret_key_for(target.resolve())
+    signing.ensure_keys(target)
     return db
 
 
@@ -66,19 +77,32 @@ def _fresh_db(path: str, force: bool):
 @click.option("--vat-number", prompt="N° de TVA intracommunautaire", default="", help="N° de TVA.")
 @click.option("--vat-franchise/--vat", default=False, help="Franchise en base (pas de TVA).")
 @click.option("--admin", "admin_name", prompt="Prénom de l'animateur", help="Premier admin.")
-@click.option("--pin", prompt="Code de l'animateur (4 à 8 chiffres)", hide_input=True,
-              confirmation_prompt=True, help="Code de l'admin.")
+@click.option(
+    "--pin",
+    prompt="Code de l'animateur (4 à 8 chiffres)",
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Code de l'admin.",
+)
 @click.option("--force", is_flag=True, help="Écraser une base existante.")
 @clear_errors
-def init(db_path, brand, legal_name, address, siret, vat_number, vat_franchise, admin_name, pin,
-         force):
+def init(
+    db_path, brand, legal_name, address, siret, vat_number, vat_franchise, admin_name, pin, force
+):
     """Créer la base d'une coopérative : marque, identité légale, premier admin."""
     from pos.db import coop
     from pos.settings import check_settings
 
-    checked = check_settings({"brand": brand, "legal_name": legal_name, "address": address,
-                              "siret": siret, "vat_number": vat_number,
-                              "vat_franchise": "1" if vat_franchise else "0"})
+    checked = check_settings(
+        {
+            "brand": brand,
+            "legal_name": legal_name,
+            "address": address,
+            "siret": siret,
+            "vat_number": vat_number,
+            "vat_franchise": "1" if vat_franchise else "0",
+        }
+    )
     if checked.errors:
         raise EtalError(" ".join(checked.errors.values()))
     if not member_rules.pin_is_valid(pin):
@@ -107,8 +131,12 @@ def demo(db_path, force):
 
 @main.command()
 @DB_OPTION
-@click.option("--host", default="0.0.0.0", show_default=True,
-              help="Adresse d'écoute (0.0.0.0 : joignable depuis le Wi-Fi du stand).")
+@click.option(
+    "--host",
+    default="0.0.0.0",
+    show_default=True,
+    help="Adresse d'écoute (0.0.0.0 : joignable depuis le Wi-Fi du stand).",
+)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
 @click.option("--printer", envvar="POS_PRINTER", default="", help="URL de l'imprimante.")
@@ -120,13 +148,25 @@ def serve(db_path, host, port, threads, printer):
     from pos import create_app
 
     app = create_app(db_path, PRINTER=printer)
+    from pos.db.events import log_event
+
+    started = database.connect(db_path)
+    log_event(started, "server_started", None, host=host, port=port)
+    started.close()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo(f"Étal est prêt : ouvrez http://{shown}:{port}/")
     if host in ("0.0.0.0", "::"):
         click.echo(f"Sur le Wi-Fi du stand : http://{_lan_address()}:{port}/")
     sys.stdout.flush()
-    waitress.serve(app, host=host, port=port, threads=threads, ident="etal",
-                   channel_timeout=30, clear_untrusted_proxy_headers=True)
+    waitress.serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="etal",
+        channel_timeout=30,
+        clear_untrusted_proxy_headers=True,
+    )
 
 
 def _lan_address() -> str:
@@ -157,8 +197,10 @@ def member_add(name, db_path, pin, role):
     if not member_rules.pin_is_valid(pin):
         raise EtalError("Le code doit compter 4 à 8 chiffres.")
     db = database.open_existing(db_path)
-    if any(m["name"].casefold() == name.strip().casefold()
-           for m in coop.list_members(db, active_only=False)):
+    if any(
+        m["name"].casefold() == name.strip().casefold()
+        for m in coop.list_members(db, active_only=False)
+    ):
         raise EtalError(f"« {name} » existe déjà.")
     coop.insert_member(db, name, pin, role)
     click.echo(f"{name} ajouté ({role}).")
@@ -189,7 +231,11 @@ def token_create(name, db_path):
     """Créer un jeton d'API (affiché une seule fois, sur la dernière ligne)."""
     from pos.db import coop
 
-    value = coop.insert_token(database.open_existing(db_path), name)
+    db = database.open_existing(db_path)
+    value = coop.insert_token(db, name)
+    from pos.db.events import log_event
+
+    log_event(db, "token_created", None, name=name)
     click.echo(f"Jeton « {name} » créé. Gardez-le : il ne sera plus affiché.")
     click.echo(value)
 
@@ -219,8 +265,13 @@ def token_revoke(token_id, db_path):
 
 @main.command()
 @DB_OPTION
-@click.option("--to", "folder", required=True, type=click.Path(file_okay=False),
-              help="Dossier de destination (ex. : la clé USB).")
+@click.option(
+    "--to",
+    "folder",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Dossier de destination (ex. : la clé USB).",
+)
 @click.option("--keep", default=0, type=int, help="Ne garder que les N copies les plus récentes.")
 @clear_errors
 def backup(db_path, folder, keep):
@@ -229,19 +280,42 @@ def backup(db_path, folder, keep):
 
     database.open_existing(db_path).close()
     target = backup_to(db_path, folder, keep=keep)
+    from pos.db.events import log_event
+
+    log_event(database.connect(db_path), "backup", None, path=str(target))
     click.echo(f"Sauvegarde écrite : {target}")
 
 
 @main.command("export")
 @DB_OPTION
-@click.option("--out", "folder", required=True, type=click.Path(file_okay=False),
-              help="Dossier où écrire les fichiers (créé s'il manque).")
-@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Premier jour inclus (AAAA-MM-JJ, heure de Paris).")
-@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Dernier jour inclus (AAAA-MM-JJ) ; sinon aujourd'hui pour le nom du FEC.")
-@click.option("--dialect", type=click.Choice(["fr", "plain"]), default="fr", show_default=True,
-              help="fr : tableur français (;  virgule décimale) ; plain : RFC 4180 (,  point).")
+@click.option(
+    "--out",
+    "folder",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Dossier où écrire les fichiers (créé s'il manque).",
+)
+@click.option(
+    "--from",
+    "start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Premier jour inclus (AAAA-MM-JJ, heure de Paris).",
+)
+@click.option(
+    "--to",
+    "end",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Dernier jour inclus (AAAA-MM-JJ) ; sinon aujourd'hui pour le nom du FEC.",
+)
+@click.option(
+    "--dialect",
+    type=click.Choice(["fr", "plain"]),
+    default="fr",
+    show_default=True,
+    help="fr : tableur français (;  virgule décimale) ; plain : RFC 4180 (,  point).",
+)
 @clear_errors
 def export(db_path, folder, start, end, dialect):
     """Exporter ventes, paiements, stock, dépenses, clôtures, parts (CSV) et le FEC."""
@@ -260,6 +334,53 @@ def export(db_path, folder, start, end, dialect):
         click.echo(f"{path}")
 
 
+@main.group()
+def archive() -> None:
+    """Archives signées du journal (à garder six ans)."""
+
+
+@archive.command("create")
+@DB_OPTION
+@click.option(
+    "--out",
+    "folder",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Dossier où écrire l'archive.",
+)
+@click.option("--period", default=None, help="AAAA ou AAAA-MM (par défaut : tout le journal).")
+@clear_errors
+def archive_create(db_path, folder, period):
+    """Écrire l'archive signée d'une période : journal, lignes, paiements, clôtures, événements."""
+    from pos.db.archive import create_archive
+    from pos.db.events import log_event
+
+    db = database.open_existing(db_path)
+    path, manifest = create_archive(db, db_path, Path(folder), period)
+    log_event(db, "archive", None, path=str(path), period=period or "tout")
+    counts = ", ".join(f"{n} : {f['rows']}" for n, f in manifest["files"].items())
+    click.echo(f"Archive écrite : {path} ({counts})")
+    click.echo(f"Empreinte de la clé publique : {manifest['public_key_fingerprint']}")
+
+
+@archive.command("verify")
+@click.argument("file", type=click.Path(dir_okay=False))
+def archive_verify(file):
+    """Vérifier une archive hors ligne, sans base : empreintes, chaînes, signatures."""
+    from pos.archives import verify_archive
+
+    problems, manifest = verify_archive(file)
+    if problems:
+        for problem in problems:
+            click.echo(f"ÉCHEC : {problem}", err=True)
+        sys.exit(1)
+    rows = sum(f["rows"] for f in manifest["files"].values())
+    click.echo(
+        f"OK : archive intacte ({rows} lignes, période {manifest.get('period') or 'tout'}),"
+        f" clé {manifest['public_key_fingerprint']}."
+    )
+
+
 @main.command()
 @DB_OPTION
 @clear_errors
@@ -269,12 +390,25 @@ def verify(db_path):
     from pos.db.till import verify_closures
 
     db = database.open_existing(db_path)
-    broken = verify_chain(db) or verify_closures(db)
+    from pos.db.events import verify_events
+    from pos.db.till import verify_signatures
+
+    broken = (
+        verify_chain(db)
+        or verify_closures(db)
+        or verify_events(db)
+        or verify_signatures(db, db_path)
+    )
     if broken:
         click.echo(f"ÉCHEC : la chaîne est rompue à la {broken}.", err=True)
         sys.exit(1)
     count = db.execute("SELECT count(*) FROM sales").fetchone()[0]
-    click.echo(f"OK : {count} écritures, chaîne intacte, numérotation continue.")
+    closures = db.execute("SELECT count(*) FROM closures").fetchone()[0]
+    events = db.execute("SELECT count(*) FROM events").fetchone()[0]
+    click.echo(
+        f"OK : {count} écritures, {closures} clôtures signées, {events} événements ; "
+        "chaînes intactes, numérotation continue."
+    )
 
 
 @main.group()
@@ -283,8 +417,13 @@ def printer() -> None:
 
 
 @printer.command("test")
-@click.option("--printer", "url", envvar="POS_PRINTER", default="",
-              help="URL de l'imprimante (ou POS_PRINTER ; sinon le réglage de la base).")
+@click.option(
+    "--printer",
+    "url",
+    envvar="POS_PRINTER",
+    default="",
+    help="URL de l'imprimante (ou POS_PRINTER ; sinon le réglage de la base).",
+)
 @DB_OPTION
 def printer_test(url, db_path):
     """Imprimer la page de test (tous les caractères français et €) et dire si elle est sortie."""
@@ -296,8 +435,10 @@ def printer_test(url, db_path):
     except (InvalidPrinterUrl, PrinterUnavailable, EtalError) as exc:
         click.echo(f"Échec : {exc}", err=True)
         sys.exit(1)
-    click.echo(f"Page de test envoyée à {config.where} ({config.width} caractères, "
-               f"{config.codepage}) : vérifiez les accents, le signe € et la coupe.")
+    click.echo(
+        f"Page de test envoyée à {config.where} ({config.width} caractères, "
+        f"{config.codepage}) : vérifiez les accents, le signe € et la coupe."
+    )
 
 
 def _printer_and_seller(url: str, db_path: str):

@@ -51,9 +51,21 @@ def load_demo(db: Database) -> list[tuple[str, str, str]]:
     for category, products in CATALOGUE.items():
         category_id = insert_category(db, category)
         for position, (name, short, price, vat, cost, emoji, color, stock) in enumerate(products):
-            insert_product(db, {
-                "category_id": category_id, "name": name, "short_name": short, "price": price,
-                "vat_rate": vat, "unit_cost": cost, "emoji": emoji, "color": color,
-                "track_stock": int(stock is not None), "position": position, "low_stock": 5,
-            }, stock=stock or 0)
+            insert_product(
+                db,
+                {
+                    "category_id": category_id,
+                    "name": name,
+                    "short_name": short,
+                    "price": price,
+                    "vat_rate": vat,
+                    "unit_cost": cost,
+                    "emoji": emoji,
+                    "color": color,
+                    "track_stock": int(stock is not None),
+                    "position": position,
+                    "low_stock": 5,
+                },
+                stock=stock or 0,
+            )
     return MEMBERS

@@ -120,7 +120,8 @@ class TillClosed(EtalError):
 
     def __init__(self, message: str = "", **kw: object):
         super().__init__(
-            message or "La caisse n'est pas ouverte : comptez le fond de caisse pour l'ouvrir.", **kw
+            message or "La caisse n'est pas ouverte : comptez le fond de caisse pour l'ouvrir.",
+            **kw,
         )
 
 

@@ -17,10 +17,33 @@ def entry_hash(prev_hash: str, entry: dict[str, Any]) -> str:
 
 def sale_entry(sale: dict[str, Any], lines: list[dict], payments: list[dict]) -> dict[str, Any]:
     """What a sale's hash covers: the sale row, its lines and its payments."""
-    keep = ("number", "kind", "refers_to", "created_at", "member_id", "seller", "channel",
-            "customer", "total", "discount", "discount_reason", "change")
-    line_keys = ("position", "product_id", "name", "short_name", "quantity", "unit_price",
-                 "vat_rate", "unit_cost", "discount", "discount_reason", "total")
+    keep = (
+        "number",
+        "kind",
+        "refers_to",
+        "created_at",
+        "member_id",
+        "seller",
+        "channel",
+        "customer",
+        "total",
+        "discount",
+        "discount_reason",
+        "change",
+    )
+    line_keys = (
+        "position",
+        "product_id",
+        "name",
+        "short_name",
+        "quantity",
+        "unit_price",
+        "vat_rate",
+        "unit_cost",
+        "discount",
+        "discount_reason",
+        "total",
+    )
     return {
         "sale": {k: sale[k] for k in keep},
         "lines": [{k: line[k] for k in line_keys} for line in lines],

@@ -33,16 +33,11 @@ import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from escpos.capabilities import get_profile
-from escpos.codepages import CodePages
-from escpos.constants import RT_STATUS_PAPER
-from escpos.escpos import Escpos
-from escpos.exceptions import DeviceNotFoundError
-from escpos.exceptions import Error as EscposError
-from escpos.printer import Dummy, File, Network, Serial, Usb
+if TYPE_CHECKING:  # python-escpos loads its profile database on import: only when printing
+    from escpos.escpos import Escpos
 
 from pos.receipts import PrintLine, Seller, test_page
 
@@ -167,6 +162,8 @@ def _location(url: str, kind: str, netloc: str, path: str) -> dict[str, Any]:
 
 def _defaults(kind: str, profile: str | None) -> dict[str, Any]:
     """Width, cutter and code page a profile implies, for options the URL leaves out."""
+    from escpos.capabilities import get_profile
+
     name = profile or ("default" if kind in ("network", "preview") else "POS-5890")
     try:
         escpos_profile = get_profile(name)
@@ -209,6 +206,8 @@ def parse_printer_url(url: str) -> PrinterConfig:
 
 
 def _options(url: str, options: dict[str, str], pages: dict[str, Any]) -> dict[str, Any]:
+    from escpos.codepages import CodePages
+
     fields: dict[str, Any] = {}
     if "codepage" in options:
         name = CodePages.get_encoding_name(options["codepage"])
@@ -236,6 +235,8 @@ def _options(url: str, options: dict[str, str], pages: dict[str, Any]) -> dict[s
 
 def sanitise(text: str, codepage: str) -> str:
     """Text the code page can print: odd spaces become spaces, missing signs their ASCII."""
+    from escpos.codepages import CodePages
+
     codec = CodePages.get_encoding(codepage)["python_encode"]
     out = []
     for char in unicodedata.normalize("NFC", text):
@@ -328,6 +329,8 @@ def render_job(
     config: PrinterConfig, lines: Sequence[PrintLine], *, open_drawer: bool = False
 ) -> bytes:
     """The bytes of a print job, built in memory with the printer's profile."""
+    from escpos.printer import Dummy
+
     dummy = Dummy(profile=config.profile)
     write_lines(dummy, lines, config, open_drawer=open_drawer)
     return dummy.output
@@ -335,6 +338,9 @@ def render_job(
 
 def open_printer(config: PrinterConfig, *, timeout: float = CONNECT_SECONDS) -> Escpos:
     """Open the python-escpos printer a config names; PrinterUnavailable if it cannot."""
+    from escpos.exceptions import Error as EscposError
+    from escpos.printer import Dummy, File, Network, Serial, Usb
+
     printer: Escpos
     if config.kind == "network":
         printer = Network(config.target, port=config.port, timeout=timeout, profile=config.profile)
@@ -371,6 +377,8 @@ def open_printer(config: PrinterConfig, *, timeout: float = CONNECT_SECONDS) -> 
 
 def _unavailable(exc: BaseException, config: PrinterConfig) -> PrinterUnavailable:
     """A French reason for a failure, from the OSError behind python-escpos' own errors."""
+    from escpos.exceptions import DeviceNotFoundError
+
     cause: BaseException | None = exc
     while cause is not None and not isinstance(cause, OSError):
         cause = cause.__cause__ or cause.__context__
@@ -395,6 +403,8 @@ def _unavailable(exc: BaseException, config: PrinterConfig) -> PrinterUnavailabl
 
 def _paper_out(printer: Escpos, deadline: float) -> bool:
     """Ask DLE EOT 4; only a clear "paper end" answer counts, silence means "go on"."""
+    from escpos.constants import RT_STATUS_PAPER
+
     sock = printer.device
     sock.settimeout(max(0.05, min(STATUS_SECONDS, deadline - time.monotonic())))
     try:
@@ -422,6 +432,8 @@ def _wait_taken(sock: socket.socket, deadline: float) -> None:
 def _send_network(
     config: PrinterConfig, job: bytes, deadline: float, *, check_paper: bool = True
 ) -> None:
+    from escpos.exceptions import Error as EscposError
+
     printer = open_printer(config, timeout=min(CONNECT_SECONDS, deadline - time.monotonic()))
     sock = printer.device
     done = False

@@ -104,13 +104,15 @@ def check_settings(form: dict[str, str]) -> Checked:
             errors["siret"] = "Le SIRET doit compter 14 chiffres valides."
         values["siret"] = siret
     values["vat_franchise"] = "1" if form.get("vat_franchise") in ("1", "on", "true") else "0"
-    if "backup_keep" in values and not (values["backup_keep"].isdigit()
-                                        and int(values["backup_keep"]) <= 1000):
+    if "backup_keep" in values and not (
+        values["backup_keep"].isdigit() and int(values["backup_keep"]) <= 1000
+    ):
         errors["backup_keep"] = "Indiquez un nombre de copies entre 0 et 1000."
     if "cash_difference_threshold" in values:
         try:
             values["cash_difference_threshold"] = str(
-                parse_amount(values["cash_difference_threshold"] or "0"))
+                parse_amount(values["cash_difference_threshold"] or "0")
+            )
         except InvalidAmount:
             errors["cash_difference_threshold"] = "Indiquez un montant, par exemple 2,00."
     for key in ("idle_minutes", "undo_minutes"):

@@ -26,8 +26,11 @@ def ensure_keys(db_path: str | Path) -> Path:
     private_path, public_path = key_paths(db_path)
     if not private_path.exists():
         key = Ed25519PrivateKey.generate()
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
         fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as out:
             out.write(pem)
@@ -37,8 +40,9 @@ def ensure_keys(db_path: str | Path) -> Path:
 
 def public_pem(key: Ed25519PublicKey) -> bytes:
     """A public key as PEM."""
-    return key.public_bytes(serialization.Encoding.PEM,
-                            serialization.PublicFormat.SubjectPublicKeyInfo)
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 def load_private(db_path: str | Path) -> Ed25519PrivateKey:

@@ -69,15 +69,23 @@ class DayTotals:
     def as_dict(self) -> dict:
         """A JSON-ready form (what the closure stores and hashes)."""
         return {
-            "sales_count": self.sales_count, "first_number": self.first_number,
-            "last_number": self.last_number, "net_total": self.net_total,
-            "gross_sales": self.gross_sales, "voids_count": self.voids_count,
-            "voids_total": self.voids_total, "refunds_count": self.refunds_count,
-            "refunds_total": self.refunds_total, "discounts": self.discounts,
+            "sales_count": self.sales_count,
+            "first_number": self.first_number,
+            "last_number": self.last_number,
+            "net_total": self.net_total,
+            "gross_sales": self.gross_sales,
+            "voids_count": self.voids_count,
+            "voids_total": self.voids_total,
+            "refunds_count": self.refunds_count,
+            "refunds_total": self.refunds_total,
+            "discounts": self.discounts,
             "by_method": self.by_method,
-            "by_rate": [{"rate": v.rate, "base": v.base, "vat": v.vat, "total": v.total}
-                        for v in self.by_rate],
-            "by_product": self.by_product, "by_channel": self.by_channel,
+            "by_rate": [
+                {"rate": v.rate, "base": v.base, "vat": v.vat, "total": v.total}
+                for v in self.by_rate
+            ],
+            "by_product": self.by_product,
+            "by_channel": self.by_channel,
         }
 
 
@@ -109,7 +117,9 @@ def day_totals(entries: Iterable[dict]) -> DayTotals:
 
 def _count_entry(totals: DayTotals, entry: dict) -> None:
     number = entry["number"]
-    totals.first_number = number if totals.first_number is None else min(totals.first_number, number)
+    totals.first_number = (
+        number if totals.first_number is None else min(totals.first_number, number)
+    )
     totals.last_number = number if totals.last_number is None else max(totals.last_number, number)
     totals.net_total += entry["total"]
     totals.discounts += entry["discount"]
@@ -131,14 +141,34 @@ def difference_needs_reason(difference: int, threshold: int) -> bool:
 
 def sum_totals(parts: list[dict]) -> dict:
     """Add up closures' totals (as stored) into a period's totals: sums, never re-splits."""
-    out: dict = {"sales_count": 0, "first_number": None, "last_number": None, "net_total": 0,
-                 "gross_sales": 0, "voids_count": 0, "voids_total": 0, "refunds_count": 0,
-                 "refunds_total": 0, "discounts": 0, "by_method": {}, "by_rate": [],
-                 "by_product": {}, "by_channel": {}}
+    out: dict = {
+        "sales_count": 0,
+        "first_number": None,
+        "last_number": None,
+        "net_total": 0,
+        "gross_sales": 0,
+        "voids_count": 0,
+        "voids_total": 0,
+        "refunds_count": 0,
+        "refunds_total": 0,
+        "discounts": 0,
+        "by_method": {},
+        "by_rate": [],
+        "by_product": {},
+        "by_channel": {},
+    }
     rates: dict[int, dict[str, int]] = {}
     for part in parts:
-        for key in ("sales_count", "net_total", "gross_sales", "voids_count", "voids_total",
-                    "refunds_count", "refunds_total", "discounts"):
+        for key in (
+            "sales_count",
+            "net_total",
+            "gross_sales",
+            "voids_count",
+            "voids_total",
+            "refunds_count",
+            "refunds_total",
+            "discounts",
+        ):
             out[key] += part[key]
         for key, pick in (("first_number", min), ("last_number", max)):
             if part[key] is not None:

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from pos.receipts import METHOD_NAMES, PrintLine, Seller, _Page, _rate, money, render_text
 
-KIND_TITLES = {"day": "CLÔTURE JOURNALIÈRE (Z)", "month": "CLÔTURE MENSUELLE",
-               "year": "CLÔTURE ANNUELLE"}
+KIND_TITLES = {
+    "day": "CLÔTURE JOURNALIÈRE (Z)",
+    "month": "CLÔTURE MENSUELLE",
+    "year": "CLÔTURE ANNUELLE",
+}
 CHANNELS = {"stall": "Stand", "online": "En ligne"}
 
 

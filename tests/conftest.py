@@ -173,8 +173,9 @@ class Actions:
         page = self.client.get(f"/login/{member_id}").get_data(as_text=True)
         self.token = csrf_of(page)
         pin = pin or next(m["pin"] for m in MEMBERS if m["name"] == name)
-        response = self.client.post(f"/login/{member_id}",
-                                    data={"pin": pin, "csrf_token": self.token})
+        response = self.client.post(
+            f"/login/{member_id}", data={"pin": pin, "csrf_token": self.token}
+        )
         if response.status_code == 302:  # the session is new: so is its CSRF token
             self.token = csrf_of(self.client.get("/sell").get_data(as_text=True))
         return response
@@ -295,7 +296,9 @@ def api_token(db_path) -> str:
 
 def chromium_path() -> str:
     """Debian's Chromium; a missing browser fails the run (never skipped)."""
-    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    path = (
+        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
     if not path:
         pytest.fail("Chromium is missing: install Debian's `chromium` (bash .ci/run does).")
     return path

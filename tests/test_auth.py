@@ -48,8 +48,9 @@ def test_pins_are_stored_hashed(db):
     assert all(h.startswith("scrypt:") and "1234" not in h for h in hashes)
 
 
-@pytest.mark.parametrize("url", ["/admin/settings", "/admin/catalogue", "/admin/members",
-                                 "/admin/products/new"])
+@pytest.mark.parametrize(
+    "url", ["/admin/settings", "/admin/catalogue", "/admin/members", "/admin/products/new"]
+)
 def test_members_cannot_open_admin_screens(actions, client, url):
     assert client.get(url).status_code == 302  # anonymous → login
     actions.login("Léo")

@@ -18,11 +18,13 @@ def test_totals_and_vat_per_rate():
 
 
 def test_line_discount_percent_amount_and_free():
-    lines = price_cart([
-        Item(1, "A", 1000, 2000, 1, discount=Discount("percent", 1000, "fin de marché")),
-        Item(2, "B", 500, 550, 2, discount=Discount("amount", 150, "abîmé")),
-        Item(3, "C", 300, 550, 1, discount=Discount("free", 0, "dégustation")),
-    ]).lines
+    lines = price_cart(
+        [
+            Item(1, "A", 1000, 2000, 1, discount=Discount("percent", 1000, "fin de marché")),
+            Item(2, "B", 500, 550, 2, discount=Discount("amount", 150, "abîmé")),
+            Item(3, "C", 300, 550, 1, discount=Discount("free", 0, "dégustation")),
+        ]
+    ).lines
     assert [ln.total for ln in lines] == [900, 850, 0]
     assert [ln.discount_reason for ln in lines] == ["fin de marché", "abîmé", "dégustation"]
 
@@ -63,7 +65,9 @@ def test_change_only_from_cash():
 
 def test_merge_payments_by_method():
     assert merge_payments([Payment("cash", 500), Payment("card", 100), Payment("cash", 200)]) == [
-        Payment("cash", 700), Payment("card", 100)]
+        Payment("cash", 700),
+        Payment("card", 100),
+    ]
 
 
 items = st.builds(

@@ -5,13 +5,20 @@ import pytest
 from pos.catalogue import check_category, check_product
 
 RATES = [550, 1000, 2000, 0]
-GOOD = {"name": "Kokedama géant", "price": "24,50", "vat_rate": "20", "unit_cost": "8",
-        "track_stock": "1", "stock": "10"}
+GOOD = {
+    "name": "Kokedama géant",
+    "price": "24,50",
+    "vat_rate": "20",
+    "unit_cost": "8",
+    "track_stock": "1",
+    "stock": "10",
+}
 
 
 def check(**changes):
-    return check_product({**GOOD, **changes}, vat_rates=RATES, taken_names={"Cookie"},
-                         categories={1})
+    return check_product(
+        {**GOOD, **changes}, vat_rates=RATES, taken_names={"Cookie"}, categories={1}
+    )
 
 
 def test_a_good_product_is_cleaned_to_cents_and_basis_points():
@@ -23,9 +30,17 @@ def test_a_good_product_is_cleaned_to_cents_and_basis_points():
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
-    [("name", "", "Donnez un nom"), ("name", "cookie", "déjà"), ("price", "abc", "prix positif"),
-     ("price", "-3", "prix positif"), ("price", "", "prix positif"), ("vat_rate", "7", "taux"),
-     ("vat_rate", "x", "taux"), ("unit_cost", "-1", "coût"), ("category_id", "99", "catégorie")],
+    [
+        ("name", "", "Donnez un nom"),
+        ("name", "cookie", "déjà"),
+        ("price", "abc", "prix positif"),
+        ("price", "-3", "prix positif"),
+        ("price", "", "prix positif"),
+        ("vat_rate", "7", "taux"),
+        ("vat_rate", "x", "taux"),
+        ("unit_cost", "-1", "coût"),
+        ("category_id", "99", "catégorie"),
+    ],
 )
 def test_bad_values_get_a_french_message_on_their_field(field, value, message):
     out = check(**{field: value})
@@ -48,13 +63,19 @@ def test_admin_creates_a_product_after_fixing_the_price(actions, client, db):
     assert bad.status_code == 422
     assert "Indiquez un prix positif, par exemple 12,50." in html
     assert 'value="Kokedama géant"' in html and 'value="abc"' in html
-    assert db.execute("SELECT count(*) FROM products WHERE name='Kokedama géant'").fetchone()[0] == 0
+    assert (
+        db.execute("SELECT count(*) FROM products WHERE name='Kokedama géant'").fetchone()[0] == 0
+    )
     ok = actions.post("/admin/products/new", GOOD, htmx=False)
     assert ok.status_code == 302
-    row = db.execute("SELECT price, vat_rate, stock FROM products WHERE name='Kokedama géant'").fetchone()
+    row = db.execute(
+        "SELECT price, vat_rate, stock FROM products WHERE name='Kokedama géant'"
+    ).fetchone()
     assert row == (2450, 2000, 10)
-    ledger = db.execute("SELECT kind, quantity FROM stock_movements WHERE product_id = "
-                        "(SELECT id FROM products WHERE name='Kokedama géant')").fetchall()
+    ledger = db.execute(
+        "SELECT kind, quantity FROM stock_movements WHERE product_id = "
+        "(SELECT id FROM products WHERE name='Kokedama géant')"
+    ).fetchall()
     assert ledger == [("initial", 10)]
     assert "24,50" in client.get("/admin/catalogue").get_data(as_text=True)
 
@@ -74,22 +95,36 @@ def test_archive_and_stock_correction(actions, client, db):
     actions.post(f"/admin/products/{koke}/active", {"active": "0"}, htmx=False)
     assert db.execute("SELECT active FROM products WHERE id=?", [koke]).fetchone()[0] == 0
     assert "Kokedama" not in client.get("/sell").get_data(as_text=True)
-    actions.post(f"/admin/products/{koke}/stock", {"counted": "15", "reason": "inventaire"},
-                 htmx=False)
+    actions.post(
+        f"/admin/products/{koke}/stock", {"counted": "15", "reason": "inventaire"}, htmx=False
+    )
     assert db.execute("SELECT stock FROM products WHERE id=?", [koke]).fetchone()[0] == 15
-    assert db.execute("SELECT quantity, reason FROM stock_movements WHERE kind='correction'"
-                      ).fetchone() == (-5, "inventaire")
+    assert db.execute(
+        "SELECT quantity, reason FROM stock_movements WHERE kind='correction'"
+    ).fetchone() == (-5, "inventaire")
 
 
 def test_settings_form_validates(actions, db):
     actions.login("Awa")
-    bad = actions.post("/admin/settings", {"brand": "", "legal_name": "CAE", "siret": "123",
-                                           "idle_minutes": "0"}, htmx=False)
+    bad = actions.post(
+        "/admin/settings",
+        {"brand": "", "legal_name": "CAE", "siret": "123", "idle_minutes": "0"},
+        htmx=False,
+    )
     html = bad.get_data(as_text=True)
     assert bad.status_code == 422 and "SIRET" in html and "marque" in html
-    ok = actions.post("/admin/settings", {"brand": "Kokés", "legal_name": "CAE", "siret":
-                      "90000000000001", "idle_minutes": "20", "vat_franchise": "1",
-                      "sales_goal": "1500"}, htmx=False)
+    ok = actions.post(
+        "/admin/settings",
+        {
+            "brand": "Kokés",
+            "legal_name": "CAE",
+            "siret": "90000000000001",
+            "idle_minutes": "20",
+            "vat_franchise": "1",
+            "sales_goal": "1500",
+        },
+        htmx=False,
+    )
     assert ok.status_code == 302
     settings = dict(db.execute("SELECT key, value FROM settings").fetchall())
     assert settings["brand"] == "Kokés" and settings["vat_franchise"] == "1"

@@ -8,9 +8,22 @@ from pos import db as database
 from pos.cli import main
 from pos.db import coop
 
-INIT = ["--brand", "Les Kokés", "--legal-name", "CAE Ouest", "--address", "1 rue X, Rennes",
-        "--siret", "90000000000001", "--vat-number", "FR00900000000", "--admin", "Awa",
-        "--pin", "1234"]
+INIT = [
+    "--brand",
+    "Les Kokés",
+    "--legal-name",
+    "CAE Ouest",
+    "--address",
+    "1 rue X, Rennes",
+    "--siret",
+    "90000000000001",
+    "--vat-number",
+    "FR00900000000",
+    "--admin",
+    "Awa",
+    "--pin",
+    "1234",
+]
 
 
 def test_help_lists_every_command(runner):

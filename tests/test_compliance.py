@@ -39,15 +39,19 @@ def _tamper(db, table, change, where):
     db.execute(f"UPDATE {table} SET {change} WHERE {where}")
 
 
-@pytest.mark.parametrize(("table", "change", "where", "named"), [
-    ("sales", "total = total + 1", "number = 2", "vente n° 2"),
-    ("sale_lines", "quantity = 5", "sale_id = 2", "vente n° 2"),
-    ("payments", "amount = amount - 100", "sale_id = 1", "vente n° 1"),
-    ("closures", "grand_total = 0", "number = 1", "clôture n° 1"),
-    ("events", "member = 'Mallory'", "number = 1", "événement n° 1"),
-])
-def test_altering_any_chained_row_is_detected_and_named(keyed_db, db_path, runner, table, change,
-                                                        where, named):
+@pytest.mark.parametrize(
+    ("table", "change", "where", "named"),
+    [
+        ("sales", "total = total + 1", "number = 2", "vente n° 2"),
+        ("sale_lines", "quantity = 5", "sale_id = 2", "vente n° 2"),
+        ("payments", "amount = amount - 100", "sale_id = 1", "vente n° 1"),
+        ("closures", "grand_total = 0", "number = 1", "clôture n° 1"),
+        ("events", "member = 'Mallory'", "number = 1", "événement n° 1"),
+    ],
+)
+def test_altering_any_chained_row_is_detected_and_named(
+    keyed_db, db_path, runner, table, change, where, named
+):
     _sell(keyed_db)
     _sell(keyed_db, "Kokedama")
     store.close_day(keyed_db, AWA, FLOAT, "", 10**6)
@@ -80,8 +84,11 @@ def test_events_are_chained_and_append_only(keyed_db):
 def test_actions_leave_events(actions, db):
     actions.login("Léo", "0000")
     actions.login("Awa")
-    actions.post("/admin/settings", {"brand": "Nouveau nom", "legal_name": "CAE",
-                                     "siret": "90000000000001"}, htmx=False)
+    actions.post(
+        "/admin/settings",
+        {"brand": "Nouveau nom", "legal_name": "CAE", "siret": "90000000000001"},
+        htmx=False,
+    )
     kinds = [row[0] for row in db.execute("SELECT kind FROM events ORDER BY number")]
     assert kinds[-3:] == ["pin_failed", "login", "settings_changed"]
 
@@ -100,9 +107,16 @@ def _advance(days: float) -> None:
     clock.set_offset(clock.offset_seconds() + days * 86400)
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(plan=st.lists(st.tuples(st.integers(1, 40), st.lists(st.integers(1, 3), max_size=4)),
-                     min_size=2, max_size=6))
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    plan=st.lists(
+        st.tuples(st.integers(1, 40), st.lists(st.integers(1, 3), max_size=4)),
+        min_size=2,
+        max_size=6,
+    )
+)
 def test_period_closures_equal_the_sums_of_their_days(tmp_path_factory, plan):
     path = tmp_path_factory.mktemp("periods") / "coop.db"
     clock.set_offset(-400 * 86400)
@@ -119,8 +133,11 @@ def test_period_closures_equal_the_sums_of_their_days(tmp_path_factory, plan):
         days = [r for r in rows if r["kind"] == "day"]
         for kind, width in (("month", 7), ("year", 4)):
             for period_row in (r for r in rows if r["kind"] == kind):
-                members = [json.loads(d["totals"]) for d in days
-                           if d["period"][:width] == period_row["period"]]
+                members = [
+                    json.loads(d["totals"])
+                    for d in days
+                    if d["period"][:width] == period_row["period"]
+                ]
                 totals = json.loads(period_row["totals"])
                 assert totals["net_total"] == sum(m["net_total"] for m in members)
                 assert totals["sales_count"] == sum(m["sales_count"] for m in members)
@@ -129,7 +146,10 @@ def test_period_closures_equal_the_sums_of_their_days(tmp_path_factory, plan):
         current = clock.local(clock.now()).strftime("%Y-%m")
         closed = {r["period"] for r in rows if r["kind"] == "month"}
         assert closed == {m for m in months if m < current}
-        assert days[-1]["grand_total"] == db.execute("SELECT coalesce(sum(total), 0) FROM sales").fetchone()[0]
+        assert (
+            days[-1]["grand_total"]
+            == db.execute("SELECT coalesce(sum(total), 0) FROM sales").fetchone()[0]
+        )
         assert store.verify_closures(db) is None
         db.close()
     finally:
@@ -140,8 +160,9 @@ def test_archive_create_and_verify_offline(keyed_db, db_path, runner, tmp_path):
     _sell(keyed_db)
     _sell(keyed_db, "Kokedama", 2, "cash")
     store.close_day(keyed_db, AWA, FLOAT, "", 10**6)
-    made = runner.invoke(main, ["archive", "create", "--db", str(db_path), "--out",
-                                str(tmp_path / "arch")])
+    made = runner.invoke(
+        main, ["archive", "create", "--db", str(db_path), "--out", str(tmp_path / "arch")]
+    )
     assert made.exit_code == 0, made.output
     archive = next((tmp_path / "arch").glob("etal-archive-*.zip"))
     # Verify with only the file: move it away from the database and its keys.
@@ -152,8 +173,16 @@ def test_archive_create_and_verify_offline(keyed_db, db_path, runner, tmp_path):
     assert ok.exit_code == 0 and "OK" in ok.output
     with zipfile.ZipFile(alone) as z:
         names = set(z.namelist())
-        assert {"sales.jsonl", "sale_lines.jsonl", "payments.jsonl", "closures.jsonl",
-                "events.jsonl", "manifest.json", "manifest.sig", "public_key.pem"} <= names
+        assert {
+            "sales.jsonl",
+            "sale_lines.jsonl",
+            "payments.jsonl",
+            "closures.jsonl",
+            "events.jsonl",
+            "manifest.json",
+            "manifest.sig",
+            "public_key.pem",
+        } <= names
         sales = z.read("sales.jsonl").decode().splitlines()
         assert len(sales) == 2
 

@@ -48,8 +48,9 @@ def test_transaction_rolls_back_on_error(db):
 
 @pytest.mark.parametrize("table", ["sales", "sale_lines", "payments", "stock_movements"])
 def test_journal_tables_refuse_update_and_delete(db, table):
-    item = Item(product_id=product_id(db, "Cookie"), name="Cookie", unit_price=250, vat_rate=550,
-                quantity=1)
+    item = Item(
+        product_id=product_id(db, "Cookie"), name="Cookie", unit_price=250, vat_rate=550, quantity=1
+    )
     record_sale(db, price_cart([item]), [Payment("cash", 250)], member=None)
     with pytest.raises(sqlite3.DatabaseError, match="never"):
         db.execute(f"UPDATE {table} SET id = id")

@@ -9,14 +9,34 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_wheel_carries_templates_static_printers_and_migrations(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
     wheel = next(tmp_path.glob("etal_pos-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for expected in ("pos/templates/base.html", "pos/templates/sell/index.html",
-                     "pos/static/vendor/htmx-2.0.11.min.js", "pos/static/css/etal.css",
-                     "pos/static/manifest.webmanifest", "pos/printers/99-escpos.rules",
-                     "pos/migrations/0001_base.sql", "pos/translations/en/LC_MESSAGES/messages.mo"):
+    for expected in (
+        "pos/templates/base.html",
+        "pos/templates/sell/index.html",
+        "pos/static/vendor/htmx-2.0.11.min.js",
+        "pos/static/css/etal.css",
+        "pos/static/manifest.webmanifest",
+        "pos/printers/99-escpos.rules",
+        "pos/migrations/0001_base.sql",
+        "pos/translations/en/LC_MESSAGES/messages.mo",
+    ):
         assert expected in names, expected
     for source in (ROOT / "templates").rglob("*.html"):
         assert f"pos/templates/{source.relative_to(ROOT / 'templates')}" in names
@@ -40,13 +60,31 @@ print(pos.__file__)
 
 
 def test_the_app_runs_from_the_wheel_alone(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
     wheel = next(tmp_path.glob("etal_pos-*.whl"))
     unpacked = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(unpacked)
-    result = subprocess.run([sys.executable, "-c", RUN_FROM_WHEEL, str(tmp_path / "demo.db")],
-                            cwd=tmp_path, env={"PYTHONPATH": str(unpacked), "PATH": "/usr/bin"},
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", RUN_FROM_WHEEL, str(tmp_path / "demo.db")],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(unpacked), "PATH": "/usr/bin"},
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().startswith(str(unpacked))

@@ -104,13 +104,20 @@ def test_a_clock_gone_back_stops_selling(db):
 
 
 entries = st.lists(
-    st.tuples(st.sampled_from(["sale", "void", "refund", "move"]),
-              st.sampled_from(["Kokedama", "Cookie", "Café"]), st.integers(1, 3),
-              st.sampled_from(["cash", "card", "cheque"]), st.integers(0, 2000)),
-    max_size=12)
+    st.tuples(
+        st.sampled_from(["sale", "void", "refund", "move"]),
+        st.sampled_from(["Kokedama", "Cookie", "Café"]),
+        st.integers(1, 3),
+        st.sampled_from(["cash", "card", "cheque"]),
+        st.integers(0, 2000),
+    ),
+    max_size=12,
+)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(days=st.lists(entries, min_size=1, max_size=3))
 def test_z_totals_are_the_sum_of_the_days_entries(tmp_path_factory, days):
     path = tmp_path_factory.mktemp("z") / "coop.db"
@@ -125,13 +132,16 @@ def test_z_totals_are_the_sum_of_the_days_entries(tmp_path_factory, days):
         for action, name, qty, method, extra in day:
             _apply(db, awa, action, name, qty, method, extra, last_sale)
             if action == "sale":
-                last_sale = db.execute("SELECT max(number) FROM sales WHERE kind='sale'").fetchone()[0]
+                last_sale = db.execute(
+                    "SELECT max(number) FROM sales WHERE kind='sale'"
+                ).fetchone()[0]
         day_row = store.current_day(db)
         status = store.day_status(db, day_row)
         number = store.close_day(db, awa, {1: status["expected_cash"]}, "", 200)
         z = store.get_closure(db, number)
-        rows = db.execute("SELECT coalesce(sum(total),0), count(*) FROM sales WHERE day_id=?",
-                          [day_row["id"]]).fetchone()
+        rows = db.execute(
+            "SELECT coalesce(sum(total),0), count(*) FROM sales WHERE day_id=?", [day_row["id"]]
+        ).fetchone()
         assert z["data"]["net_total"] == rows[0]
         assert sum(v["total"] for v in z["data"]["by_rate"]) == rows[0]
         assert all(v["base"] + v["vat"] == v["total"] for v in z["data"]["by_rate"])
@@ -147,11 +157,17 @@ def _apply(db, member, action, name, qty, method, extra, last_sale):
     try:
         if action == "sale":
             pid = product_id(db, name)
-            price, rate = db.execute("SELECT price, vat_rate FROM products WHERE id=?", [pid]).fetchone()
+            price, rate = db.execute(
+                "SELECT price, vat_rate FROM products WHERE id=?", [pid]
+            ).fetchone()
             total = price * qty
             paid = total + (extra if method == "cash" else 0)
-            journal.record_sale(db, price_cart([Item(pid, name, price, rate, qty)]),
-                                [Payment(method, paid)], member=member)
+            journal.record_sale(
+                db,
+                price_cart([Item(pid, name, price, rate, qty)]),
+                [Payment(method, paid)],
+                member=member,
+            )
         elif action == "void" and last_sale:
             journal.record_void(db, last_sale, member=member, undo_minutes=5)
         elif action == "refund" and last_sale:
@@ -169,11 +185,16 @@ def test_till_screens(actions, client, db):
     actions.login("Léo")
     page = client.get("/till").get_data(as_text=True)
     assert "Espèces attendues" in page and "60,00" in page
-    out = actions.post("/till/movements", {"direction": "out", "amount": "15", "reason":
-                                           "Place du marché"}, htmx=False)
+    out = actions.post(
+        "/till/movements",
+        {"direction": "out", "amount": "15", "reason": "Place du marché"},
+        htmx=False,
+    )
     assert out.status_code == 302
-    assert db.execute("SELECT amount, reason FROM cash_movements").fetchone() == (-1500,
-                                                                                 "Place du marché")
+    assert db.execute("SELECT amount, reason FROM cash_movements").fetchone() == (
+        -1500,
+        "Place du marché",
+    )
     bad = actions.post("/till/close", {"n_2000": "1"}, htmx=False)
     assert bad.status_code == 422 and "Expliquez" in bad.get_data(as_text=True)
     ok = actions.post("/till/close", {"n_2000": "1", "reason": "billet perdu"}, htmx=False)
@@ -183,7 +204,10 @@ def test_till_screens(actions, client, db):
     assert client.get("/sell").status_code == 302  # closed: open the till first
     opened = actions.post("/till/open", {"n_1000": "4"}, htmx=False)
     assert opened.status_code == 302
-    assert db.execute("SELECT float_total FROM till_days WHERE closed_at IS NULL").fetchone()[0] == 4000
+    assert (
+        db.execute("SELECT float_total FROM till_days WHERE closed_at IS NULL").fetchone()[0]
+        == 4000
+    )
 
 
 def test_handover_records_expected_and_count(actions, client, db):
@@ -210,12 +234,20 @@ def test_backup_writes_a_consistent_copy(db_path, tmp_path, runner):
 def test_clock_offset_comes_from_the_tablet(actions, client, db):
     actions.login("Awa")
     target = clock.now() + timedelta(hours=2)
-    response = actions.post("/till/clock", {"tablet_ms": str(int(target.timestamp() * 1000))},
-                            htmx=False)
+    response = actions.post(
+        "/till/clock", {"tablet_ms": str(int(target.timestamp() * 1000))}, htmx=False
+    )
     try:
         assert response.status_code == 302
         assert abs(clock.offset_seconds() - 7200) < 5
-        assert abs(float(db.execute("SELECT value FROM settings WHERE key='clock_offset'")
-                         .fetchone()[0]) - 7200) < 5
+        assert (
+            abs(
+                float(
+                    db.execute("SELECT value FROM settings WHERE key='clock_offset'").fetchone()[0]
+                )
+                - 7200
+            )
+            < 5
+        )
     finally:
         clock.set_offset(0)

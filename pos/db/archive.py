@@ -16,24 +16,34 @@ def create_archive(db: Database, db_path: str, folder: Path, period: str | None)
     in_period = "created_at >= ? AND created_at < ?"
     sale_ids = f"SELECT id FROM sales WHERE {in_period}"
     tables = {
-        "sales.jsonl": db.query(f"SELECT * FROM sales WHERE {in_period} ORDER BY number",
-                                [start, end]),
-        "sale_lines.jsonl": db.query(f"SELECT * FROM sale_lines WHERE sale_id IN ({sale_ids}) "
-                                     "ORDER BY sale_id, position", [start, end]),
-        "payments.jsonl": db.query(f"SELECT * FROM payments WHERE sale_id IN ({sale_ids}) "
-                                   "ORDER BY id", [start, end]),
-        "closures.jsonl": db.query(f"SELECT * FROM closures WHERE {in_period} ORDER BY number",
-                                   [start, end]),
-        "events.jsonl": db.query(f"SELECT * FROM events WHERE {in_period} ORDER BY number",
-                                 [start, end]),
+        "sales.jsonl": db.query(
+            f"SELECT * FROM sales WHERE {in_period} ORDER BY number", [start, end]
+        ),
+        "sale_lines.jsonl": db.query(
+            f"SELECT * FROM sale_lines WHERE sale_id IN ({sale_ids}) ORDER BY sale_id, position",
+            [start, end],
+        ),
+        "payments.jsonl": db.query(
+            f"SELECT * FROM payments WHERE sale_id IN ({sale_ids}) ORDER BY id", [start, end]
+        ),
+        "closures.jsonl": db.query(
+            f"SELECT * FROM closures WHERE {in_period} ORDER BY number", [start, end]
+        ),
+        "events.jsonl": db.query(
+            f"SELECT * FROM events WHERE {in_period} ORDER BY number", [start, end]
+        ),
     }
     settings = load_settings(db)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = clock.local(clock.now()).strftime("%Y%m%d-%H%M%S")
     out = folder / f"etal-archive-{period or 'tout'}-{stamp}.zip"
-    meta = {"period": period or "", "created_at": clock.now().isoformat(),
-            "brand": settings["brand"], "legal_name": settings["legal_name"],
-            "siret": settings["siret"]}
+    meta = {
+        "period": period or "",
+        "created_at": clock.now().isoformat(),
+        "brand": settings["brand"],
+        "legal_name": settings["legal_name"],
+        "siret": settings["siret"],
+    }
     archives.write_archive(out, tables, meta, db_path)
     from pos.archives import verify_archive
 

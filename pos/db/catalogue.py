@@ -32,7 +32,9 @@ def active_markdowns(db: Database) -> dict[int, int]:
     """Each category's markdown in force now (basis points); the latest to start wins."""
     rows = db.query(
         "SELECT category_id, percent FROM markdowns WHERE removed_at IS NULL AND starts_at <= ?"
-        " ORDER BY starts_at, id", [now_iso()])
+        " ORDER BY starts_at, id",
+        [now_iso()],
+    )
     return {row["category_id"]: row["percent"] for row in rows}
 
 
@@ -50,12 +52,15 @@ def _with_markdowns(db: Database, rows: list[dict]) -> list[dict]:
 def list_products(db: Database, *, active_only: bool = False) -> list[dict]:
     """Products grouped by category order, then their own order and name, at today's price."""
     where = "WHERE p.active = 1" if active_only else ""
-    return _with_markdowns(db, list(
-        db.query(
-            f"{PRODUCT_SELECT} {where} "
-            "ORDER BY coalesce(c.position, 9999), p.position, p.name COLLATE NOCASE"
-        )
-    ))
+    return _with_markdowns(
+        db,
+        list(
+            db.query(
+                f"{PRODUCT_SELECT} {where} "
+                "ORDER BY coalesce(c.position, 9999), p.position, p.name COLLATE NOCASE"
+            )
+        ),
+    )
 
 
 def get_product(db: Database, product_id: int) -> dict | None:
@@ -70,7 +75,9 @@ def product_names(db: Database, *, except_id: int | None = None) -> set[str]:
     return {row["name"] for row in rows}
 
 
-def insert_product(db: Database, values: dict, *, stock: int = 0, member_id: int | None = None) -> int:
+def insert_product(
+    db: Database, values: dict, *, stock: int = 0, member_id: int | None = None
+) -> int:
     """Add a product; an opening stock goes through the ledger."""
     with transaction(db):
         row = {**values, "stock": 0, "created_at": now_iso()}

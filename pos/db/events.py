@@ -10,16 +10,30 @@ from pos import journal
 from pos.db import now_iso, transaction
 
 KINDS = {
-    "login": "Connexion", "logout": "Déconnexion", "pin_failed": "Code erroné",
-    "member_locked": "Membre bloqué", "member_unlocked": "Membre débloqué",
-    "member_added": "Membre ajouté", "settings_changed": "Réglages modifiés",
-    "price_changed": "Prix modifié", "catalogue_changed": "Catalogue modifié",
-    "markdown": "Démarque", "sale_voided": "Vente annulée", "sale_refunded": "Remboursement",
-    "receipt_reprinted": "Duplicata imprimé", "printer_failed": "Échec d'impression",
-    "clock_corrected": "Heure corrigée", "till_opened": "Caisse ouverte",
-    "closure": "Clôture", "export": "Export", "backup": "Sauvegarde", "archive": "Archive",
-    "server_started": "Démarrage du serveur", "migration": "Migration de la base",
-    "token_created": "Jeton créé", "token_revoked": "Jeton révoqué",
+    "login": "Connexion",
+    "logout": "Déconnexion",
+    "pin_failed": "Code erroné",
+    "member_locked": "Membre bloqué",
+    "member_unlocked": "Membre débloqué",
+    "member_added": "Membre ajouté",
+    "settings_changed": "Réglages modifiés",
+    "price_changed": "Prix modifié",
+    "catalogue_changed": "Catalogue modifié",
+    "markdown": "Démarque",
+    "sale_voided": "Vente annulée",
+    "sale_refunded": "Remboursement",
+    "receipt_reprinted": "Duplicata imprimé",
+    "printer_failed": "Échec d'impression",
+    "clock_corrected": "Heure corrigée",
+    "till_opened": "Caisse ouverte",
+    "closure": "Clôture",
+    "export": "Export",
+    "backup": "Sauvegarde",
+    "archive": "Archive",
+    "server_started": "Démarrage du serveur",
+    "migration": "Migration de la base",
+    "token_created": "Jeton créé",
+    "token_revoked": "Jeton révoqué",
 }
 EVENT_KEYS = ("number", "kind", "created_at", "member_id", "member", "details")
 
@@ -29,7 +43,9 @@ def log_event(db: Database, kind: str, member: dict | None = None, **details: ob
     with transaction(db):
         tip = db.execute("SELECT number, hash FROM events ORDER BY number DESC LIMIT 1").fetchone()
         event = {
-            "number": (tip[0] if tip else 0) + 1, "kind": kind, "created_at": now_iso(),
+            "number": (tip[0] if tip else 0) + 1,
+            "kind": kind,
+            "created_at": now_iso(),
             "member_id": member["id"] if member else None,
             "member": member["name"] if member else "",
             "details": json.dumps(details, ensure_ascii=False, sort_keys=True, default=str),
@@ -54,6 +70,8 @@ def list_events(db: Database, *, kind: str | None = None, limit: int = 300) -> l
 
 def verify_events(db: Database) -> str | None:
     """The first event whose chained hash does not match, or None."""
-    entries = ((f"événement n° {e['number']}", e["hash"], event_entry(e))
-               for e in db.query("SELECT * FROM events ORDER BY number"))
+    entries = (
+        (f"événement n° {e['number']}", e["hash"], event_entry(e))
+        for e in db.query("SELECT * FROM events ORDER BY number")
+    )
     return journal.first_break(entries)

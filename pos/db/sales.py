@@ -39,8 +39,12 @@ def record_sale(
         if key and (number := sale_number_for_key(db, key)):
             return number, True
         sale = _new_entry(db, "sale", member, cart.total, change, key=key)
-        sale.update(channel=channel, customer=customer.strip()[:80],
-                    discount=cart.discount, discount_reason=cart.discount_reason)
+        sale.update(
+            channel=channel,
+            customer=customer.strip()[:80],
+            discount=cart.discount,
+            discount_reason=cart.discount_reason,
+        )
         lines = [_line_row(i, line) for i, line in enumerate(cart.lines, 1)]
         pays = [{"method": p.method, "amount": p.amount} for p in payments]
         sale_id = _insert_entry(db, sale, lines, pays)
@@ -52,10 +56,17 @@ def record_sale(
 def _line_row(position: int, line) -> dict:
     item = line.item
     return {
-        "position": position, "product_id": item.product_id, "name": item.name,
-        "short_name": item.short_name or item.name, "quantity": item.quantity,
-        "unit_price": item.unit_price, "vat_rate": item.vat_rate, "unit_cost": item.unit_cost,
-        "discount": line.discount, "discount_reason": line.discount_reason, "total": line.total,
+        "position": position,
+        "product_id": item.product_id,
+        "name": item.name,
+        "short_name": item.short_name or item.name,
+        "quantity": item.quantity,
+        "unit_price": item.unit_price,
+        "vat_rate": item.vat_rate,
+        "unit_cost": item.unit_cost,
+        "discount": line.discount,
+        "discount_reason": line.discount_reason,
+        "total": line.total,
     }
 
 
@@ -80,7 +91,8 @@ def _take_stock(db: Database, line: dict, sale_id: int, member: dict | None, at:
         left = max(row[1], 0)
         raise OutOfStock(
             f"Stock insuffisant pour « {row[0]} » : il n'en reste que {left}.",
-            field=f"lines[{line['position'] - 1}].quantity", product_id=line["product_id"],
+            field=f"lines[{line['position'] - 1}].quantity",
+            product_id=line["product_id"],
             left=left,
         )
 
@@ -115,20 +127,41 @@ def _new_entry(db, kind, member, total, change, *, key=None, refers_to=None) -> 
     last = _last_entry(db)
     return {
         "day_id": day["id"],
-        "number": (last["number"] if last else 0) + 1, "kind": kind, "refers_to": refers_to,
-        "created_at": _entry_time(last), "member_id": member and member["id"],
-        "seller": member["name"] if member else "API", "channel": "stall", "customer": "",
-        "total": total, "discount": 0, "discount_reason": "", "change": change,
-        "idempotency_key": key, "prev_hash": last["hash"] if last else journal.GENESIS,
+        "number": (last["number"] if last else 0) + 1,
+        "kind": kind,
+        "refers_to": refers_to,
+        "created_at": _entry_time(last),
+        "member_id": member and member["id"],
+        "seller": member["name"] if member else "API",
+        "channel": "stall",
+        "customer": "",
+        "total": total,
+        "discount": 0,
+        "discount_reason": "",
+        "change": change,
+        "idempotency_key": key,
+        "prev_hash": last["hash"] if last else journal.GENESIS,
     }
 
 
 def _insert_entry(db: Database, sale: dict, lines: list[dict], pays: list[dict]) -> int:
     sale["hash"] = journal.entry_hash(sale["prev_hash"], journal.sale_entry(sale, lines, pays))
-    sale_id = db["sales"].insert(sale).last_pk
-    db["sale_lines"].insert_all([{**line, "sale_id": sale_id} for line in lines])
-    db["payments"].insert_all([{**p, "sale_id": sale_id} for p in pays])
+    sale_id = _insert(db, "sales", [sale])
+    _insert(db, "sale_lines", [{**line, "sale_id": sale_id} for line in lines])
+    _insert(db, "payments", [{**p, "sale_id": sale_id} for p in pays])
     return sale_id
+
+
+def _insert(db: Database, table: str, rows: list[dict]) -> int | None:
+    """Plain INSERTs (the hot path: no table introspection, no savepoints); last row id."""
+    if not rows:
+        return None
+    columns = list(rows[0])
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    cursor = db.conn.cursor()
+    for row in rows:
+        cursor.execute(sql, [row[c] for c in columns])
+    return cursor.lastrowid
 
 
 def sale_number_for_key(db: Database, key: str) -> int | None:
@@ -146,10 +179,15 @@ def record_void(
             return done
         sale = get_sale(db, number)
         _check_voidable(db, sale, member, undo_minutes)
-        entry = _new_entry(db, "void", member, -sale["total"], -sale["change"], key=key,
-                           refers_to=number)
-        entry.update(channel=sale["channel"], customer=sale["customer"],
-                     discount=-sale["discount"], discount_reason=sale["discount_reason"])
+        entry = _new_entry(
+            db, "void", member, -sale["total"], -sale["change"], key=key, refers_to=number
+        )
+        entry.update(
+            channel=sale["channel"],
+            customer=sale["customer"],
+            discount=-sale["discount"],
+            discount_reason=sale["discount_reason"],
+        )
         lines = [_negated(line) for line in sale["lines"]]
         pays = [{"method": p["method"], "amount": -p["amount"]} for p in sale["payments"]]
         sale_id = _insert_entry(db, entry, lines, pays)
@@ -174,10 +212,22 @@ def _check_voidable(db: Database, sale: dict, member: dict, undo_minutes: int) -
 
 
 def _negated(line: dict) -> dict:
-    keep = ("position", "product_id", "name", "short_name", "unit_price", "vat_rate", "unit_cost",
-            "discount_reason")
-    return {**{k: line[k] for k in keep}, "quantity": -line["quantity"],
-            "discount": -line["discount"], "total": -line["total"]}
+    keep = (
+        "position",
+        "product_id",
+        "name",
+        "short_name",
+        "unit_price",
+        "vat_rate",
+        "unit_cost",
+        "discount_reason",
+    )
+    return {
+        **{k: line[k] for k in keep},
+        "quantity": -line["quantity"],
+        "discount": -line["discount"],
+        "total": -line["total"],
+    }
 
 
 def _return_stock(db: Database, lines: list[dict], kind: str, sale_id: int, member) -> None:
@@ -186,8 +236,14 @@ def _return_stock(db: Database, lines: list[dict], kind: str, sale_id: int, memb
             "SELECT track_stock FROM products WHERE id = ?", [line["product_id"]]
         ).fetchone()[0]
         if tracked:
-            move_stock(db, line["product_id"], kind, -line["quantity"], sale_id=sale_id,
-                       member_id=member and member["id"])
+            move_stock(
+                db,
+                line["product_id"],
+                kind,
+                -line["quantity"],
+                sale_id=sale_id,
+                member_id=member and member["id"],
+            )
 
 
 def record_refund(
@@ -205,7 +261,9 @@ def record_refund(
             return done, True
         sale = get_sale(db, number)
         if sale["kind"] != "sale" or sale["voided_by"]:
-            raise NotAllowed("Cette vente a été annulée ou n'est pas une vente : rien à rembourser.")
+            raise NotAllowed(
+                "Cette vente a été annulée ou n'est pas une vente : rien à rembourser."
+            )
         lines = refund_lines(sale, wanted)
         total = sum(line["total"] for line in lines)
         entry = _new_entry(db, "refund", member, total, 0, key=key, refers_to=number)
@@ -234,7 +292,9 @@ def refund_lines(sale: dict, wanted: list[tuple[int, int]]) -> list[dict]:
                 left[line["position"]] -= take
                 quantity -= take
         if quantity:
-            raise InvalidInput("On ne peut pas rembourser plus que ce qui a été vendu.", field=field)
+            raise InvalidInput(
+                "On ne peut pas rembourser plus que ce qui a été vendu.", field=field
+            )
     return out
 
 
@@ -273,8 +333,9 @@ def _count_refunded(db: Database, sale: dict, refund_ids: list[int]) -> None:
     """Per line, how many units refunds already took back (matched by product, in order)."""
     taken: dict[int, int] = defaultdict(int)
     for refund_id in refund_ids:
-        for row in db.query("SELECT product_id, quantity FROM sale_lines WHERE sale_id = ?",
-                            [refund_id]):
+        for row in db.query(
+            "SELECT product_id, quantity FROM sale_lines WHERE sale_id = ?", [refund_id]
+        ):
             taken[row["product_id"]] += -row["quantity"]
     for line in sale["lines"]:
         used = min(taken[line["product_id"]], line["quantity"])
@@ -282,8 +343,9 @@ def _count_refunded(db: Database, sale: dict, refund_ids: list[int]) -> None:
         taken[line["product_id"]] -= used
 
 
-def list_sales(db: Database, *, since: str | None = None, number: int | None = None,
-               limit: int = 200) -> list[dict]:
+def list_sales(
+    db: Database, *, since: str | None = None, number: int | None = None, limit: int = 200
+) -> list[dict]:
     """Journal entries, newest first, optionally since a time or one number."""
     where, args = [], []
     if since:
@@ -298,8 +360,11 @@ def list_sales(db: Database, *, since: str | None = None, number: int | None = N
 
 def last_sale_of(db: Database, member_id: int) -> dict | None:
     """The member's most recent sale (to offer the undo)."""
-    rows = list(db.query(
-        "SELECT * FROM sales WHERE member_id = ? ORDER BY number DESC LIMIT 1", [member_id]))
+    rows = list(
+        db.query(
+            "SELECT * FROM sales WHERE member_id = ? ORDER BY number DESC LIMIT 1", [member_id]
+        )
+    )
     return rows[0] if rows else None
 
 
@@ -314,15 +379,23 @@ def verify_chain(db: Database) -> str | None:
     def entries():
         for expected, sale in enumerate(db.query("SELECT * FROM sales ORDER BY number"), 1):
             if sale["number"] != expected:
-                gap.append(f"vente n° {expected} (manquante : la numérotation saute à "
-                           f"{sale['number']})")
+                gap.append(
+                    f"vente n° {expected} (manquante : la numérotation saute à {sale['number']})"
+                )
                 return
-            lines = list(db.query(
-                "SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY position", [sale["id"]]))
-            pays = list(db.query(
-                "SELECT * FROM payments WHERE sale_id = ? ORDER BY id", [sale["id"]]))
-            yield (f"vente n° {sale['number']}", sale["hash"],
-                   journal.sale_entry(sale, lines, pays))
+            lines = list(
+                db.query(
+                    "SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY position", [sale["id"]]
+                )
+            )
+            pays = list(
+                db.query("SELECT * FROM payments WHERE sale_id = ? ORDER BY id", [sale["id"]])
+            )
+            yield (
+                f"vente n° {sale['number']}",
+                sale["hash"],
+                journal.sale_entry(sale, lines, pays),
+            )
 
     return journal.first_break(entries()) or (gap[0] if gap else None)
 

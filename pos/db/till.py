@@ -31,11 +31,18 @@ def open_day(db: Database, member: dict | None, counts: dict[int, int]) -> int:
     with transaction(db):
         if current_day(db):
             raise TillAlreadyOpen("La caisse est déjà ouverte.")
-        day_id = db["till_days"].insert({
-            "opened_at": now_iso(), "opened_by": member and member["id"],
-            "float_counts": json.dumps({str(k): v for k, v in counts.items()}),
-            "float_total": till.count_total(counts),
-        }).last_pk
+        day_id = (
+            db["till_days"]
+            .insert(
+                {
+                    "opened_at": now_iso(),
+                    "opened_by": member and member["id"],
+                    "float_counts": json.dumps({str(k): v for k, v in counts.items()}),
+                    "float_total": till.count_total(counts),
+                }
+            )
+            .last_pk
+        )
         log_event(db, "till_opened", member, float_total=till.count_total(counts))
         close_periods(db)
         return day_id
@@ -45,25 +52,41 @@ def add_movement(db: Database, amount: int, reason: str, member: dict | None) ->
     """Cash in (positive) or out (negative) of the drawer, with its reason."""
     reason = " ".join(reason.split())
     if not reason:
-        raise InvalidInput("Indiquez la raison du mouvement (ex. : paiement de la place).",
-                           field="reason")
+        raise InvalidInput(
+            "Indiquez la raison du mouvement (ex. : paiement de la place).", field="reason"
+        )
     if not amount:
         raise InvalidInput("Indiquez un montant différent de zéro.", field="amount")
     with transaction(db):
         day = require_open_day(db)
         if amount < 0 and day_status(db, day)["expected_cash"] + amount < 0:
-            raise InvalidInput("Il n'y a pas assez d'espèces dans la caisse pour cette sortie.",
-                               field="amount")
-        return db["cash_movements"].insert({
-            "day_id": day["id"], "amount": amount, "reason": reason[:120],
-            "member_id": member and member["id"], "created_at": now_iso()}).last_pk
+            raise InvalidInput(
+                "Il n'y a pas assez d'espèces dans la caisse pour cette sortie.", field="amount"
+            )
+        return (
+            db["cash_movements"]
+            .insert(
+                {
+                    "day_id": day["id"],
+                    "amount": amount,
+                    "reason": reason[:120],
+                    "member_id": member and member["id"],
+                    "created_at": now_iso(),
+                }
+            )
+            .last_pk
+        )
 
 
 def movements(db: Database, day_id: int) -> list[dict]:
     """The day's cash movements."""
-    return list(db.query(
-        "SELECT m.*, coalesce(mb.name, '') AS member FROM cash_movements m "
-        "LEFT JOIN members mb ON mb.id = m.member_id WHERE day_id = ? ORDER BY m.id", [day_id]))
+    return list(
+        db.query(
+            "SELECT m.*, coalesce(mb.name, '') AS member FROM cash_movements m "
+            "LEFT JOIN members mb ON mb.id = m.member_id WHERE day_id = ? ORDER BY m.id",
+            [day_id],
+        )
+    )
 
 
 def day_entries(db: Database, day_id: int) -> list[dict]:
@@ -72,11 +95,17 @@ def day_entries(db: Database, day_id: int) -> list[dict]:
     by_id = {e["id"]: e for e in entries}
     for e in entries:
         e["lines"], e["payments"] = [], []
-    for line in db.query("SELECT l.* FROM sale_lines l JOIN sales s ON s.id = l.sale_id "
-                         "WHERE s.day_id = ? ORDER BY l.sale_id, l.position", [day_id]):
+    for line in db.query(
+        "SELECT l.* FROM sale_lines l JOIN sales s ON s.id = l.sale_id "
+        "WHERE s.day_id = ? ORDER BY l.sale_id, l.position",
+        [day_id],
+    ):
         by_id[line["sale_id"]]["lines"].append(line)
-    for pay in db.query("SELECT p.* FROM payments p JOIN sales s ON s.id = p.sale_id "
-                        "WHERE s.day_id = ? ORDER BY p.id", [day_id]):
+    for pay in db.query(
+        "SELECT p.* FROM payments p JOIN sales s ON s.id = p.sale_id "
+        "WHERE s.day_id = ? ORDER BY p.id",
+        [day_id],
+    ):
         by_id[pay["sale_id"]]["payments"].append(pay)
     return entries
 
@@ -86,24 +115,34 @@ def day_status(db: Database, day: dict) -> dict:
     entries = day_entries(db, day["id"])
     moves = movements(db, day["id"])
     return {
-        "day": day, "movements": moves, "totals": till.day_totals(entries),
-        "expected_cash": till.expected_cash(day["float_total"], entries,
-                                            [m["amount"] for m in moves]),
+        "day": day,
+        "movements": moves,
+        "totals": till.day_totals(entries),
+        "expected_cash": till.expected_cash(
+            day["float_total"], entries, [m["amount"] for m in moves]
+        ),
     }
 
 
-def record_handover(db: Database, from_member: dict | None, to_member: dict,
-                    counts: dict[int, int] | None) -> dict:
+def record_handover(
+    db: Database, from_member: dict | None, to_member: dict, counts: dict[int, int] | None
+) -> dict:
     """A member hands the till to another; an optional count is kept beside the expected cash."""
     with transaction(db):
         day = require_open_day(db)
         expected = day_status(db, day)["expected_cash"]
         counted = till.count_total(counts) if counts else None
-        db["handovers"].insert({
-            "day_id": day["id"], "from_member": from_member and from_member["id"],
-            "to_member": to_member["id"], "expected": expected, "counted": counted,
-            "counts": json.dumps({str(k): v for k, v in counts.items()}) if counts else None,
-            "created_at": now_iso()})
+        db["handovers"].insert(
+            {
+                "day_id": day["id"],
+                "from_member": from_member and from_member["id"],
+                "to_member": to_member["id"],
+                "expected": expected,
+                "counted": counted,
+                "counts": json.dumps({str(k): v for k, v in counts.items()}) if counts else None,
+                "created_at": now_iso(),
+            }
+        )
         return {"expected": expected, "counted": counted}
 
 
@@ -118,14 +157,29 @@ def grand_total(db: Database) -> int:
     return db.execute("SELECT coalesce(sum(total), 0) FROM sales").fetchone()[0]
 
 
-CLOSURE_KEYS = ("number", "kind", "period", "day_id", "created_at", "member_id", "member",
-                "totals", "float_total", "expected_cash", "counted_cash", "counts", "difference",
-                "reason", "grand_total")
+CLOSURE_KEYS = (
+    "number",
+    "kind",
+    "period",
+    "day_id",
+    "created_at",
+    "member_id",
+    "member",
+    "totals",
+    "float_total",
+    "expected_cash",
+    "counted_cash",
+    "counts",
+    "difference",
+    "reason",
+    "grand_total",
+)
 CLOSURE_KINDS = {"day": "Z du jour", "month": "Clôture mensuelle", "year": "Clôture annuelle"}
 
 
-def close_day(db: Database, member: dict, counts: dict[int, int], reason: str,
-              threshold: int, signer=None) -> int:
+def close_day(
+    db: Database, member: dict, counts: dict[int, int], reason: str, threshold: int, signer=None
+) -> int:
     """The Z: count, compare, explain a difference, and fix the day's totals for good."""
     reason = " ".join(reason.split())
     with transaction(db):
@@ -135,14 +189,25 @@ def close_day(db: Database, member: dict, counts: dict[int, int], reason: str,
         difference = counted - status["expected_cash"]
         if till.difference_needs_reason(difference, threshold) and not reason:
             raise InvalidInput("Expliquez l'écart de caisse avant de clôturer.", field="reason")
-        number = _insert_closure(db, {
-            "kind": "day", "period": clock.local(day["opened_at"]).date().isoformat(),
-            "day_id": day["id"], "member_id": member["id"], "member": member["name"],
-            "totals": json.dumps(status["totals"].as_dict()), "float_total": day["float_total"],
-            "expected_cash": status["expected_cash"], "counted_cash": counted,
-            "counts": json.dumps({str(k): v for k, v in counts.items()}),
-            "difference": difference, "reason": reason[:200], "grand_total": grand_total(db),
-        }, signer)
+        number = _insert_closure(
+            db,
+            {
+                "kind": "day",
+                "period": clock.local(day["opened_at"]).date().isoformat(),
+                "day_id": day["id"],
+                "member_id": member["id"],
+                "member": member["name"],
+                "totals": json.dumps(status["totals"].as_dict()),
+                "float_total": day["float_total"],
+                "expected_cash": status["expected_cash"],
+                "counted_cash": counted,
+                "counts": json.dumps({str(k): v for k, v in counts.items()}),
+                "difference": difference,
+                "reason": reason[:200],
+                "grand_total": grand_total(db),
+            },
+            signer,
+        )
         db.execute("UPDATE till_days SET closed_at = ? WHERE id = ?", [now_iso(), day["id"]])
         log_event(db, "closure", member, number=number, period_kind="day", difference=difference)
         close_periods(db, signer)
@@ -158,8 +223,11 @@ def _insert_closure(db: Database, closure: dict, signer) -> int:
         closure.setdefault(key, None)
     closure.setdefault("float_total", 0)
     closure.setdefault("reason", "")
-    closure.update(number=(tip["number"] if tip else 0) + 1, created_at=now_iso(),
-                   prev_hash=tip["hash"] if tip else journal.GENESIS)
+    closure.update(
+        number=(tip["number"] if tip else 0) + 1,
+        created_at=now_iso(),
+        prev_hash=tip["hash"] if tip else journal.GENESIS,
+    )
     closure["hash"] = journal.entry_hash(closure["prev_hash"], closure_entry(closure))
     closure["signature"] = (signer or _coop_signer(db))(closure["hash"].encode())
     db["closures"].insert(closure)
@@ -179,21 +247,35 @@ def close_periods(db: Database, signer=None) -> list[int]:
     made = []
     with transaction(db):
         this_month = clock.local(clock.now()).strftime("%Y-%m")
-        for kind, source, width, current in (("month", "day", 7, this_month),
-                                             ("year", "month", 4, this_month[:4])):
-            done = {row[0] for row in db.execute(
-                "SELECT period FROM closures WHERE kind = ?", [kind])}
+        for kind, source, width, current in (
+            ("month", "day", 7, this_month),
+            ("year", "month", 4, this_month[:4]),
+        ):
+            done = {
+                row[0] for row in db.execute("SELECT period FROM closures WHERE kind = ?", [kind])
+            }
             parts: dict[str, list[dict]] = {}
-            for row in db.query("SELECT period, totals, grand_total FROM closures WHERE kind = ? "
-                                "ORDER BY number", [source]):
+            for row in db.query(
+                "SELECT period, totals, grand_total FROM closures WHERE kind = ? ORDER BY number",
+                [source],
+            ):
                 parts.setdefault(row["period"][:width], []).append(row)
             for period, rows in sorted(parts.items()):
                 if period >= current or period in done:
                     continue
                 totals = till.sum_totals([json.loads(r["totals"]) for r in rows])
-                made.append(_insert_closure(db, {
-                    "kind": kind, "period": period, "totals": json.dumps(totals),
-                    "grand_total": rows[-1]["grand_total"]}, signer))
+                made.append(
+                    _insert_closure(
+                        db,
+                        {
+                            "kind": kind,
+                            "period": period,
+                            "totals": json.dumps(totals),
+                            "grand_total": rows[-1]["grand_total"],
+                        },
+                        signer,
+                    )
+                )
                 log_event(db, "closure", None, number=made[-1], period_kind=kind, period=period)
     return made
 
@@ -238,6 +320,8 @@ def verify_signatures(db: Database, db_path) -> str | None:
 
 def verify_closures(db: Database) -> str | None:
     """The first closure whose chained hash does not match, or None."""
-    entries = ((f"clôture n° {c['number']}", c["hash"], closure_entry(c))
-               for c in db.query("SELECT * FROM closures ORDER BY number"))
+    entries = (
+        (f"clôture n° {c['number']}", c["hash"], closure_entry(c))
+        for c in db.query("SELECT * FROM closures ORDER BY number")
+    )
     return journal.first_break(entries)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import mimetypes
+
 from flask import Flask, g, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
@@ -15,6 +17,7 @@ babel = Babel()
 htmx = Htmx()
 
 LANGUAGES = ("fr", "en")
+mimetypes.add_type("application/manifest+json", ".webmanifest")
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
@@ -35,7 +38,7 @@ def register(app: Flask) -> None:
     htmx.init_app(app)
     from pos.web import accounts, admin, api, auth, errors, prices, printing, sell, stock, till
 
-    for module in (auth, sell, till, admin, api, printing, accounts, stock, prices):
+    for module in (auth, sell, till, admin, api, printing, stock, prices, accounts):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
     errors.register(app)

@@ -10,6 +10,7 @@ from pos import members as member_rules
 from pos import settings as coop_settings
 from pos.db import catalogue as store
 from pos.db import coop
+from pos.db.events import log_event
 from pos.db.request import get_db
 from pos.errors import InvalidInput
 from pos.money import rate_to_decimal, to_decimal
@@ -25,20 +26,22 @@ def settings():
     """Brand, legal identity, VAT regime, receipt footer, goals."""
     db = get_db()
     values, errors = coop.load_settings(db), {}
+    before = dict(values)
     if request.method == "POST":
         checked = coop_settings.check_settings(request.form.to_dict())
         values.update(checked.values)
         errors = checked.errors
         if not errors:
             coop.save_settings(db, checked.values)
+            changed = sorted(k for k, v in checked.values.items() if before.get(k) != v)
+            log_event(db, "settings_changed", g.member, keys=changed)
             flash(_("Réglages enregistrés."), "ok")
             return redirect(url_for("admin.settings"))
     if not errors:
         for key in ("sales_goal", "cash_difference_threshold", *coop_settings.FIXED_COSTS):
             if str(values.get(key, "")).lstrip("-").isdigit():
                 values[key] = str(to_decimal(int(values[key]))).replace(".", ",")
-    return page("admin/settings.html", values=values, errors=errors,
-                status=422 if errors else 200)
+    return page("admin/settings.html", values=values, errors=errors, status=422 if errors else 200)
 
 
 @bp.get("/catalogue")
@@ -46,8 +49,12 @@ def settings():
 def catalogue():
     """Categories and products, archived ones apart."""
     db = get_db()
-    return page("admin/catalogue.html", products=store.list_products(db),
-                categories=store.list_categories(db), category_error=None)
+    return page(
+        "admin/catalogue.html",
+        products=store.list_products(db),
+        categories=store.list_categories(db),
+        category_error=None,
+    )
 
 
 @bp.post("/categories")
@@ -58,10 +65,16 @@ def add_category():
     name = request.form.get("name", "")
     error = rules.check_category(name, {c["name"] for c in store.list_categories(db)})
     if error:
-        return page("admin/catalogue.html", products=store.list_products(db),
-                    categories=store.list_categories(db), category_error=error,
-                    category_name=name, status=422)
+        return page(
+            "admin/catalogue.html",
+            products=store.list_products(db),
+            categories=store.list_categories(db),
+            category_error=error,
+            category_name=name,
+            status=422,
+        )
     store.insert_category(db, name)
+    log_event(db, "catalogue_changed", g.member, action="category_added", name=name)
     flash(_("Catégorie ajoutée."), "ok")
     return redirect(url_for("admin.catalogue"))
 
@@ -69,25 +82,36 @@ def add_category():
 def _product_form(product: dict | None, values: dict, errors: dict, status: int = 200):
     db = get_db()
     settings = coop.load_settings(db)
-    return page("admin/product.html", product=product, values=values, errors=errors,
-                categories=store.list_categories(db),
-                vat_rates=coop_settings.vat_rates(settings), status=status)
+    return page(
+        "admin/product.html",
+        product=product,
+        values=values,
+        errors=errors,
+        categories=store.list_categories(db),
+        vat_rates=coop_settings.vat_rates(settings),
+        status=status,
+    )
 
 
 def _as_typed(product: dict) -> dict:
     """A stored product as the form shows it ("12,50", "5.5")."""
+
     def money(cents):
         return "" if cents is None else str(to_decimal(cents)).replace(".", ",")
 
-    return {**product, "price": money(product["base_price"]),
-            "unit_cost": money(product["unit_cost"]),
-            "vat_rate": str(rate_to_decimal(product["vat_rate"]))}
+    return {
+        **product,
+        "price": money(product["base_price"]),
+        "unit_cost": money(product["unit_cost"]),
+        "vat_rate": str(rate_to_decimal(product["vat_rate"])),
+    }
 
 
 def _check(form: dict, product_id: int | None) -> rules.ProductForm:
     db = get_db()
     return rules.check_product(
-        form, vat_rates=coop_settings.vat_rates(coop.load_settings(db)),
+        form,
+        vat_rates=coop_settings.vat_rates(coop.load_settings(db)),
         taken_names=store.product_names(db, except_id=product_id),
         categories={c["id"] for c in store.list_categories(db)},
     )
@@ -106,7 +130,17 @@ def new_product():
         checked.errors["stock"] = _("Indiquez un nombre entier d'unités, par exemple 40.")
     if checked.errors:
         return _product_form(None, form, checked.errors, 422)
-    store.insert_product(get_db(), checked.values, stock=int(stock), member_id=g.member["id"])
+    product_id = store.insert_product(
+        get_db(), checked.values, stock=int(stock), member_id=g.member["id"]
+    )
+    log_event(
+        get_db(),
+        "catalogue_changed",
+        g.member,
+        action="product_added",
+        product_id=product_id,
+        name=checked.values["name"],
+    )
     flash(_("Produit « %(name)s » ajouté.", name=checked.values["name"]), "ok")
     return redirect(url_for("admin.catalogue"))
 
@@ -126,6 +160,18 @@ def edit_product(product_id: int):
     if checked.errors:
         return _product_form(product, form, checked.errors, 422)
     store.update_product(db, product_id, checked.values)
+    log_event(
+        db,
+        "catalogue_changed",
+        g.member,
+        action="product_changed",
+        product_id=product_id,
+        changes={
+            k: v
+            for k, v in checked.values.items()
+            if {**product, "price": product["base_price"]}.get(k) != v
+        },
+    )
     flash(_("Produit « %(name)s » modifié.", name=checked.values["name"]), "ok")
     return redirect(url_for("admin.catalogue"))
 
@@ -134,7 +180,15 @@ def edit_product(product_id: int):
 @admin_required
 def toggle_product(product_id: int):
     """Archive a product (never deleted once sold) or bring it back."""
-    store.set_product_active(get_db(), product_id, request.form.get("active") == "1")
+    active = request.form.get("active") == "1"
+    store.set_product_active(get_db(), product_id, active)
+    log_event(
+        get_db(),
+        "catalogue_changed",
+        g.member,
+        product_id=product_id,
+        action="product_restored" if active else "product_archived",
+    )
     return redirect(url_for("admin.catalogue"))
 
 
@@ -147,15 +201,20 @@ def correct_stock(product_id: int):
     counted = request.form.get("counted", "").strip()
     reason = " ".join(request.form.get("reason", "").split()) or _("correction")
     if product is None or not counted.isdigit():
-        raise InvalidInput(_("Indiquez le nombre d'unités comptées, par exemple 12."),
-                           field="counted")
+        raise InvalidInput(
+            _("Indiquez le nombre d'unités comptées, par exemple 12."), field="counted"
+        )
     diff = int(counted) - product["stock"]
     if diff:
-        store.move_stock(db, product_id, "correction", diff, reason=reason,
-                         member_id=g.member["id"])
+        store.move_stock(
+            db, product_id, "correction", diff, reason=reason, member_id=g.member["id"]
+        )
     flash(_("Stock de « %(name)s » : %(n)s.", name=product["name"], n=counted), "ok")
-    return redirect(request.form.get("next") if request.form.get("next", "").startswith("/")
-                    else url_for("admin.catalogue"))
+    return redirect(
+        request.form.get("next")
+        if request.form.get("next", "").startswith("/")
+        else url_for("admin.catalogue")
+    )
 
 
 @bp.route("/members", methods=["GET", "POST"])
@@ -169,7 +228,9 @@ def members():
         name = " ".join(values.get("name", "").split())
         if not name:
             errors["name"] = _("Donnez le prénom du membre.")
-        elif name.casefold() in {m["name"].casefold() for m in coop.list_members(db, active_only=False)}:
+        elif name.casefold() in {
+            m["name"].casefold() for m in coop.list_members(db, active_only=False)
+        }:
             errors["name"] = _("Ce prénom est déjà pris : ajoutez une initiale.")
         if not member_rules.pin_is_valid(values.get("pin", "")):
             errors["pin"] = _("Le code doit compter 4 à 8 chiffres.")
@@ -178,11 +239,17 @@ def members():
             errors["role"] = _("Rôle inconnu.")
         if not errors:
             coop.insert_member(db, name, values["pin"], role)
+            log_event(db, "member_added", g.member, name=name, role=role)
             flash(_("%(name)s peut maintenant se connecter.", name=name), "ok")
             return redirect(url_for("admin.members"))
-    return page("admin/members.html", members=coop.list_members(db, active_only=False),
-                tokens=coop.list_tokens(db), errors=errors, values=values,
-                status=422 if errors else 200)
+    return page(
+        "admin/members.html",
+        members=coop.list_members(db, active_only=False),
+        tokens=coop.list_tokens(db),
+        errors=errors,
+        values=values,
+        status=422 if errors else 200,
+    )
 
 
 @bp.post("/members/<int:member_id>/unlock")
@@ -190,6 +257,7 @@ def members():
 def unlock(member_id: int):
     """Clear a member's wrong PINs."""
     coop.clear_pin_failures(get_db(), member_id)
+    log_event(get_db(), "member_unlocked", g.member, member_id=member_id)
     flash(_("Compte débloqué."), "ok")
     return redirect(url_for("admin.members"))
 
@@ -199,5 +267,18 @@ def unlock(member_id: int):
 def revoke(token_id: int):
     """Revoke an API token."""
     coop.revoke_token(get_db(), token_id)
+    log_event(get_db(), "token_revoked", g.member, token_id=token_id)
     flash(_("Jeton révoqué."), "ok")
     return redirect(url_for("admin.members"))
+
+
+@bp.get("/events")
+@admin_required
+def events():
+    """The event journal, newest first, filtered by kind."""
+    from pos.db.events import KINDS, list_events
+
+    kind = request.args.get("kind") or None
+    return page(
+        "admin/events.html", "rows", events=list_events(get_db(), kind=kind), kinds=KINDS, kind=kind
+    )

@@ -11,6 +11,7 @@ from pos.cart import METHODS, Item, Payment, price_cart
 from pos.db import coop, now_iso, transaction
 from pos.db import sales as journal
 from pos.db.catalogue import get_product, list_products
+from pos.db.events import log_event
 from pos.db.request import get_db
 from pos.errors import IdempotencyConflict, InvalidInput, Unauthorized
 from pos.money import InvalidAmount, parse_amount, rate_to_api, to_api
@@ -39,19 +40,36 @@ def openapi():
 @bp.get("/products")
 def products():
     """The catalogue with prices, VAT rates and stock."""
-    return jsonify({"products": [
-        {"id": p["id"], "name": p["name"], "category": p["category"], "price": to_api(p["price"]),
-         "vat_rate": rate_to_api(p["vat_rate"]),
-         "stock": p["stock"] if p["track_stock"] else None, "active": bool(p["active"])}
-        for p in list_products(get_db())]})
+    return jsonify(
+        {
+            "products": [
+                {
+                    "id": p["id"],
+                    "name": p["name"],
+                    "category": p["category"],
+                    "price": to_api(p["price"]),
+                    "vat_rate": rate_to_api(p["vat_rate"]),
+                    "stock": p["stock"] if p["track_stock"] else None,
+                    "active": bool(p["active"]),
+                }
+                for p in list_products(get_db())
+            ]
+        }
+    )
 
 
 @bp.get("/stock")
 def stock():
     """Stock left per tracked product."""
-    return jsonify({"stock": [
-        {"product_id": p["id"], "name": p["name"], "quantity": p["stock"]}
-        for p in list_products(get_db()) if p["track_stock"]]})
+    return jsonify(
+        {
+            "stock": [
+                {"product_id": p["id"], "name": p["name"], "quantity": p["stock"]}
+                for p in list_products(get_db())
+                if p["track_stock"]
+            ]
+        }
+    )
 
 
 @bp.get("/sales/<int:number>")
@@ -101,24 +119,30 @@ def _once(body: dict, action):
     """Replay the stored answer for a known key; refuse a key reused for another body."""
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key or len(key) > 200:
-        raise InvalidInput("L'en-tête Idempotency-Key est obligatoire (200 caractères au plus).",
-                           field="Idempotency-Key")
-    digest = hashlib.sha256(
-        (request.path + json.dumps(body, sort_keys=True)).encode()).hexdigest()
+        raise InvalidInput(
+            "L'en-tête Idempotency-Key est obligatoire (200 caractères au plus).",
+            field="Idempotency-Key",
+        )
+    digest = hashlib.sha256((request.path + json.dumps(body, sort_keys=True)).encode()).hexdigest()
     db = get_db()
     with transaction(db):
-        row = db.execute("SELECT request_hash, status, body FROM idempotency WHERE key = ?",
-                         [key]).fetchone()
+        row = db.execute(
+            "SELECT request_hash, status, body FROM idempotency WHERE key = ?", [key]
+        ).fetchone()
         if row:
             if row[0] != digest:
                 raise IdempotencyConflict(
                     "Cette clé d'idempotence a déjà servi pour une autre demande.",
-                    field="Idempotency-Key")
+                    field="Idempotency-Key",
+                )
             return row[2], row[1], {"Content-Type": "application/json", "Idempotent-Replay": "true"}
         number = action(db)
         payload = json.dumps({"sale": sale_json(journal.get_sale(db, number))})
-        db.execute("INSERT INTO idempotency(key, request_hash, status, body, created_at) "
-                   "VALUES (?, ?, 201, ?, ?)", [key, digest, payload, now_iso()])
+        db.execute(
+            "INSERT INTO idempotency(key, request_hash, status, body, created_at) "
+            "VALUES (?, ?, 201, ?, ?)",
+            [key, digest, payload, now_iso()],
+        )
     return payload, 201, {"Content-Type": "application/json"}
 
 
@@ -131,8 +155,9 @@ def _record_sale(db, body: dict) -> int:
         raise InvalidInput("Canal inconnu : « stall » ou « online ».", field="channel")
     if not isinstance(customer, str):
         raise InvalidInput("Le nom du client doit être un texte.", field="customer")
-    number, _replayed = journal.record_sale(db, price_cart(items), payments, member=None,
-                                            channel=channel, customer=customer)
+    number, _replayed = journal.record_sale(
+        db, price_cart(items), payments, member=None, channel=channel, customer=customer
+    )
     return number
 
 
@@ -145,6 +170,9 @@ def _record_refund(db, number: int, body: dict) -> int:
     if method not in METHODS:
         raise InvalidInput("Moyen de remboursement inconnu.", field="method")
     refund_number, _r = journal.record_refund(db, number, wanted, method, member=None)
+    log_event(
+        db, "sale_refunded", None, sale=number, refund=refund_number, method=method, via="api"
+    )
     return refund_number
 
 
@@ -165,47 +193,72 @@ def _ints(line, index: int, key: str) -> int:
 def _item(db, index: int, line) -> Item:
     product_id, quantity = _ints(line, index, "product_id"), _ints(line, index, "quantity")
     if quantity > 9999:
-        raise InvalidInput("La quantité doit être comprise entre 1 et 9999.",
-                           field=f"lines[{index}].quantity")
+        raise InvalidInput(
+            "La quantité doit être comprise entre 1 et 9999.", field=f"lines[{index}].quantity"
+        )
     product = get_product(db, product_id)
     if not product or not product["active"]:
         raise InvalidInput("Produit inconnu ou archivé.", field=f"lines[{index}].product_id")
-    return Item(product_id=product_id, name=product["name"], short_name=product["short_name"],
-                unit_price=product["price"], vat_rate=product["vat_rate"],
-                unit_cost=product["unit_cost"], quantity=quantity)
+    return Item(
+        product_id=product_id,
+        name=product["name"],
+        short_name=product["short_name"],
+        unit_price=product["price"],
+        vat_rate=product["vat_rate"],
+        unit_cost=product["unit_cost"],
+        quantity=quantity,
+    )
 
 
 def _payment(index: int, payment) -> Payment:
     field = f"payments[{index}]"
     if not isinstance(payment, dict) or payment.get("method") not in METHODS:
-        raise InvalidInput("Moyen de paiement inconnu : cash, card, cheque, transfer ou other.",
-                           field=f"{field}.method")
+        raise InvalidInput(
+            "Moyen de paiement inconnu : cash, card, cheque, transfer ou other.",
+            field=f"{field}.method",
+        )
     amount = payment.get("amount")
     try:
         if not isinstance(amount, str):
             raise InvalidAmount(str(amount))
         cents = parse_amount(amount)
     except InvalidAmount as exc:
-        raise InvalidInput("Le montant doit être un texte décimal, par exemple \"20.00\".",
-                           field=f"{field}.amount") from exc
+        raise InvalidInput(
+            'Le montant doit être un texte décimal, par exemple "20.00".', field=f"{field}.amount"
+        ) from exc
     return Payment(payment["method"], cents)
 
 
 def sale_json(sale: dict) -> dict:
     """A journal entry in the API's shape (amounts as decimal strings)."""
     return {
-        "number": sale["number"], "kind": sale["kind"], "refund_of": sale["refers_to"]
-        if sale["kind"] == "refund" else None, "void_of": sale["refers_to"]
-        if sale["kind"] == "void" else None, "created_at": sale["created_at"],
-        "channel": sale["channel"], "customer": sale["customer"], "seller": sale["seller"],
-        "lines": [{"product_id": ln["product_id"], "name": ln["name"],
-                   "quantity": ln["quantity"], "unit_price": to_api(ln["unit_price"]),
-                   "vat_rate": rate_to_api(ln["vat_rate"]), "discount": to_api(ln["discount"]),
-                   "total": to_api(ln["total"])} for ln in sale["lines"]],
+        "number": sale["number"],
+        "kind": sale["kind"],
+        "refund_of": sale["refers_to"] if sale["kind"] == "refund" else None,
+        "void_of": sale["refers_to"] if sale["kind"] == "void" else None,
+        "created_at": sale["created_at"],
+        "channel": sale["channel"],
+        "customer": sale["customer"],
+        "seller": sale["seller"],
+        "lines": [
+            {
+                "product_id": ln["product_id"],
+                "name": ln["name"],
+                "quantity": ln["quantity"],
+                "unit_price": to_api(ln["unit_price"]),
+                "vat_rate": rate_to_api(ln["vat_rate"]),
+                "discount": to_api(ln["discount"]),
+                "total": to_api(ln["total"]),
+            }
+            for ln in sale["lines"]
+        ],
         "total": to_api(sale["total"]),
-        "vat": [{"rate": rate_to_api(v.rate), "base": to_api(v.base), "vat": to_api(v.vat)}
-                for v in sale["vat"]],
-        "payments": [{"method": p["method"], "amount": to_api(p["amount"])}
-                     for p in sale["payments"]],
+        "vat": [
+            {"rate": rate_to_api(v.rate), "base": to_api(v.base), "vat": to_api(v.vat)}
+            for v in sale["vat"]
+        ],
+        "payments": [
+            {"method": p["method"], "amount": to_api(p["amount"])} for p in sale["payments"]
+        ],
         "change": to_api(sale["change"]),
     }

@@ -56,6 +56,8 @@ class FailureWindow:
 def device_limit() -> FailureWindow:
     """The app's window of wrong PINs per device address."""
     return current_app.extensions.setdefault("etal_pin_window", FailureWindow())
+
+
 OPEN_ENDPOINTS = {"auth.login", "auth.pin", "auth.language", "static", "api", "errors"}
 
 
@@ -71,8 +73,13 @@ def load_member() -> None:
     if time.time() - session.get("seen", 0) > idle:
         session.pop("member_id", None)
         session.pop("cart", None)
-        flash(_("Déconnexion automatique après %(n)s minutes sans activité.",
-                n=settings["idle_minutes"]), "info")
+        flash(
+            _(
+                "Déconnexion automatique après %(n)s minutes sans activité.",
+                n=settings["idle_minutes"],
+            ),
+            "info",
+        )
         return
     member = coop.get_member(get_db(), member_id)
     if member and member["active"]:
@@ -82,6 +89,7 @@ def load_member() -> None:
 
 def login_required(view):
     """Members only; others go to the login screen."""
+
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
         if g.member is None:
@@ -89,18 +97,21 @@ def login_required(view):
                 return "", 401, {"HX-Redirect": url_for("auth.login")}
             return redirect(url_for("auth.login"))
         return view(*args, **kwargs)
+
     wrapped.access = "member"
     return wrapped
 
 
 def admin_required(view):
     """Admins (the animator) only."""
+
     @functools.wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
         if g.member["role"] != "admin":
             abort(403)
         return view(*args, **kwargs)
+
     wrapped.access = "admin"
     return wrapped
 
@@ -124,15 +135,18 @@ def pin(member_id: int):
     if locked:
         error, status = _locked_message(locked), 403
     elif request.method == "POST" and device_wait:
-        error, status = _("Trop d'essais depuis cet appareil : réessayez dans %(s)s secondes.",
-                          s=device_wait), 429
+        error, status = (
+            _("Trop d'essais depuis cet appareil : réessayez dans %(s)s secondes.", s=device_wait),
+            429,
+        )
     elif request.method == "POST":
         if rules.pin_matches(member["pin_hash"], request.form.get("pin", "")):
             coop.clear_pin_failures(db, member_id)
             log_event(db, "login", member, address=request.remote_addr)
             session.clear()
-            session.update(member_id=member_id, seen=int(time.time()),
-                           lang=request.cookies.get("lang", "fr"))
+            session.update(
+                member_id=member_id, seen=int(time.time()), lang=request.cookies.get("lang", "fr")
+            )
             return redirect(url_for("sell.index"))
         device_limit().fail(request.remote_addr or "?")
         member = coop.record_pin_failure(db, member_id)
@@ -170,6 +184,7 @@ def language():
     back = request.form.get("next", "")
     safe = back.startswith("/") and not back.startswith("//")
     response = redirect(back if safe else url_for("auth.login"))
-    response.set_cookie("lang", session["lang"], max_age=3600 * 24 * 365, samesite="Lax",
-                        httponly=True)
+    response.set_cookie(
+        "lang", session["lang"], max_age=3600 * 24 * 365, samesite="Lax", httponly=True
+    )
     return response

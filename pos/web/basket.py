@@ -21,8 +21,13 @@ def current() -> dict:
     """The device's cart (created empty with a fresh key)."""
     cart = session.get("cart")
     if not cart:
-        cart = {"key": uuid.uuid4().hex, "lines": [], "discount": None,
-                "channel": "stall", "customer": ""}
+        cart = {
+            "key": uuid.uuid4().hex,
+            "lines": [],
+            "discount": None,
+            "channel": "stall",
+            "customer": "",
+        }
         session["cart"] = cart
     return cart
 
@@ -50,7 +55,8 @@ def add(db: Database, product_id: int) -> None:
     if product["track_stock"] and wanted > product["stock"]:
         raise OutOfStock(
             f"Stock insuffisant pour « {product['name']} » : il n'en reste que "
-            f"{max(product['stock'], 0)}.", product_id=product_id,
+            f"{max(product['stock'], 0)}.",
+            product_id=product_id,
         )
     if line:
         line[1] = wanted
@@ -70,7 +76,8 @@ def change_quantity(db: Database, index: int, delta: int) -> None:
         if product and product["track_stock"] and line[1] + delta > product["stock"]:
             raise OutOfStock(
                 f"Stock insuffisant pour « {product['name']} » : il n'en reste que "
-                f"{max(product['stock'], 0)}.", product_id=line[0],
+                f"{max(product['stock'], 0)}.",
+                product_id=line[0],
             )
     line[1] += delta
     if line[1] <= 0:
@@ -95,8 +102,9 @@ def parse_discount(form: dict) -> list | None:
     if kind not in ("amount", "percent", "free"):
         raise InvalidInput("Choisissez une remise en euros, en pourcentage, ou « offert ».")
     if not reason:
-        raise InvalidInput("Indiquez la raison de la remise (ex. : dégustation, fin de marché).",
-                           field="reason")
+        raise InvalidInput(
+            "Indiquez la raison de la remise (ex. : dégustation, fin de marché).", field="reason"
+        )
     value = 0
     try:
         if kind == "amount":
@@ -106,8 +114,9 @@ def parse_discount(form: dict) -> list | None:
             if not 0 < value <= 10000:
                 raise InvalidAmount(str(value))
     except InvalidAmount as exc:
-        raise InvalidInput("Indiquez un montant (ex. 2,50) ou un pourcentage entre 1 et 100.",
-                           field="value") from exc
+        raise InvalidInput(
+            "Indiquez un montant (ex. 2,50) ou un pourcentage entre 1 et 100.", field="value"
+        ) from exc
     return [kind, value, reason]
 
 
@@ -141,12 +150,18 @@ def items(db: Database, cart: dict) -> list[Item]:
         product = get_product(db, product_id)
         if product is None:
             continue
-        out.append(Item(
-            product_id=product_id, name=product["name"], short_name=product["short_name"],
-            unit_price=product["price"], vat_rate=product["vat_rate"],
-            unit_cost=product["unit_cost"], quantity=quantity,
-            discount=Discount(*discount) if discount else None,
-        ))
+        out.append(
+            Item(
+                product_id=product_id,
+                name=product["name"],
+                short_name=product["short_name"],
+                unit_price=product["price"],
+                vat_rate=product["vat_rate"],
+                unit_cost=product["unit_cost"],
+                quantity=quantity,
+                discount=Discount(*discount) if discount else None,
+            )
+        )
     return out
 
 

@@ -18,8 +18,15 @@ HTTP_MESSAGES = {
     405: "Cette action ne se fait pas ainsi.",
     413: "Le fichier envoyé est trop gros.",
 }
-HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type"}
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+}
 
 
 def json_error(code: str, message: str, status: int, field: str | None = None):
@@ -38,7 +45,9 @@ def show(message: str, status: int):
     """A message as a fragment for htmx, a page otherwise."""
     if request.htmx:
         return page("_message.html", message=message, status=status), {
-            "HX-Retarget": "#messages", "HX-Reswap": "innerHTML"}
+            "HX-Retarget": "#messages",
+            "HX-Reswap": "innerHTML",
+        }
     return page("error.html", message=message, status=status)
 
 

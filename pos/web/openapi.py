@@ -6,51 +6,101 @@ MONEY = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "example": "12.50"}
 ERROR = {
     "type": "object",
     "required": ["error"],
-    "properties": {"error": {
-        "type": "object",
-        "required": ["code", "message"],
-        "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                       "field": {"type": "string"}},
-    }},
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "field": {"type": "string"},
+            },
+        }
+    },
 }
 LINE_IN = {
-    "type": "object", "required": ["product_id", "quantity"],
-    "properties": {"product_id": {"type": "integer", "minimum": 1},
-                   "quantity": {"type": "integer", "minimum": 1, "maximum": 9999}},
+    "type": "object",
+    "required": ["product_id", "quantity"],
+    "properties": {
+        "product_id": {"type": "integer", "minimum": 1},
+        "quantity": {"type": "integer", "minimum": 1, "maximum": 9999},
+    },
 }
 SALE = {
     "type": "object",
-    "required": ["number", "kind", "created_at", "channel", "lines", "total", "vat", "payments",
-                 "change"],
+    "required": [
+        "number",
+        "kind",
+        "created_at",
+        "channel",
+        "lines",
+        "total",
+        "vat",
+        "payments",
+        "change",
+    ],
     "properties": {
-        "number": {"type": "integer"}, "kind": {"enum": ["sale", "void", "refund"]},
+        "number": {"type": "integer"},
+        "kind": {"enum": ["sale", "void", "refund"]},
         "refund_of": {"type": "integer", "nullable": True},
         "void_of": {"type": "integer", "nullable": True},
         "created_at": {"type": "string", "format": "date-time"},
-        "channel": {"enum": ["stall", "online"]}, "customer": {"type": "string"},
+        "channel": {"enum": ["stall", "online"]},
+        "customer": {"type": "string"},
         "seller": {"type": "string"},
-        "lines": {"type": "array", "items": {"type": "object", "properties": {
-            "product_id": {"type": "integer"}, "name": {"type": "string"},
-            "quantity": {"type": "integer"}, "unit_price": MONEY, "vat_rate": {"type": "string"},
-            "discount": MONEY, "total": MONEY}}},
+        "lines": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "product_id": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "quantity": {"type": "integer"},
+                    "unit_price": MONEY,
+                    "vat_rate": {"type": "string"},
+                    "discount": MONEY,
+                    "total": MONEY,
+                },
+            },
+        },
         "total": MONEY,
-        "vat": {"type": "array", "items": {"type": "object", "properties": {
-            "rate": {"type": "string"}, "base": MONEY, "vat": MONEY}}},
-        "payments": {"type": "array", "items": {"type": "object", "properties": {
-            "method": {"type": "string"}, "amount": MONEY}}},
+        "vat": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"rate": {"type": "string"}, "base": MONEY, "vat": MONEY},
+            },
+        },
+        "payments": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"method": {"type": "string"}, "amount": MONEY},
+            },
+        },
         "change": MONEY,
     },
 }
 METHOD = {"enum": ["cash", "card", "cheque", "transfer", "other"]}
-KEY = {"name": "Idempotency-Key", "in": "header", "required": True,
-       "schema": {"type": "string", "minLength": 1, "maxLength": 200}}
-NUMBER = {"name": "number", "in": "path", "required": True,
-          "schema": {"type": "integer", "minimum": 1}}
+KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": True,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+}
+NUMBER = {
+    "name": "number",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+}
 
 
 def _errors(*codes: int) -> dict:
-    return {str(c): {"description": "Erreur", "content": {"application/json": {"schema": ERROR}}}
-            for c in codes}
+    return {
+        str(c): {"description": "Erreur", "content": {"application/json": {"schema": ERROR}}}
+        for c in codes
+    }
 
 
 def _ok(code: int, schema: dict) -> dict:
@@ -61,45 +111,112 @@ SALE_OUT = {"type": "object", "required": ["sale"], "properties": {"sale": SALE}
 
 SPEC = {
     "openapi": "3.0.3",
-    "info": {"title": "Étal API", "version": "1.0.0",
-             "description": "Ventes, stock et remboursements d'une caisse Étal."},
+    "info": {
+        "title": "Étal API",
+        "version": "1.0.0",
+        "description": "Ventes, stock et remboursements d'une caisse Étal.",
+    },
     "servers": [{"url": "/"}],
     "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     "security": [{"bearer": []}],
     "paths": {
-        "/api/v1/products": {"get": {"summary": "Catalogue", "responses": {
-            **_ok(200, {"type": "object", "properties": {"products": {"type": "array"}}}),
-            **_errors(401)}}},
-        "/api/v1/stock": {"get": {"summary": "Stock", "responses": {
-            **_ok(200, {"type": "object", "properties": {"stock": {"type": "array"}}}),
-            **_errors(401)}}},
-        "/api/v1/sales": {"post": {
-            "summary": "Enregistrer une vente", "parameters": [KEY],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["lines", "payments"], "properties": {
-                    "lines": {"type": "array", "minItems": 1, "items": LINE_IN},
-                    "payments": {"type": "array", "items": {
-                        "type": "object", "required": ["method", "amount"],
-                        "properties": {"method": METHOD, "amount": MONEY}}},
-                    "channel": {"enum": ["stall", "online"]},
-                    "customer": {"type": "string", "maxLength": 80}}}}}},
-            "responses": {**_ok(201, SALE_OUT), **_errors(400, 401, 409, 422)}}},
-        "/api/v1/sales/{number}": {"get": {
-            "summary": "Une vente", "parameters": [NUMBER],
-            "responses": {**_ok(200, SALE_OUT), **_errors(401, 404)}}},
-        "/api/v1/sales/{number}/receipt": {"post": {
-            "summary": "Imprimer le ticket d'une vente (DUPLICATA s'il a déjà été imprimé)",
-            "parameters": [NUMBER],
-            "responses": {**_ok(200, {"type": "object", "required": ["printed", "job"],
-                                      "properties": {"printed": {"type": "boolean"},
-                                                     "job": {"type": "integer"}}}),
-                          **_errors(401, 404, 503)}}},
-        "/api/v1/sales/{number}/refund": {"post": {
-            "summary": "Rembourser tout ou partie d'une vente", "parameters": [NUMBER, KEY],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["lines", "method"], "properties": {
-                    "lines": {"type": "array", "minItems": 1, "items": LINE_IN},
-                    "method": METHOD}}}}},
-            "responses": {**_ok(201, SALE_OUT), **_errors(400, 401, 403, 404, 409, 422)}}},
+        "/api/v1/products": {
+            "get": {
+                "summary": "Catalogue",
+                "responses": {
+                    **_ok(200, {"type": "object", "properties": {"products": {"type": "array"}}}),
+                    **_errors(401),
+                },
+            }
+        },
+        "/api/v1/stock": {
+            "get": {
+                "summary": "Stock",
+                "responses": {
+                    **_ok(200, {"type": "object", "properties": {"stock": {"type": "array"}}}),
+                    **_errors(401),
+                },
+            }
+        },
+        "/api/v1/sales": {
+            "post": {
+                "summary": "Enregistrer une vente",
+                "parameters": [KEY],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["lines", "payments"],
+                                "properties": {
+                                    "lines": {"type": "array", "minItems": 1, "items": LINE_IN},
+                                    "payments": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["method", "amount"],
+                                            "properties": {"method": METHOD, "amount": MONEY},
+                                        },
+                                    },
+                                    "channel": {"enum": ["stall", "online"]},
+                                    "customer": {"type": "string", "maxLength": 80},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {**_ok(201, SALE_OUT), **_errors(400, 401, 409, 422)},
+            }
+        },
+        "/api/v1/sales/{number}": {
+            "get": {
+                "summary": "Une vente",
+                "parameters": [NUMBER],
+                "responses": {**_ok(200, SALE_OUT), **_errors(401, 404)},
+            }
+        },
+        "/api/v1/sales/{number}/receipt": {
+            "post": {
+                "summary": "Imprimer le ticket d'une vente (DUPLICATA s'il a déjà été imprimé)",
+                "parameters": [NUMBER],
+                "responses": {
+                    **_ok(
+                        200,
+                        {
+                            "type": "object",
+                            "required": ["printed", "job"],
+                            "properties": {
+                                "printed": {"type": "boolean"},
+                                "job": {"type": "integer"},
+                            },
+                        },
+                    ),
+                    **_errors(401, 404, 503),
+                },
+            }
+        },
+        "/api/v1/sales/{number}/refund": {
+            "post": {
+                "summary": "Rembourser tout ou partie d'une vente",
+                "parameters": [NUMBER, KEY],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["lines", "method"],
+                                "properties": {
+                                    "lines": {"type": "array", "minItems": 1, "items": LINE_IN},
+                                    "method": METHOD,
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {**_ok(201, SALE_OUT), **_errors(400, 401, 403, 404, 409, 422)},
+            }
+        },
     },
 }

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from flask import Blueprint, g, redirect, request, url_for
+from flask import Blueprint, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
+from pos import clock
 from pos.cart import Payment
 from pos.db import coop
 from pos.db import sales as journal
 from pos.db.catalogue import list_categories, list_products
+from pos.db.events import log_event
 from pos.db.request import get_db
+from pos.db.till import current_day
 from pos.errors import InvalidInput
 from pos.money import InvalidAmount, parse_amount
 from pos.web import basket
@@ -42,6 +45,7 @@ def _context(result: dict | None = None, message: str | None = None) -> dict:
         "result": result,
         "message": message,
         "settings": coop.load_settings(db),
+        "clock_behind": journal.clock_is_behind(db),
     }
 
 
@@ -55,7 +59,10 @@ def _group(products: list[dict], categories: list[dict]) -> list[tuple[str, list
 @bp.get("/sell")
 @login_required
 def index():
-    """The whole sell screen."""
+    """The whole sell screen (the till must be open first)."""
+    if current_day(get_db()) is None:
+        flash(_("Ouvrez la caisse d'abord : comptez le fond de caisse."), "info")
+        return redirect(url_for("till.index"))
     result = None
     if number := request.args.get("done", type=int):
         result = _result(number)
@@ -69,10 +76,29 @@ def tiles():
     return page("sell/index.html", "tiles", **_context())
 
 
-def _cart_response(status: int = 200, message: str | None = None):
+def _cart_response(status: int = 200, message: str | None = None, clear_result: bool = False):
     if not request.htmx:
         return redirect(url_for("sell.index"))
-    return page("sell/index.html", "cart", status=status, **_context(message=message))
+    return page(
+        "sell/index.html",
+        "cart",
+        status=status,
+        clear_result=clear_result,
+        **_context(message=message),
+    )
+
+
+@bp.get("/sell/cart/discount")
+@bp.get("/sell/cart/line/<int:index>/discount")
+@login_required
+def discount_form(index: int | None = None):
+    """The discount panel for one line or the whole cart (amount, percent or offert)."""
+    if index is None:
+        action, title = url_for("sell.cart_discount"), _("Remise sur le panier")
+    else:
+        action = url_for("sell.line", index=index, action="discount")
+        title = _("Remise sur la ligne %(n)s", n=index + 1)
+    return page("sell/discount.html", "panel", action=action, title=title)
 
 
 @bp.post("/sell/cart/add/<int:product_id>")
@@ -95,6 +121,7 @@ def line(index: int, action: str):
         basket.remove(index)
     elif action == "discount":
         basket.set_line_discount(index, basket.parse_discount(request.form))
+        return _cart_response(clear_result=True)
     else:
         raise InvalidInput(_("Action inconnue."))
     return _cart_response()
@@ -105,7 +132,7 @@ def line(index: int, action: str):
 def cart_discount():
     """A discount (or offert) on the whole cart, with its reason."""
     basket.set_cart_discount(basket.parse_discount(request.form))
-    return _cart_response()
+    return _cart_response(clear_result=True)
 
 
 @bp.post("/sell/cart/channel")
@@ -140,14 +167,22 @@ def pay():
         raise InvalidInput(_("Le panier est vide : touchez un produit pour l'ajouter."))
     payments = _payments(request.form, priced.total)
     number, _replayed = journal.record_sale(
-        db, priced, payments, member=g.member, channel=cart["channel"],
-        customer=cart["customer"], key=key)
+        db,
+        priced,
+        payments,
+        member=g.member,
+        channel=cart["channel"],
+        customer=cart["customer"],
+        key=key,
+    )
     open_drawer_after_sale(number)  # after the commit, in the background
     return _done(number, cart, key)
 
 
 def _payments(form, total: int) -> list[Payment]:
     method = form.get("method", "")
+    if method.startswith("note:"):  # a banknote button: "note:20"
+        return [Payment("cash", _amount(method[5:]))]
     if method == "note":
         return [Payment("cash", _amount(form.get("tendered")))]
     if method == "exact":
@@ -168,8 +203,9 @@ def _amount(raw: str | None) -> int:
     try:
         return parse_amount(raw)
     except InvalidAmount as exc:
-        raise InvalidInput(_("Montant illisible : tapez par exemple 12,50."),
-                           field="amount") from exc
+        raise InvalidInput(
+            _("Montant illisible : tapez par exemple 12,50."), field="amount"
+        ) from exc
 
 
 def _done(number: int, cart: dict, key: str):
@@ -186,10 +222,16 @@ def _result(number: int) -> dict:
     sale = journal.get_sale(get_db(), number)
     cash = sum(p["amount"] for p in sale["payments"] if p["method"] == "cash")
     undo_minutes = int(coop.load_settings(get_db())["undo_minutes"])
-    age = datetime.now(UTC) - datetime.fromisoformat(sale["created_at"])
-    return {"sale": sale, "tendered": cash, "can_undo": sale["kind"] == "sale"
-            and not sale["voided_by"] and g.member and sale["member_id"] == g.member["id"]
-            and age < timedelta(minutes=undo_minutes)}
+    age = clock.now() - datetime.fromisoformat(sale["created_at"])
+    return {
+        "sale": sale,
+        "tendered": cash,
+        "can_undo": sale["kind"] == "sale"
+        and not sale["voided_by"]
+        and g.member
+        and sale["member_id"] == g.member["id"]
+        and age < timedelta(minutes=undo_minutes),
+    }
 
 
 @bp.get("/sell/split")
@@ -217,8 +259,13 @@ def _due(form) -> dict:
                 paid += parse_amount(raw)
             except InvalidAmount:
                 bad = True
-    return {"total": total, "paid": paid, "left": max(total - paid, 0),
-            "change": max(paid - total, 0), "bad": bad}
+    return {
+        "total": total,
+        "paid": paid,
+        "left": max(total - paid, 0),
+        "change": max(paid - total, 0),
+        "bad": bad,
+    }
 
 
 @bp.post("/sell/undo/<int:number>")
@@ -227,11 +274,15 @@ def undo(number: int):
     """Cancel one's last sale within the undo window (a void entry; stock returns)."""
     db = get_db()
     minutes = int(coop.load_settings(db)["undo_minutes"])
-    void = journal.record_void(db, number, member=g.member, undo_minutes=minutes,
-                               key=f"void-{number}")
-    message = _("Vente n° %(n)s annulée (écriture n° %(v)s). Le stock est rétabli.",
-                n=number, v=void)
+    void = journal.record_void(
+        db, number, member=g.member, undo_minutes=minutes, key=f"void-{number}"
+    )
+    log_event(db, "sale_voided", g.member, sale=number, void=void)
+    message = _(
+        "Vente n° %(n)s annulée (écriture n° %(v)s). Le stock est rétabli.", n=number, v=void
+    )
     if not request.htmx:
+        flash(message, "ok")
         return redirect(url_for("sell.index"))
     response = page("sell/index.html", "after_sale", **_context(message=message))
     response.headers["HX-Trigger"] = "stock-changed"
@@ -244,7 +295,7 @@ def history():
     """The day's sales, newest first; search by number."""
     db = get_db()
     number = request.args.get("number", type=int)
-    since = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0).isoformat()
+    since = clock.now().replace(hour=0, minute=0, second=0, microsecond=0).isoformat()
     sales = journal.list_sales(db, number=number) if number else journal.list_sales(db, since=since)
     return page("sell/history.html", "rows", sales=sales, number=number)
 
@@ -281,8 +332,11 @@ def refund(number: int):
     method = request.form.get("method", "cash")
     if method not in SPLIT_METHODS:
         raise InvalidInput(_("Moyen de paiement inconnu."))
-    refund_number, _r = journal.record_refund(db, number, wanted, method, member=g.member,
-                                              key=request.form.get("key") or None)
+    refund_number, replayed = journal.record_refund(
+        db, number, wanted, method, member=g.member, key=request.form.get("key") or None
+    )
+    if not replayed:
+        log_event(db, "sale_refunded", g.member, sale=number, refund=refund_number, method=method)
     return redirect(url_for("sell.detail", number=refund_number))
 
 

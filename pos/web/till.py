@@ -34,8 +34,13 @@ def index():
     if day is None:
         return page("till/open.html", denominations=till.DENOMINATIONS, counts={})
     status = store.day_status(db, day)
-    return page("till/index.html", state=status, members=coop.list_members(db),
-                denominations=till.DENOMINATIONS, settings=coop.load_settings(db))
+    return page(
+        "till/index.html",
+        state=status,
+        members=coop.list_members(db),
+        denominations=till.DENOMINATIONS,
+        settings=coop.load_settings(db),
+    )
 
 
 @bp.post("/count")
@@ -47,8 +52,14 @@ def count():
     if request.form.get("compare"):
         day = store.current_day(get_db())
         expected = store.day_status(get_db(), day)["expected_cash"] if day else None
-    return page("till/_count.html", "total", total=till.count_total(counts), errors=errors,
-                expected=expected, threshold=_threshold())
+    return page(
+        "till/_count.html",
+        "total",
+        total=till.count_total(counts),
+        errors=errors,
+        expected=expected,
+        threshold=_threshold(),
+    )
 
 
 def _threshold() -> int:
@@ -61,8 +72,9 @@ def open_till():
     """Open the day with the float counted by denomination."""
     counts = _counts_or_422()
     store.open_day(get_db(), g.member, counts)
-    flash(_("Caisse ouverte avec un fond de %(amount)s.",
-            amount=_eur(till.count_total(counts))), "ok")
+    flash(
+        _("Caisse ouverte avec un fond de %(amount)s.", amount=_eur(till.count_total(counts))), "ok"
+    )
     return redirect(url_for("sell.index"))
 
 
@@ -79,8 +91,9 @@ def movement():
     try:
         amount = parse_amount(request.form.get("amount", ""))
     except InvalidAmount as exc:
-        raise InvalidInput(_("Montant illisible : tapez par exemple 12,50."),
-                           field="amount") from exc
+        raise InvalidInput(
+            _("Montant illisible : tapez par exemple 12,50."), field="amount"
+        ) from exc
     if request.form.get("direction") == "out":
         amount = -amount
     store.add_movement(get_db(), amount, request.form.get("reason", ""), g.member)
@@ -104,8 +117,12 @@ def handover():
     lang = session.get("lang", "fr")
     session.clear()
     session["lang"] = lang
-    message = _("%(a)s passe la caisse à %(b)s. Espèces attendues : %(e)s.",
-                a=g.member["name"], b=successor["name"], e=_eur(result["expected"]))
+    message = _(
+        "%(a)s passe la caisse à %(b)s. Espèces attendues : %(e)s.",
+        a=g.member["name"],
+        b=successor["name"],
+        e=_eur(result["expected"]),
+    )
     if result["counted"] is not None:
         message += " " + _("Compté : %(c)s.", c=_eur(result["counted"]))
     flash(message, "ok")
@@ -120,9 +137,16 @@ def close_form():
     day = store.current_day(db)
     if day is None:
         return redirect(url_for("till.index"))
-    return page("till/close.html", day=store.day_status(db, day),
-                denominations=till.DENOMINATIONS, counts={}, reason="", errors={},
-                threshold=_threshold(), total=0)
+    return page(
+        "till/close.html",
+        day=store.day_status(db, day),
+        denominations=till.DENOMINATIONS,
+        counts={},
+        reason="",
+        errors={},
+        threshold=_threshold(),
+        total=0,
+    )
 
 
 @bp.post("/close")
@@ -140,9 +164,17 @@ def close():
     if not errors and till.difference_needs_reason(difference, _threshold()) and not reason.strip():
         errors["reason"] = _("Expliquez l'écart de caisse avant de clôturer.")
     if errors:
-        return page("till/close.html", status=422, day=status, denominations=till.DENOMINATIONS,
-                    counts=counts, reason=reason, errors=errors, threshold=_threshold(),
-                    total=till.count_total(counts))
+        return page(
+            "till/close.html",
+            status=422,
+            day=status,
+            denominations=till.DENOMINATIONS,
+            counts=counts,
+            reason=reason,
+            errors=errors,
+            threshold=_threshold(),
+            total=till.count_total(counts),
+        )
     number = store.close_day(db, g.member, counts, reason, _threshold())
     _after_closure(number)
     return redirect(url_for("till.closure", number=number))
@@ -194,6 +226,5 @@ def set_clock():
     clock.set_offset(offset)
     coop.save_settings(get_db(), {"clock_offset": f"{offset:.3f}"})
     log_event(get_db(), "clock_corrected", g.member, offset_seconds=round(offset, 3))
-    flash(_("Heure corrigée : %(t)s.", t=clock.local(clock.now()).strftime("%d/%m/%Y %H:%M")),
-          "ok")
+    flash(_("Heure corrigée : %(t)s.", t=clock.local(clock.now()).strftime("%d/%m/%Y %H:%M")), "ok")
     return redirect(url_for("sell.index"))
