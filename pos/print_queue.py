@@ -18,9 +18,11 @@ from pos import printing
 from pos.db import coop, transaction
 from pos.db import print_jobs as jobs
 from pos.db.sales import get_sale
+from pos.db.till import get_closure
 from pos.printing import InvalidPrinterUrl, PrinterConfig, PrinterUnavailable
 from pos.receipts import PrintLine, layout, test_page
 from pos.web.receipt_view import receipt_of, seller_of
+from pos.z_report import closure_layout
 
 WAITING_MESSAGE = "Imprimante injoignable : le ticket attend dans la liste « À imprimer »."
 NO_PRINTER = "Aucune imprimante n’est réglée : choisissez-en une dans Réglages, puis réessayez."
@@ -85,6 +87,9 @@ def job_lines(db: Database, job: dict, settings: dict[str, str], width: int) -> 
         return test_page(seller_of(settings), width)
     if job["kind"] == "drawer":
         return []
+    if job["kind"] == "closure":
+        closure = get_closure(db, job["closure_number"])
+        return closure_layout(closure, seller_of(settings), width)
     raise PrinterUnavailable("Ce document ne s’imprime pas encore depuis la liste.")
 
 
@@ -126,6 +131,12 @@ def print_duplicate(db: Database, url: str, number: int, member: str = "") -> Ou
     """Reprint a past receipt, marked DUPLICATA with its reprint count."""
     get_sale(db, number)
     return run_job(db, url, jobs.insert_duplicate(db, number, member=member))
+
+
+def print_closure(db: Database, url: str, number: int, member: str = "") -> Outcome:
+    """Print a Z or period closure (it waits in the list if the printer cannot take it)."""
+    job = jobs.insert_job(db, "closure", closure_number=number, member=member)
+    return run_job(db, url, job)
 
 
 def print_test_page(db: Database, url: str, member: str = "") -> Outcome:

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pos import clock, till
+from pos.db import coop
 from pos import db as database
 from pos.cart import Item, Payment, price_cart
 from pos.db import sales as journal
@@ -251,3 +252,40 @@ def test_clock_offset_comes_from_the_tablet(actions, client, db):
         )
     finally:
         clock.set_offset(0)
+
+
+def test_counting_pad_total_and_bad_counts(actions, client):
+    actions.login("Léo")
+    ok = actions.post("/till/count", {"n_2000": "2", "n_50": "3", "compare": "1"})
+    html = ok.get_data(as_text=True)
+    assert "41,50" in html and "60,00" in html and "-18,50" in html
+    bad = actions.post("/till/count", {"n_2000": "deux"})
+    assert "nombres entiers" in bad.get_data(as_text=True)
+
+
+def test_the_z_screen_shows_the_text_that_prints(actions, client, db):
+    actions.login("Léo")
+    actions.post("/till/close", {"n_2000": "3"}, htmx=False)
+    page = client.get("/till/closures/1").get_data(as_text=True)
+    assert "CLÔTURE JOURNALIÈRE (Z)" in page and "Grand total perpétuel" in page
+    again = actions.post("/till/closures/1/print", htmx=False)
+    assert again.status_code == 302
+    assert db.execute("SELECT count(*) FROM print_jobs").fetchone()[0] == 0  # no printer set
+    assert "Aucune imprimante" in client.get("/till/closures/1").get_data(as_text=True)
+
+
+def test_the_z_prints_and_waits_when_the_printer_is_off(actions, client, db,
+                                                        printer_listener_factory):
+    from tests.escpos_decode import decode
+
+    refusing = printer_listener_factory("refuse")
+    coop.save_settings(db, {"printer_url": refusing.url})
+    actions.login("Léo")
+    actions.post("/till/close", {"n_2000": "3"}, htmx=False)
+    assert db.execute("SELECT kind, status FROM print_jobs").fetchone() == ("closure", "failed")
+    assert db.execute("SELECT count(*) FROM closures").fetchone()[0] == 1  # the Z is kept
+    working = printer_listener_factory("normal")
+    coop.save_settings(db, {"printer_url": working.url})
+    actions.post("/till/closures/1/print", htmx=False)
+    text = "\n".join(decode(working.received()[0]).text)
+    assert "CLÔTURE JOURNALIÈRE (Z)" in text and "Écart" in text

@@ -9,31 +9,37 @@ from sqlite_utils import Database
 from pos import journal
 from pos.db import now_iso, transaction
 
+
+def _(label: str) -> str:
+    """Mark a label for extraction (pybabel); the journal screen translates it with `_(label)`."""
+    return label
+
+
 KINDS = {
-    "login": "Connexion",
-    "logout": "Déconnexion",
-    "pin_failed": "Code erroné",
-    "member_locked": "Membre bloqué",
-    "member_unlocked": "Membre débloqué",
-    "member_added": "Membre ajouté",
-    "settings_changed": "Réglages modifiés",
-    "price_changed": "Prix modifié",
-    "catalogue_changed": "Catalogue modifié",
-    "markdown": "Démarque",
-    "sale_voided": "Vente annulée",
-    "sale_refunded": "Remboursement",
-    "receipt_reprinted": "Duplicata imprimé",
-    "printer_failed": "Échec d'impression",
-    "clock_corrected": "Heure corrigée",
-    "till_opened": "Caisse ouverte",
-    "closure": "Clôture",
-    "export": "Export",
-    "backup": "Sauvegarde",
-    "archive": "Archive",
-    "server_started": "Démarrage du serveur",
-    "migration": "Migration de la base",
-    "token_created": "Jeton créé",
-    "token_revoked": "Jeton révoqué",
+    "login": _("Connexion"),
+    "logout": _("Déconnexion"),
+    "pin_failed": _("Code erroné"),
+    "member_locked": _("Membre bloqué"),
+    "member_unlocked": _("Membre débloqué"),
+    "member_added": _("Membre ajouté"),
+    "settings_changed": _("Réglages modifiés"),
+    "price_changed": _("Prix modifié"),
+    "catalogue_changed": _("Catalogue modifié"),
+    "markdown": _("Démarque"),
+    "sale_voided": _("Vente annulée"),
+    "sale_refunded": _("Remboursement"),
+    "receipt_reprinted": _("Duplicata imprimé"),
+    "printer_failed": _("Échec d'impression"),
+    "clock_corrected": _("Heure corrigée"),
+    "till_opened": _("Caisse ouverte"),
+    "closure": _("Clôture"),
+    "export": _("Export"),
+    "backup": _("Sauvegarde"),
+    "archive": _("Archive"),
+    "server_started": _("Démarrage du serveur"),
+    "migration": _("Migration de la base"),
+    "token_created": _("Jeton créé"),
+    "token_revoked": _("Jeton révoqué"),
 }
 EVENT_KEYS = ("number", "kind", "created_at", "member_id", "member", "details")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 from flask import session
+from flask_babel import gettext as _
 from sqlite_utils import Database
 
 from pos.cart import Discount, Item, PricedCart, price_cart
@@ -48,14 +49,17 @@ def add(db: Database, product_id: int) -> None:
     """One more of a product; refuses past the stock left."""
     product = get_product(db, product_id)
     if not product or not product["active"]:
-        raise InvalidInput("Ce produit n'est plus en vente.")
+        raise InvalidInput(_("Ce produit n'est plus en vente."))
     cart = current()
     line = next((ln for ln in cart["lines"] if ln[0] == product_id), None)
     wanted = (line[1] if line else 0) + 1
     if product["track_stock"] and wanted > product["stock"]:
         raise OutOfStock(
-            f"Stock insuffisant pour « {product['name']} » : il n'en reste que "
-            f"{max(product['stock'], 0)}.",
+            _(
+                "Stock insuffisant pour « %(name)s » : il n'en reste que %(n)s.",
+                name=product["name"],
+                n=max(product["stock"], 0),
+            ),
             product_id=product_id,
         )
     if line:
@@ -75,8 +79,11 @@ def change_quantity(db: Database, index: int, delta: int) -> None:
         product = get_product(db, line[0])
         if product and product["track_stock"] and line[1] + delta > product["stock"]:
             raise OutOfStock(
-                f"Stock insuffisant pour « {product['name']} » : il n'en reste que "
-                f"{max(product['stock'], 0)}.",
+                _(
+                    "Stock insuffisant pour « %(name)s » : il n'en reste que %(n)s.",
+                    name=product["name"],
+                    n=max(product["stock"], 0),
+                ),
                 product_id=line[0],
             )
     line[1] += delta
@@ -100,10 +107,10 @@ def parse_discount(form: dict) -> list | None:
         return None
     reason = " ".join(str(form.get("reason", "")).split())[:60]
     if kind not in ("amount", "percent", "free"):
-        raise InvalidInput("Choisissez une remise en euros, en pourcentage, ou « offert ».")
+        raise InvalidInput(_("Choisissez une remise en euros, en pourcentage, ou « offert »."))
     if not reason:
         raise InvalidInput(
-            "Indiquez la raison de la remise (ex. : dégustation, fin de marché).", field="reason"
+            _("Indiquez la raison de la remise (ex. : dégustation, fin de marché)."), field="reason"
         )
     value = 0
     try:
@@ -115,7 +122,7 @@ def parse_discount(form: dict) -> list | None:
                 raise InvalidAmount(str(value))
     except InvalidAmount as exc:
         raise InvalidInput(
-            "Indiquez un montant (ex. 2,50) ou un pourcentage entre 1 et 100.", field="value"
+            _("Indiquez un montant (ex. 2,50) ou un pourcentage entre 1 et 100."), field="value"
         ) from exc
     return [kind, value, reason]
 

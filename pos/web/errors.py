@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -11,12 +12,12 @@ from pos.errors import EtalError
 from pos.web.render import page
 
 HTTP_MESSAGES = {
-    400: "La demande est mal formée.",
-    401: "Connectez-vous d'abord.",
-    403: "Cette action est réservée à un administrateur.",
-    404: "Cette page n'existe pas.",
-    405: "Cette action ne se fait pas ainsi.",
-    413: "Le fichier envoyé est trop gros.",
+    400: lazy_gettext("La demande est mal formée."),
+    401: lazy_gettext("Connectez-vous d'abord."),
+    403: lazy_gettext("Cette action est réservée à un administrateur."),
+    404: lazy_gettext("Cette page n'existe pas."),
+    405: lazy_gettext("Cette action ne se fait pas ainsi."),
+    413: lazy_gettext("Le fichier envoyé est trop gros."),
 }
 HTTP_CODES = {
     400: "bad_request",
@@ -67,15 +68,15 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         status = exc.code or 500
-        message = HTTP_MESSAGES.get(status, "Erreur.")
+        message = str(HTTP_MESSAGES.get(status) or _("Erreur."))
         if _wants_json():
             return json_error(HTTP_CODES.get(status, "error"), message, status)
-        return show(_(message), status)
+        return show(message, status)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         app.logger.exception("unexpected error")
-        message = "Erreur inattendue : rien n'a été enregistré. Réessayez."
+        message = _("Erreur inattendue : rien n'a été enregistré. Réessayez.")
         if _wants_json():
             return json_error("internal", message, 500)
-        return show(_(message), 500)
+        return show(message, 500)

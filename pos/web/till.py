@@ -56,7 +56,7 @@ def count():
         "till/_count.html",
         "total",
         total=till.count_total(counts),
-        errors=errors,
+        count_errors=errors,
         expected=expected,
         threshold=_threshold(),
     )
@@ -174,6 +174,7 @@ def close():
             errors=errors,
             threshold=_threshold(),
             total=till.count_total(counts),
+            count_errors={k: v for k, v in errors.items() if k.startswith("n_")},
         )
     number = store.close_day(db, g.member, counts, reason, _threshold())
     _after_closure(number)
@@ -181,7 +182,8 @@ def close():
 
 
 def _after_closure(number: int) -> None:
-    """After the Z is committed: a backup copy (never blocking the closure itself)."""
+    """After the Z is committed: print it if there is a printer, then a backup copy."""
+    _print_closure(number)
     from flask import current_app
 
     from pos.backup import backup_after_closure
@@ -207,11 +209,52 @@ def closures():
 @bp.get("/closures/<int:number>")
 @login_required
 def closure(number: int):
-    """One Z on screen."""
+    """One Z on screen, with the very text the printer prints."""
     found = store.get_closure(get_db(), number)
     if found is None:
         abort(404)
-    return page("till/closure.html", closure=found)
+    return page("till/closure.html", closure=found, text=_closure_text(found))
+
+
+def _closure_text(found: dict) -> str:
+    from pos.print_queue import config_of
+    from pos.web.printing import printer_url
+    from pos.web.receipt_view import DEFAULT_WIDTH, seller_of
+    from pos.z_report import closure_text
+
+    settings = coop.load_settings(get_db())
+    width = int(settings.get("paper_width") or 0) or DEFAULT_WIDTH
+    if printer_url():
+        width = config_of(printer_url(), settings).width
+    return closure_text(found, seller_of(settings), width)
+
+
+def _print_closure(number: int) -> bool | None:
+    """Print a closure; a refusal is said plainly and the Z waits in the list."""
+    from pos.print_queue import print_closure
+    from pos.web.printing import printer_url
+
+    url = printer_url()
+    if not url:
+        return None
+    outcome = print_closure(get_db(), url, number, g.member["name"])
+    if outcome.printed:
+        flash(_("Z n° %(n)s imprimé.", n=number), "ok")
+    else:
+        flash(_("Imprimante injoignable : le Z attend dans la liste « À imprimer ». %(e)s",
+                e=outcome.error), "error")
+    return outcome.printed
+
+
+@bp.post("/closures/<int:number>/print")
+@login_required
+def print_closure_again(number: int):
+    """Print a closure again (from its page)."""
+    if store.get_closure(get_db(), number) is None:
+        abort(404)
+    if _print_closure(number) is None:
+        flash(_("Aucune imprimante n'est réglée : le Z reste à l'écran."), "info")
+    return redirect(url_for("till.closure", number=number))
 
 
 @bp.post("/clock")
