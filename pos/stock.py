@@ -186,14 +186,14 @@ class InvalidPhoto(ValueError):
     """The file sent is not a picture Pillow can read."""
 
 
-def reduce_photo(data: bytes) -> bytes:
-    """A receipt photo turned upright, at most 1600 px on its longer side, as a JPEG."""
+def reduce_photo(data: bytes, max_px: int = PHOTO_MAX_PX) -> bytes:
+    """A photo turned upright, at most `max_px` on its longer side, as a JPEG."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 image = ImageOps.exif_transpose(image).convert("RGB")
-                image.thumbnail((PHOTO_MAX_PX, PHOTO_MAX_PX))
+                image.thumbnail((max_px, max_px))
                 out = io.BytesIO()
                 image.save(out, "JPEG", quality=82, optimize=True)
                 return out.getvalue()

@@ -129,3 +129,48 @@ def test_settings_form_validates(actions, db):
     settings = dict(db.execute("SELECT key, value FROM settings").fetchall())
     assert settings["brand"] == "Kokés" and settings["vat_franchise"] == "1"
     assert settings["sales_goal"] == "150000"
+
+
+def test_an_admin_refused_for_stock_gets_a_link_to_correct_it(actions, db):
+    actions.login("Awa")
+    pot = db.execute("SELECT id FROM products WHERE name='Dernier pot'").fetchone()[0]
+    actions.post(f"/sell/cart/add/{pot}")
+    refused = actions.post(f"/sell/cart/add/{pot}")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "il n&#39;en reste que 1" in html
+    assert f'href="/admin/products/{pot}"' in html and "Corriger le stock" in html
+
+
+def test_a_member_refused_for_stock_gets_no_admin_link(actions, db):
+    actions.login("Léo")
+    pot = db.execute("SELECT id FROM products WHERE name='Dernier pot'").fetchone()[0]
+    actions.post(f"/sell/cart/add/{pot}")
+    html = actions.post(f"/sell/cart/add/{pot}").get_data(as_text=True)
+    assert "il n&#39;en reste que 1" in html and "Corriger le stock" not in html
+
+
+def test_a_tile_photo_is_reduced_and_shown(actions, client, db, db_path):
+    import io
+
+    from PIL import Image
+
+    big = io.BytesIO()
+    Image.new("RGB", (3000, 2000), "green").save(big, "PNG")
+    actions.login("Awa")
+    koke = db.execute("SELECT id FROM products WHERE name='Kokedama'").fetchone()[0]
+    form = {**GOOD, "name": "Kokedama", "photo": (io.BytesIO(big.getvalue()), "koke.png")}
+    response = client.post(f"/admin/products/{koke}", data=form,
+                           headers={"X-CSRFToken": actions.token},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    name = db.execute("SELECT photo FROM products WHERE id=?", [koke]).fetchone()[0]
+    stored = db_path.with_name(db_path.name + ".files") / name
+    with Image.open(stored) as image:
+        assert max(image.size) == 480
+    assert f"/admin/products/{koke}/photo" in client.get("/sell").get_data(as_text=True)
+    with client.get(f"/admin/products/{koke}/photo") as photo:
+        assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
+    bad = client.post(f"/admin/products/{koke}", headers={"X-CSRFToken": actions.token},
+                      data={**GOOD, "name": "Kokedama", "photo": (io.BytesIO(b"nope"), "x.png")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 422 and "photo lisible" in bad.get_data(as_text=True)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from pos.db import now_iso, transaction
+from pos.db import now_iso, query, transaction
 from pos.pricing import apply_markdown
 
 
 def list_categories(db: Database) -> list[dict]:
     """Categories in display order."""
-    return list(db.query("SELECT * FROM categories ORDER BY position, name COLLATE NOCASE"))
+    return list(query(db, "SELECT * FROM categories ORDER BY position, name COLLATE NOCASE"))
 
 
 def insert_category(db: Database, name: str) -> int:
@@ -30,7 +30,8 @@ FROM products p LEFT JOIN categories c ON c.id = p.category_id
 
 def active_markdowns(db: Database) -> dict[int, int]:
     """Each category's markdown in force now (basis points); the latest to start wins."""
-    rows = db.query(
+    rows = query(
+        db,
         "SELECT category_id, percent FROM markdowns WHERE removed_at IS NULL AND starts_at <= ?"
         " ORDER BY starts_at, id",
         [now_iso()],
@@ -55,9 +56,10 @@ def list_products(db: Database, *, active_only: bool = False) -> list[dict]:
     return _with_markdowns(
         db,
         list(
-            db.query(
+            query(
+                db,
                 f"{PRODUCT_SELECT} {where} "
-                "ORDER BY coalesce(c.position, 9999), p.position, p.name COLLATE NOCASE"
+                "ORDER BY coalesce(c.position, 9999), p.position, p.name COLLATE NOCASE",
             )
         ),
     )
@@ -65,13 +67,13 @@ def list_products(db: Database, *, active_only: bool = False) -> list[dict]:
 
 def get_product(db: Database, product_id: int) -> dict | None:
     """One product with its category name and today's price (markdown applied), or None."""
-    rows = _with_markdowns(db, list(db.query(f"{PRODUCT_SELECT} WHERE p.id = ?", [product_id])))
+    rows = _with_markdowns(db, list(query(db, f"{PRODUCT_SELECT} WHERE p.id = ?", [product_id])))
     return rows[0] if rows else None
 
 
 def product_names(db: Database, *, except_id: int | None = None) -> set[str]:
     """Names already taken (to refuse duplicates)."""
-    rows = db.query("SELECT name FROM products WHERE id IS NOT ?", [except_id])
+    rows = query(db, "SELECT name FROM products WHERE id IS NOT ?", [except_id])
     return {row["name"] for row in rows}
 
 
@@ -123,8 +125,9 @@ def move_stock(
 
 def stock_from_ledger(db: Database) -> dict[int, int]:
     """Each product's stock as the ledger sums it (to check the running stock)."""
-    rows = db.query(
+    rows = query(
+        db,
         "SELECT p.id, coalesce(sum(m.quantity), 0) AS q FROM products p "
-        "LEFT JOIN stock_movements m ON m.product_id = p.id GROUP BY p.id"
+        "LEFT JOIN stock_movements m ON m.product_id = p.id GROUP BY p.id",
     )
     return {row["id"]: row["q"] for row in rows}

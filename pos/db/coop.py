@@ -6,7 +6,7 @@ from sqlite_utils import Database
 
 from pos import clock
 from pos import members as rules
-from pos.db import now_iso, transaction
+from pos.db import now_iso, query, transaction
 from pos.settings import DEFAULTS
 
 
@@ -40,12 +40,12 @@ def insert_member(db: Database, name: str, pin: str, role: str = "member") -> in
 def list_members(db: Database, *, active_only: bool = True) -> list[dict]:
     """Members by name (the login screen's buttons)."""
     where = "WHERE active = 1" if active_only else ""
-    return list(db.query(f"SELECT * FROM members {where} ORDER BY name COLLATE NOCASE"))
+    return list(query(db, f"SELECT * FROM members {where} ORDER BY name COLLATE NOCASE"))
 
 
 def get_member(db: Database, member_id: int) -> dict | None:
     """One member by id, or None."""
-    rows = list(db.query("SELECT * FROM members WHERE id = ?", [member_id]))
+    rows = list(query(db, "SELECT * FROM members WHERE id = ?", [member_id]))
     return rows[0] if rows else None
 
 
@@ -81,7 +81,8 @@ def insert_token(db: Database, name: str) -> str:
 
 def token_is_valid(db: Database, token: str) -> bool:
     """Whether a bearer token is known and not revoked."""
-    rows = db.query(
+    rows = query(
+        db,
         "SELECT 1 FROM tokens WHERE token_hash = ? AND revoked_at IS NULL",
         [rules.hash_token(token)],
     )
@@ -90,7 +91,7 @@ def token_is_valid(db: Database, token: str) -> bool:
 
 def list_tokens(db: Database) -> list[dict]:
     """API tokens, without their secret."""
-    return list(db.query("SELECT id, name, created_at, revoked_at FROM tokens ORDER BY id"))
+    return list(query(db, "SELECT id, name, created_at, revoked_at FROM tokens ORDER BY id"))
 
 
 def revoke_token(db: Database, token_id: int) -> None:

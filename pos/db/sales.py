@@ -9,7 +9,7 @@ from sqlite_utils import Database
 
 from pos import clock, journal
 from pos.cart import Payment, PricedCart, merge_payments, settle
-from pos.db import transaction
+from pos.db import query, transaction
 from pos.db.catalogue import move_stock
 from pos.errors import ClockBehind, InvalidInput, NotAllowed, OutOfStock, SaleNotFound
 from pos.money import div_round, format_eur, vat_table
@@ -98,7 +98,9 @@ def _take_stock(db: Database, line: dict, sale_id: int, member: dict | None, at:
 
 
 def _last_entry(db: Database) -> dict | None:
-    rows = list(db.query("SELECT number, created_at, hash FROM sales ORDER BY number DESC LIMIT 1"))
+    rows = list(
+        query(db, "SELECT number, created_at, hash FROM sales ORDER BY number DESC LIMIT 1")
+    )
     return rows[0] if rows else None
 
 
@@ -308,21 +310,21 @@ def _refund_line(line: dict, take: int, already: int) -> dict:
 
 def get_sale(db: Database, number: int) -> dict:
     """A journal entry with its lines, payments, VAT table and what refers to it."""
-    rows = list(db.query("SELECT * FROM sales WHERE number = ?", [number]))
+    rows = list(query(db, "SELECT * FROM sales WHERE number = ?", [number]))
     if not rows:
         raise SaleNotFound(f"Aucune vente n° {number}.")
     sale = rows[0]
     sale["lines"] = list(
-        db.query("SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY position", [sale["id"]])
+        query(db, "SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY position", [sale["id"]])
     )
     sale["payments"] = list(
-        db.query("SELECT method, amount FROM payments WHERE sale_id = ? ORDER BY id", [sale["id"]])
+        query(db, "SELECT method, amount FROM payments WHERE sale_id = ? ORDER BY id", [sale["id"]])
     )
     by_rate: dict[int, int] = defaultdict(int)
     for line in sale["lines"]:
         by_rate[line["vat_rate"]] += line["total"]
     sale["vat"] = vat_table(by_rate)
-    others = list(db.query("SELECT id, number, kind FROM sales WHERE refers_to = ?", [number]))
+    others = list(query(db, "SELECT id, number, kind FROM sales WHERE refers_to = ?", [number]))
     sale["voided_by"] = next((o["number"] for o in others if o["kind"] == "void"), None)
     sale["refunds"] = [o["number"] for o in others if o["kind"] == "refund"]
     _count_refunded(db, sale, [o["id"] for o in others if o["kind"] == "refund"])
@@ -333,8 +335,8 @@ def _count_refunded(db: Database, sale: dict, refund_ids: list[int]) -> None:
     """Per line, how many units refunds already took back (matched by product, in order)."""
     taken: dict[int, int] = defaultdict(int)
     for refund_id in refund_ids:
-        for row in db.query(
-            "SELECT product_id, quantity FROM sale_lines WHERE sale_id = ?", [refund_id]
+        for row in query(
+            db, "SELECT product_id, quantity FROM sale_lines WHERE sale_id = ?", [refund_id]
         ):
             taken[row["product_id"]] += -row["quantity"]
     for line in sale["lines"]:
@@ -355,14 +357,14 @@ def list_sales(
         where.append("number = ?")
         args.append(number)
     sql = "SELECT * FROM sales " + ("WHERE " + " AND ".join(where) if where else "")
-    return list(db.query(sql + " ORDER BY number DESC LIMIT ?", [*args, limit]))
+    return list(query(db, sql + " ORDER BY number DESC LIMIT ?", [*args, limit]))
 
 
 def last_sale_of(db: Database, member_id: int) -> dict | None:
     """The member's most recent sale (to offer the undo)."""
     rows = list(
-        db.query(
-            "SELECT * FROM sales WHERE member_id = ? ORDER BY number DESC LIMIT 1", [member_id]
+        query(
+            db, "SELECT * FROM sales WHERE member_id = ? ORDER BY number DESC LIMIT 1", [member_id]
         )
     )
     return rows[0] if rows else None
@@ -377,19 +379,19 @@ def verify_chain(db: Database) -> str | None:
     gap: list[str] = []
 
     def entries():
-        for expected, sale in enumerate(db.query("SELECT * FROM sales ORDER BY number"), 1):
+        for expected, sale in enumerate(query(db, "SELECT * FROM sales ORDER BY number"), 1):
             if sale["number"] != expected:
                 gap.append(
                     f"vente n° {expected} (manquante : la numérotation saute à {sale['number']})"
                 )
                 return
             lines = list(
-                db.query(
-                    "SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY position", [sale["id"]]
+                query(
+                    db, "SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY position", [sale["id"]]
                 )
             )
             pays = list(
-                db.query("SELECT * FROM payments WHERE sale_id = ? ORDER BY id", [sale["id"]])
+                query(db, "SELECT * FROM payments WHERE sale_id = ? ORDER BY id", [sale["id"]])
             )
             yield (
                 f"vente n° {sale['number']}",

@@ -7,14 +7,14 @@ import json
 from sqlite_utils import Database
 
 from pos import clock, journal, till
-from pos.db import now_iso, transaction
+from pos.db import now_iso, query, transaction
 from pos.db.events import log_event
 from pos.errors import InvalidInput, TillAlreadyOpen, TillClosed
 
 
 def current_day(db: Database) -> dict | None:
     """The open till day, if any."""
-    rows = list(db.query("SELECT * FROM till_days WHERE closed_at IS NULL"))
+    rows = list(query(db, "SELECT * FROM till_days WHERE closed_at IS NULL"))
     return rows[0] if rows else None
 
 
@@ -81,7 +81,8 @@ def add_movement(db: Database, amount: int, reason: str, member: dict | None) ->
 def movements(db: Database, day_id: int) -> list[dict]:
     """The day's cash movements."""
     return list(
-        db.query(
+        query(
+            db,
             "SELECT m.*, coalesce(mb.name, '') AS member FROM cash_movements m "
             "LEFT JOIN members mb ON mb.id = m.member_id WHERE day_id = ? ORDER BY m.id",
             [day_id],
@@ -91,17 +92,19 @@ def movements(db: Database, day_id: int) -> list[dict]:
 
 def day_entries(db: Database, day_id: int) -> list[dict]:
     """The day's journal entries with their lines and payments."""
-    entries = list(db.query("SELECT * FROM sales WHERE day_id = ? ORDER BY number", [day_id]))
+    entries = list(query(db, "SELECT * FROM sales WHERE day_id = ? ORDER BY number", [day_id]))
     by_id = {e["id"]: e for e in entries}
     for e in entries:
         e["lines"], e["payments"] = [], []
-    for line in db.query(
+    for line in query(
+        db,
         "SELECT l.* FROM sale_lines l JOIN sales s ON s.id = l.sale_id "
         "WHERE s.day_id = ? ORDER BY l.sale_id, l.position",
         [day_id],
     ):
         by_id[line["sale_id"]]["lines"].append(line)
-    for pay in db.query(
+    for pay in query(
+        db,
         "SELECT p.* FROM payments p JOIN sales s ON s.id = p.sale_id "
         "WHERE s.day_id = ? ORDER BY p.id",
         [day_id],
@@ -148,7 +151,7 @@ def record_handover(
 
 def last_closure(db: Database) -> dict | None:
     """The most recent closure of any kind (the chain's tip)."""
-    rows = list(db.query("SELECT * FROM closures ORDER BY number DESC LIMIT 1"))
+    rows = list(query(db, "SELECT * FROM closures ORDER BY number DESC LIMIT 1"))
     return rows[0] if rows else None
 
 
@@ -255,7 +258,8 @@ def close_periods(db: Database, signer=None) -> list[int]:
                 row[0] for row in db.execute("SELECT period FROM closures WHERE kind = ?", [kind])
             }
             parts: dict[str, list[dict]] = {}
-            for row in db.query(
+            for row in query(
+                db,
                 "SELECT period, totals, grand_total FROM closures WHERE kind = ? ORDER BY number",
                 [source],
             ):
@@ -287,7 +291,7 @@ def closure_entry(closure: dict) -> dict:
 
 def get_closure(db: Database, number: int) -> dict | None:
     """One closure with its totals decoded."""
-    rows = list(db.query("SELECT * FROM closures WHERE number = ?", [number]))
+    rows = list(query(db, "SELECT * FROM closures WHERE number = ?", [number]))
     if not rows:
         return None
     closure = rows[0]
@@ -298,7 +302,7 @@ def get_closure(db: Database, number: int) -> dict | None:
 
 def list_closures(db: Database) -> list[dict]:
     """Closures, newest first."""
-    return list(db.query("SELECT * FROM closures ORDER BY number DESC"))
+    return list(query(db, "SELECT * FROM closures ORDER BY number DESC"))
 
 
 def verify_signatures(db: Database, db_path) -> str | None:
@@ -306,7 +310,7 @@ def verify_signatures(db: Database, db_path) -> str | None:
     from pos import signing
 
     public = signing.key_paths(db_path)[1]
-    rows = list(db.query("SELECT number, hash, signature FROM closures ORDER BY number"))
+    rows = list(query(db, "SELECT number, hash, signature FROM closures ORDER BY number"))
     if not rows:
         return None
     if not public.exists():
@@ -322,6 +326,6 @@ def verify_closures(db: Database) -> str | None:
     """The first closure whose chained hash does not match, or None."""
     entries = (
         (f"clôture n° {c['number']}", c["hash"], closure_entry(c))
-        for c in db.query("SELECT * FROM closures ORDER BY number")
+        for c in query(db, "SELECT * FROM closures ORDER BY number")
     )
     return journal.first_break(entries)

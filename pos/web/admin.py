@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
@@ -93,6 +95,45 @@ def _product_form(product: dict | None, values: dict, errors: dict, status: int 
     )
 
 
+TILE_PHOTO_PX = 480
+
+
+def _take_photo(checked: rules.ProductForm) -> None:
+    """A tile photo, reduced to 480 px and kept beside the database; an error if unreadable."""
+    from pos.stock import InvalidPhoto, reduce_photo
+    from pos.web.stock import files_dir
+
+    upload = request.files.get("photo")
+    if upload is None or not upload.filename:
+        return
+    try:
+        data = reduce_photo(upload.read(), TILE_PHOTO_PX)
+    except InvalidPhoto:
+        checked.errors["photo"] = _("Ce fichier n'est pas une photo lisible (JPEG ou PNG).")
+        return
+    folder = files_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"product-{secrets.token_hex(8)}.jpg"
+    (folder / name).write_bytes(data)
+    checked.values["photo"] = name
+
+
+@bp.get("/products/<int:product_id>/photo")
+def product_photo(product_id: int):
+    """A product's tile photo (members see it on the sell screen)."""
+    from flask import abort, send_from_directory
+
+    from pos.web.stock import files_dir
+
+    if g.member is None:
+        abort(401)
+    product = store.get_product(get_db(), product_id)
+    if not product or not product["photo"]:
+        abort(404)
+    return send_from_directory(files_dir(), product["photo"], mimetype="image/jpeg",
+                               max_age=3600)
+
+
 def _as_typed(product: dict) -> dict:
     """A stored product as the form shows it ("12,50", "5.5")."""
 
@@ -128,6 +169,7 @@ def new_product():
     stock = form.get("stock", "0").strip() or "0"
     if not stock.isdigit():
         checked.errors["stock"] = _("Indiquez un nombre entier d'unités, par exemple 40.")
+    _take_photo(checked)
     if checked.errors:
         return _product_form(None, form, checked.errors, 422)
     product_id = store.insert_product(
@@ -159,6 +201,11 @@ def edit_product(product_id: int):
     checked = _check(form, product_id)
     if checked.errors:
         return _product_form(product, form, checked.errors, 422)
+    _take_photo(checked)
+    if checked.errors:
+        return _product_form(product, form, checked.errors, 422)
+    if request.form.get("remove_photo"):
+        checked.values["photo"] = None
     store.update_product(db, product_id, checked.values)
     log_event(
         db,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from pos.errors import EtalError
+from pos.errors import EtalError, OutOfStock
 from pos.web.render import page
 
 HTTP_MESSAGES = {
@@ -42,14 +42,23 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def show(message: str, status: int):
-    """A message as a fragment for htmx, a page otherwise."""
+def show(message: str, status: int, link: tuple[str, str] | None = None):
+    """A message (and what to do next, as a link) as a fragment for htmx, a page otherwise."""
     if request.htmx:
-        return page("_message.html", message=message, status=status), {
+        return page("_message.html", message=message, link=link, status=status), {
             "HX-Retarget": "#messages",
             "HX-Reswap": "innerHTML",
         }
-    return page("error.html", message=message, status=status)
+    return page("error.html", message=message, link=link, status=status)
+
+
+def _next_step(exc: EtalError) -> tuple[str, str] | None:
+    """For an admin, a refusal for lack of stock links to the product's stock correction."""
+    member = g.get("member")
+    product_id = exc.details.get("product_id")
+    if isinstance(exc, OutOfStock) and product_id and member and member["role"] == "admin":
+        return url_for("admin.edit_product", product_id=product_id), _("Corriger le stock")
+    return None
 
 
 def register(app: Flask) -> None:
@@ -59,7 +68,7 @@ def register(app: Flask) -> None:
     def etal_error(exc: EtalError):
         if _wants_json():
             return json_error(exc.code, exc.message, exc.status, exc.field)
-        return show(exc.message, exc.status)
+        return show(exc.message, exc.status, _next_step(exc))
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
