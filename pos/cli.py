@@ -147,6 +147,8 @@ def serve(db_path, host, port, threads, printer):
 
     from pos import create_app
 
+    _fewer_malloc_arenas()
+
     app = create_app(db_path, PRINTER=printer)
     from pos.db.events import log_event
 
@@ -167,6 +169,20 @@ def serve(db_path, host, port, threads, printer):
         channel_timeout=30,
         clear_untrusted_proxy_headers=True,
     )
+
+
+def _fewer_malloc_arenas() -> None:
+    """Cap glibc's per-thread malloc arenas at 2: waitress's threads otherwise each grow one,
+    which costs resident memory on a small Pi for no speed a 2-core machine can use."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name and sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(name).mallopt(-8, 2)  # M_ARENA_MAX
+        except (OSError, AttributeError):
+            pass
 
 
 def _lan_address() -> str:

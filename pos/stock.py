@@ -12,8 +12,6 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import date
 
-from PIL import Image, ImageOps, UnidentifiedImageError
-
 from pos.money import InvalidAmount, parse_amount, parse_rate
 
 EXPENSE_CATEGORIES = ("materials", "stall_fee", "transport", "communication", "other")
@@ -188,6 +186,8 @@ class InvalidPhoto(ValueError):
 
 def reduce_photo(data: bytes, max_px: int = PHOTO_MAX_PX) -> bytes:
     """A photo turned upright, at most `max_px` on its longer side, as a JPEG."""
+    from PIL import Image, ImageOps, UnidentifiedImageError  # only when a photo comes in
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -159,9 +159,12 @@ def test_a_tile_photo_is_reduced_and_shown(actions, client, db, db_path):
     actions.login("Awa")
     koke = db.execute("SELECT id FROM products WHERE name='Kokedama'").fetchone()[0]
     form = {**GOOD, "name": "Kokedama", "photo": (io.BytesIO(big.getvalue()), "koke.png")}
-    response = client.post(f"/admin/products/{koke}", data=form,
-                           headers={"X-CSRFToken": actions.token},
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/admin/products/{koke}",
+        data=form,
+        headers={"X-CSRFToken": actions.token},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     name = db.execute("SELECT photo FROM products WHERE id=?", [koke]).fetchone()[0]
     stored = db_path.with_name(db_path.name + ".files") / name
@@ -170,7 +173,10 @@ def test_a_tile_photo_is_reduced_and_shown(actions, client, db, db_path):
     assert f"/admin/products/{koke}/photo" in client.get("/sell").get_data(as_text=True)
     with client.get(f"/admin/products/{koke}/photo") as photo:
         assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
-    bad = client.post(f"/admin/products/{koke}", headers={"X-CSRFToken": actions.token},
-                      data={**GOOD, "name": "Kokedama", "photo": (io.BytesIO(b"nope"), "x.png")},
-                      content_type="multipart/form-data")
+    bad = client.post(
+        f"/admin/products/{koke}",
+        headers={"X-CSRFToken": actions.token},
+        data={**GOOD, "name": "Kokedama", "photo": (io.BytesIO(b"nope"), "x.png")},
+        content_type="multipart/form-data",
+    )
     assert bad.status_code == 422 and "photo lisible" in bad.get_data(as_text=True)

@@ -274,8 +274,9 @@ def test_the_z_screen_shows_the_text_that_prints(actions, client, db):
     assert "Aucune imprimante" in client.get("/till/closures/1").get_data(as_text=True)
 
 
-def test_the_z_prints_and_waits_when_the_printer_is_off(actions, client, db,
-                                                        printer_listener_factory):
+def test_the_z_prints_and_waits_when_the_printer_is_off(
+    actions, client, db, printer_listener_factory
+):
     from tests.escpos_decode import decode
 
     refusing = printer_listener_factory("refuse")

@@ -130,8 +130,7 @@ def product_photo(product_id: int):
     product = store.get_product(get_db(), product_id)
     if not product or not product["photo"]:
         abort(404)
-    return send_from_directory(files_dir(), product["photo"], mimetype="image/jpeg",
-                               max_age=3600)
+    return send_from_directory(files_dir(), product["photo"], mimetype="image/jpeg", max_age=3600)
 
 
 def _as_typed(product: dict) -> dict:

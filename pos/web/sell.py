@@ -155,6 +155,36 @@ def clear():
 @login_required
 def pay():
     """Record the sale once (its key makes retries harmless) and show the change."""
+    return _pay(request.form.get("method", ""))
+
+
+@bp.post("/sell/cart/act")
+@login_required
+def act():
+    """The cart form's one address: the button tapped ("2:inc", "pay:card"…) says what to do."""
+    target, _sep, what = request.form.get("act", "").partition(":")
+    if target == "pay":
+        return _retarget(_pay(what), "#result")
+    if target == "channel":
+        return channel()
+    if target == "cart" and what == "discount":
+        return _retarget(discount_form(), "#result")
+    if target.isdigit() and what == "discount":
+        return _retarget(discount_form(int(target)), "#result")
+    if target.isdigit() and what in ("inc", "dec", "remove"):
+        return line(int(target), what)
+    raise InvalidInput(_("Action inconnue."))
+
+
+def _retarget(response, target: str):
+    """Send an htmx answer to another region than the cart (the result panel)."""
+    if request.htmx and response.status_code == 200:
+        response.headers["HX-Retarget"] = target
+        response.headers["HX-Reswap"] = "outerHTML"
+    return response
+
+
+def _pay(method: str):
     db = get_db()
     cart = basket.current()
     key = request.form.get("key", "")
@@ -165,7 +195,7 @@ def pay():
     priced = basket.priced(db, cart)
     if priced is None:
         raise InvalidInput(_("Le panier est vide : touchez un produit pour l'ajouter."))
-    payments = _payments(request.form, priced.total)
+    payments = _payments(method, request.form, priced.total)
     number, _replayed = journal.record_sale(
         db,
         priced,
@@ -179,8 +209,7 @@ def pay():
     return _done(number, cart, key)
 
 
-def _payments(form, total: int) -> list[Payment]:
-    method = form.get("method", "")
+def _payments(method: str, form, total: int) -> list[Payment]:
     if method.startswith("note:"):  # a banknote button: "note:20"
         return [Payment("cash", _amount(method[5:]))]
     if method == "note":

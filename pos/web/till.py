@@ -241,8 +241,13 @@ def _print_closure(number: int) -> bool | None:
     if outcome.printed:
         flash(_("Z n° %(n)s imprimé.", n=number), "ok")
     else:
-        flash(_("Imprimante injoignable : le Z attend dans la liste « À imprimer ». %(e)s",
-                e=outcome.error), "error")
+        flash(
+            _(
+                "Imprimante injoignable : le Z attend dans la liste « À imprimer ». %(e)s",
+                e=outcome.error,
+            ),
+            "error",
+        )
     return outcome.printed
 
 

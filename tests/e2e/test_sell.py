@@ -209,8 +209,15 @@ def test_the_last_pot_cannot_be_sold_twice(seller: Page, db):
 def pay_posts(page: Page) -> list:
     """Every payment request the page sends from now on."""
     sent: list = []
-    page.on("request", lambda r: sent.append(r) if r.url.endswith("/sell/pay") else None)
+    page.on("request", lambda r: sent.append(r) if _is_payment(r) else None)
     return sent
+
+
+def _is_payment(request) -> bool:
+    """A payment: the cart form sent by a payment button (act=pay:…), or /sell/pay itself."""
+    if request.url.endswith("/sell/pay"):
+        return True
+    return request.url.endswith("/sell/cart/act") and "act=pay" in (request.post_data or "")
 
 
 def test_a_double_tap_on_the_note_records_one_sale(seller: Page, db):

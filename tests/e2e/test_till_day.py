@@ -16,8 +16,9 @@ pytestmark = pytest.mark.e2e
 def tablet(browser, closed_db_path, printer_listener):
     """A tablet on `pos serve --printer network://…` over a coop whose till is not open yet."""
     server = LiveServer(closed_db_path, "--printer", printer_listener.url + "?width=48").start()
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR",
-                                  base_url=server.url)
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, locale="fr-FR", base_url=server.url
+    )
     tab = context.new_page()
     tab.set_default_timeout(10_000)
     yield tab
@@ -67,7 +68,9 @@ def test_open_sell_pay_fee_hand_over_and_close(tablet: Page, printer_listener, c
     count(tablet, {"2000": 2, "1000": 1, "500": 1})
     expect(tablet.get_by_test_id("difference")).to_contain_text("-5,00 €")
     tablet.get_by_role("button", name="Clôturer définitivement").click()
-    expect(tablet.locator(".field.invalid .field-error")).to_have_text("Expliquez l'écart de caisse avant de clôturer.")
+    expect(tablet.locator(".field.invalid .field-error")).to_have_text(
+        "Expliquez l'écart de caisse avant de clôturer."
+    )
     tablet.locator("#reason").fill("Erreur de rendu")
     tablet.get_by_role("button", name="Clôturer définitivement").click()
 
