@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pos import clock, till
-from pos.db import coop
 from pos import db as database
 from pos.cart import Item, Payment, price_cart
+from pos.db import coop
 from pos.db import sales as journal
 from pos.db import till as store
 from pos.errors import ClockBehind, InvalidInput, TillClosed
