@@ -46,6 +46,20 @@ class Item:
     discount: Discount | None = None
 
 
+def item_of(product: dict, quantity: int, discount: Discount | None = None) -> Item:
+    """A catalogue product (its price in force now) as a cart item."""
+    return Item(
+        product_id=product["id"],
+        name=product["name"],
+        short_name=product["short_name"],
+        unit_price=product["price"],
+        vat_rate=product["vat_rate"],
+        unit_cost=product["unit_cost"],
+        quantity=quantity,
+        discount=discount,
+    )
+
+
 @dataclass(frozen=True)
 class PricedLine:
     """A line of the sale: gross, its share of all discounts, and what is paid."""

@@ -8,24 +8,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def build_wheel(folder: Path) -> Path:
+    """`pip wheel .` into folder, as a plain install would build it."""
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
+    subprocess.run([*command, "-w", str(folder), str(ROOT)], check=True, capture_output=True)
+    return next(folder.glob("etal_pos-*.whl"))
+
+
 def test_the_wheel_carries_templates_static_printers_and_migrations(tmp_path):
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path),
-            str(ROOT),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    wheel = next(tmp_path.glob("etal_pos-*.whl"))
+    wheel = build_wheel(tmp_path)
     names = set(zipfile.ZipFile(wheel).namelist())
     for expected in (
         "pos/templates/base.html",
@@ -60,23 +51,7 @@ print(pos.__file__)
 
 
 def test_the_app_runs_from_the_wheel_alone(tmp_path):
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path),
-            str(ROOT),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    wheel = next(tmp_path.glob("etal_pos-*.whl"))
+    wheel = build_wheel(tmp_path)
     unpacked = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(unpacked)
     result = subprocess.run(

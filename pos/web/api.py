@@ -7,7 +7,7 @@ import json
 
 from flask import Blueprint, jsonify, request
 
-from pos.cart import METHODS, Item, Payment, price_cart
+from pos.cart import METHODS, Item, Payment, item_of, price_cart
 from pos.db import coop, now_iso, transaction
 from pos.db import sales as journal
 from pos.db.catalogue import get_product, list_products
@@ -199,15 +199,7 @@ def _item(db, index: int, line) -> Item:
     product = get_product(db, product_id)
     if not product or not product["active"]:
         raise InvalidInput("Produit inconnu ou archivé.", field=f"lines[{index}].product_id")
-    return Item(
-        product_id=product_id,
-        name=product["name"],
-        short_name=product["short_name"],
-        unit_price=product["price"],
-        vat_rate=product["vat_rate"],
-        unit_cost=product["unit_cost"],
-        quantity=quantity,
-    )
+    return item_of(product, quantity)
 
 
 def _payment(index: int, payment) -> Payment:

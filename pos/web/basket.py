@@ -12,7 +12,7 @@ from flask import session
 from flask_babel import gettext as _
 from sqlite_utils import Database
 
-from pos.cart import Discount, Item, PricedCart, price_cart
+from pos.cart import Discount, Item, PricedCart, item_of, price_cart
 from pos.db.catalogue import get_product
 from pos.errors import InvalidInput, OutOfStock
 from pos.money import InvalidAmount, parse_amount, parse_rate
@@ -157,18 +157,7 @@ def items(db: Database, cart: dict) -> list[Item]:
         product = get_product(db, product_id)
         if product is None:
             continue
-        out.append(
-            Item(
-                product_id=product_id,
-                name=product["name"],
-                short_name=product["short_name"],
-                unit_price=product["price"],
-                vat_rate=product["vat_rate"],
-                unit_cost=product["unit_cost"],
-                quantity=quantity,
-                discount=Discount(*discount) if discount else None,
-            )
-        )
+        out.append(item_of(product, quantity, Discount(*discount) if discount else None))
     return out
 
 
