@@ -1,5 +1,6 @@
 """A plain `pip install .` carries what the app needs: templates, static, printers, migrations."""
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -9,7 +10,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def build_wheel(folder: Path) -> Path:
-    """`pip wheel .` into folder, as a plain install would build it."""
+    """`pip wheel .` into folder, as a plain install would build it (no stale build/ reused)."""
+    shutil.rmtree(ROOT / "build", ignore_errors=True)
     command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
     subprocess.run([*command, "-w", str(folder), str(ROOT)], check=True, capture_output=True)
     return next(folder.glob("etal_pos-*.whl"))
@@ -31,6 +33,8 @@ def test_the_wheel_carries_templates_static_printers_and_migrations(tmp_path):
         assert expected in names, expected
     for source in (ROOT / "templates").rglob("*.html"):
         assert f"pos/templates/{source.relative_to(ROOT / 'templates')}" in names
+    for source in (ROOT / "pos").rglob("*.py"):
+        assert f"pos/{source.relative_to(ROOT / 'pos')}" in names, source
     for source in (ROOT / "pos" / "migrations").glob("*.sql"):
         assert f"pos/migrations/{source.name}" in names
 
