@@ -42,6 +42,8 @@ def register(app: Flask) -> None:
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
     errors.register(app)
+    app.jinja_env.trim_blocks = True  # no blank lines left by {% %} tags: lighter fragments
+    app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["eur"] = lambda cents: format_eur(cents, _locale())
     app.jinja_env.filters["rate"] = lambda bp: format_rate(bp, _locale())
     app.jinja_env.filters["rate_value"] = lambda bp: str(rate_to_decimal(bp))
