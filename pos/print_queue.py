@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -82,7 +83,7 @@ def job_lines(db: Database, job: dict, settings: dict[str, str], width: int) -> 
     """The laid-out lines a job prints."""
     if job["kind"] in ("receipt", "duplicate"):
         sale = get_sale(db, job["sale_number"])
-        return layout(receipt_of(sale, settings, job["duplicate"]), width)
+        return _with_logo(db, settings, layout(receipt_of(sale, settings, job["duplicate"]), width))
     if job["kind"] == "test":
         return test_page(seller_of(settings), width)
     if job["kind"] == "drawer":
@@ -91,6 +92,19 @@ def job_lines(db: Database, job: dict, settings: dict[str, str], width: int) -> 
         closure = get_closure(db, job["closure_number"])
         return closure_layout(closure, seller_of(settings), width)
     raise PrinterUnavailable("Ce document ne s’imprime pas encore depuis la liste.")
+
+
+def _with_logo(db: Database, settings: dict[str, str], lines: list[PrintLine]) -> list[PrintLine]:
+    """The coop's logo on top of a receipt, when one was uploaded in the settings."""
+    if not settings.get("receipt_logo"):
+        return lines
+    path = logo_path(db.execute("PRAGMA database_list").fetchone()[2])
+    return [PrintLine(text=str(path), kind="logo"), *lines] if path.is_file() else lines
+
+
+def logo_path(db_path: str) -> Path:
+    """Where the receipt logo is kept: beside the database, in its files folder."""
+    return Path(db_path + ".files") / "logo.png"
 
 
 def run_job(db: Database, url: str, job_id: int) -> Outcome:

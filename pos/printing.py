@@ -33,6 +33,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -290,6 +291,9 @@ def write_lines(
         if line.kind == "cut":
             _cut(printer, config)
             continue
+        if line.kind == "logo":
+            _logo(printer, line.text)
+            continue
         printer.set(
             align="center" if line.kind == "qr" else line.align,
             bold=line.bold,
@@ -307,6 +311,17 @@ def write_lines(
                 printer.textln(part)
     if open_drawer and config.drawer:
         printer.cashdraw(2)
+
+
+def _logo(printer: Escpos, path: str) -> None:
+    """The coop's logo, centred (a missing or unreadable file is skipped: never block a receipt)."""
+    if not path or not Path(path).is_file():
+        return
+    printer.set(align="center")
+    try:
+        printer.image(path, center=False)
+    except (OSError, ValueError):
+        return
 
 
 def _cut(printer: Escpos, config: PrinterConfig) -> None:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from pos.money import VatLine, format_eur, format_rate
 
 Align = Literal["left", "center", "right"]
-LineKind = Literal["text", "rule", "qr", "cut"]
+LineKind = Literal["text", "rule", "qr", "cut", "logo"]  # a logo line's text is its file
 
 METHOD_NAMES = {
     "cash": "Espèces",
@@ -286,7 +286,7 @@ def render_text(lines: Iterable[PrintLine], width: int) -> str:
     """The plain-text preview of printed lines, aligned as the printer aligns them."""
     out = []
     for line in lines:
-        if line.kind == "cut":
+        if line.kind in ("cut", "logo"):
             continue
         text = "[code QR]" if line.kind == "qr" else line.text
         if line.align == "center" or line.kind == "qr":

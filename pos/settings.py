@@ -52,6 +52,7 @@ DEFAULTS: dict[str, str] = {
     "backup_dir": "",
     "backup_keep": "10",
     "clock_offset": "0",
+    "receipt_logo": "",
     "stall_fee": "0",
     "target_pay": "0",
     "cae_contribution": "0",

@@ -453,3 +453,30 @@ def test_readme_and_api_docs_tell_how_to_print():
         assert words in section, words
     api = (top / "docs" / "api.md").read_text(encoding="utf-8")
     assert "POST /api/v1/sales/{number}/receipt" in api and "printer_unavailable" in api
+
+
+def test_a_logo_uploaded_in_the_settings_prints_on_top(actions, client, db_path, printer_listener):
+    import io
+
+    from PIL import Image
+
+    actions.login("Awa")
+    big = io.BytesIO()
+    Image.new("RGB", (1200, 600), "black").save(big, "PNG")
+    form = {"brand": "Les Kokés", "legal_name": "CAE Test", "siret": "90000000000001",
+            "logo": (io.BytesIO(big.getvalue()), "logo.png")}
+    saved = client.post("/admin/settings", data=form, headers={"X-CSRFToken": actions.token},
+                        content_type="multipart/form-data")
+    assert saved.status_code == 302
+    logo = print_queue.logo_path(str(db_path))
+    with Image.open(logo) as image:
+        assert image.width <= 384 and image.mode == "L"
+    use_printer(db_path, printer_listener.url)
+    number = sell_cash(actions, db_path)
+    actions.post(f"/print/sales/{number}/receipt")
+    decoded = decode(printer_listener.received()[0])
+    assert decoded.images and decoded.images[0][0] <= 384
+    assert "Ticket n°" in decoded.joined
+    bad = client.post("/admin/settings", data={**form, "logo": (io.BytesIO(b"nope"), "x.png")},
+                      headers={"X-CSRFToken": actions.token}, content_type="multipart/form-data")
+    assert bad.status_code == 422 and "image lisible" in bad.get_data(as_text=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, flash, g, redirect, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from pos import catalogue as rules
@@ -34,6 +34,8 @@ def settings():
         values.update(checked.values)
         errors = checked.errors
         if not errors:
+            _take_logo(checked.values, errors)
+        if not errors:
             coop.save_settings(db, checked.values)
             changed = sorted(k for k, v in checked.values.items() if before.get(k) != v)
             log_event(db, "settings_changed", g.member, keys=changed)
@@ -44,6 +46,34 @@ def settings():
             if str(values.get(key, "")).lstrip("-").isdigit():
                 values[key] = str(to_decimal(int(values[key]))).replace(".", ",")
     return page("admin/settings.html", values=values, errors=errors, status=422 if errors else 200)
+
+
+LOGO_MAX = (384, 160)  # dots: fits the narrowest (58 mm) printer
+
+
+def _take_logo(values: dict, errors: dict) -> None:
+    """A receipt logo: grey levels, at most 384 dots wide, kept beside the database."""
+    from PIL import Image, UnidentifiedImageError
+
+    from pos.print_queue import logo_path
+
+    target = logo_path(current_app.config["DATABASE"])
+    if request.form.get("remove_logo"):
+        target.unlink(missing_ok=True)
+        values["receipt_logo"] = ""
+    upload = request.files.get("logo")
+    if upload is None or not upload.filename:
+        return
+    try:
+        with Image.open(upload.stream) as image:
+            image = image.convert("L")
+            image.thumbnail(LOGO_MAX)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            image.save(target, "PNG")
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        errors["logo"] = _("Ce fichier n'est pas une image lisible (PNG ou JPEG).")
+        return
+    values["receipt_logo"] = "logo.png"
 
 
 @bp.get("/catalogue")
