@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from sqlite_utils import Database
 
 from pos import printing
 from pos.db import coop, transaction
 from pos.db import print_jobs as jobs
+from pos.db.events import log_event
 from pos.db.sales import get_sale
 from pos.db.till import get_closure
 from pos.printing import InvalidPrinterUrl, PrinterConfig, PrinterUnavailable
@@ -119,8 +120,28 @@ def run_job(db: Database, url: str, job_id: int) -> Outcome:
         send(config, lines, drawer=job["kind"] == "drawer")
     except (PrinterUnavailable, InvalidPrinterUrl) as exc:
         jobs.mark_failed(db, job_id, str(exc))
+        log_event(
+            db,
+            "printer_failed",
+            None,
+            job=job_id,
+            job_kind=job["kind"],
+            error=str(exc),
+            sale=job["sale_number"],
+            closure=job["closure_number"],
+            by=job["member"],
+        )
         return Outcome(job_id, False, str(exc), job["duplicate"])
     jobs.mark_printed(db, job_id)
+    if job["kind"] == "duplicate":
+        log_event(
+            db,
+            "receipt_reprinted",
+            None,
+            sale=job["sale_number"],
+            duplicate=job["duplicate"],
+            by=job["member"],
+        )
     return Outcome(job_id, True, "", job["duplicate"])
 
 

@@ -480,3 +480,18 @@ def test_a_logo_uploaded_in_the_settings_prints_on_top(actions, client, db_path,
     bad = client.post("/admin/settings", data={**form, "logo": (io.BytesIO(b"nope"), "x.png")},
                       headers={"X-CSRFToken": actions.token}, content_type="multipart/form-data")
     assert bad.status_code == 422 and "image lisible" in bad.get_data(as_text=True)
+
+
+def test_reprints_and_printer_failures_are_in_the_event_journal(
+    seller, db_path, printer_listener, printer_listener_factory
+):
+    use_printer(db_path, printer_listener.url)
+    number = sell_cash(seller, db_path)
+    seller.post(f"/print/sales/{number}/receipt")
+    seller.post(f"/print/sales/{number}/duplicate")
+    use_printer(db_path, printer_listener_factory("refuse").url)
+    seller.post(f"/print/sales/{number}/duplicate")
+    conn = database.connect(db_path)
+    kinds = [row[0] for row in conn.execute("SELECT kind FROM events ORDER BY number")]
+    conn.close()
+    assert "receipt_reprinted" in kinds and kinds[-1] == "printer_failed"

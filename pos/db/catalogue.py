@@ -71,6 +71,16 @@ def get_product(db: Database, product_id: int) -> dict | None:
     return rows[0] if rows else None
 
 
+def get_products(db: Database, product_ids: list[int]) -> dict[int, dict]:
+    """Several products by id at today's price, in one query (a cart, an API sale)."""
+    ids = sorted({int(i) for i in product_ids})
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    rows = list(query(db, f"{PRODUCT_SELECT} WHERE p.id IN ({marks})", ids))
+    return {row["id"]: row for row in _with_markdowns(db, rows)}
+
+
 def product_names(db: Database, *, except_id: int | None = None) -> set[str]:
     """Names already taken (to refuse duplicates)."""
     rows = query(db, "SELECT name FROM products WHERE id IS NOT ?", [except_id])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlite_utils import Database
 
 from pos import clock
@@ -79,14 +81,21 @@ def insert_token(db: Database, name: str) -> str:
     return token
 
 
+TOKEN_CACHE_SECONDS = 10.0
+_known_tokens: dict[str, float] = {}  # token hash -> until when it is taken as valid
+
+
 def token_is_valid(db: Database, token: str) -> bool:
-    """Whether a bearer token is known and not revoked."""
-    rows = query(
-        db,
-        "SELECT 1 FROM tokens WHERE token_hash = ? AND revoked_at IS NULL",
-        [rules.hash_token(token)],
-    )
-    return any(True for _ in rows)
+    """Whether a bearer token is known and not revoked (remembered for a few seconds)."""
+    digest = rules.hash_token(token)
+    if _known_tokens.get(digest, 0.0) > time.monotonic():
+        return True
+    row = db.execute(
+        "SELECT 1 FROM tokens WHERE token_hash = ? AND revoked_at IS NULL", [digest]
+    ).fetchone()
+    if row:
+        _known_tokens[digest] = time.monotonic() + TOKEN_CACHE_SECONDS
+    return row is not None
 
 
 def list_tokens(db: Database) -> list[dict]:
@@ -98,3 +107,4 @@ def revoke_token(db: Database, token_id: int) -> None:
     """Revoke a token for good."""
     with transaction(db):
         db.execute("UPDATE tokens SET revoked_at = ? WHERE id = ?", [now_iso(), token_id])
+    _known_tokens.clear()  # revoked here: refused at once (another process: within 10 s)

@@ -7,10 +7,10 @@ import json
 
 from flask import Blueprint, jsonify, request
 
-from pos.cart import METHODS, Item, Payment, item_of, price_cart
+from pos.cart import METHODS, Item, Payment, item_of, merge_payments, price_cart, settle
 from pos.db import coop, now_iso, transaction
 from pos.db import sales as journal
-from pos.db.catalogue import get_product, list_products
+from pos.db.catalogue import get_products, list_products
 from pos.db.events import log_event
 from pos.db.request import get_db
 from pos.errors import IdempotencyConflict, InvalidInput, Unauthorized
@@ -82,14 +82,14 @@ def sale(number: int):
 def create_sale():
     """Record a sale exactly once per Idempotency-Key."""
     body = _json_body()
-    return _once(body, lambda db: _record_sale(db, body))
+    return _once(body, lambda db: _sale_request(db, body), _record_sale)
 
 
 @bp.post("/sales/<int:number>/refund")
 def refund(number: int):
     """Refund lines of a past sale exactly once per Idempotency-Key."""
     body = _json_body()
-    return _once(body, lambda db: _record_refund(db, number, body))
+    return _once(body, lambda db: _refund_request(number, body), _record_refund)
 
 
 @bp.post("/sales/<int:number>/receipt")
@@ -115,8 +115,12 @@ def _json_body() -> dict:
     return body
 
 
-def _once(body: dict, action):
-    """Replay the stored answer for a known key; refuse a key reused for another body."""
+def _once(body: dict, prepare, record):
+    """Replay the stored answer for a known key; refuse a key reused for another body.
+
+    The request is checked before the write lock is taken (`prepare`), so that only the
+    recording itself (`record`) waits for it.
+    """
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key or len(key) > 200:
         raise InvalidInput(
@@ -125,18 +129,13 @@ def _once(body: dict, action):
         )
     digest = hashlib.sha256((request.path + json.dumps(body, sort_keys=True)).encode()).hexdigest()
     db = get_db()
+    if replay := _replay(db, key, digest):
+        return replay
+    request_ = prepare(db)
     with transaction(db):
-        row = db.execute(
-            "SELECT request_hash, status, body FROM idempotency WHERE key = ?", [key]
-        ).fetchone()
-        if row:
-            if row[0] != digest:
-                raise IdempotencyConflict(
-                    "Cette clé d'idempotence a déjà servi pour une autre demande.",
-                    field="Idempotency-Key",
-                )
-            return row[2], row[1], {"Content-Type": "application/json", "Idempotent-Replay": "true"}
-        number = action(db)
+        if replay := _replay(db, key, digest):  # the same key may have landed meanwhile
+            return replay
+        number = record(db, request_)
         payload = json.dumps({"sale": sale_json(journal.get_sale(db, number))})
         db.execute(
             "INSERT INTO idempotency(key, request_hash, status, body, created_at) "
@@ -146,8 +145,27 @@ def _once(body: dict, action):
     return payload, 201, {"Content-Type": "application/json"}
 
 
-def _record_sale(db, body: dict) -> int:
-    items = [_item(db, i, line) for i, line in enumerate(_list(body, "lines"))]
+def _replay(db, key: str, digest: str):
+    """The stored answer to a key already used with this body; 409 for another body."""
+    row = db.execute(
+        "SELECT request_hash, status, body FROM idempotency WHERE key = ?", [key]
+    ).fetchone()
+    if not row:
+        return None
+    if row[0] != digest:
+        raise IdempotencyConflict(
+            "Cette clé d'idempotence a déjà servi pour une autre demande.",
+            field="Idempotency-Key",
+        )
+    return row[2], row[1], {"Content-Type": "application/json", "Idempotent-Replay": "true"}
+
+
+def _sale_request(db, body: dict) -> dict:
+    """A sale request checked and priced: cart, payments, channel, customer."""
+    lines = _list(body, "lines")
+    wanted = [line.get("product_id") for line in lines if isinstance(line, dict)]
+    products = get_products(db, [p for p in wanted if isinstance(p, int) and 0 < p < 10**9])
+    items = [_item(products, i, line) for i, line in enumerate(lines)]
     payments = [_payment(i, p) for i, p in enumerate(_list(body, "payments", allow_empty=True))]
     channel = body.get("channel", "stall")
     customer = body.get("customer", "") or ""
@@ -155,13 +173,25 @@ def _record_sale(db, body: dict) -> int:
         raise InvalidInput("Canal inconnu : « stall » ou « online ».", field="channel")
     if not isinstance(customer, str):
         raise InvalidInput("Le nom du client doit être un texte.", field="customer")
+    cart = price_cart(items)
+    settle(cart.total, merge_payments(payments))  # a payment that cannot work: 422 before the lock
+    return {"cart": cart, "payments": payments, "channel": channel, "customer": customer}
+
+
+def _record_sale(db, sale: dict) -> int:
     number, _replayed = journal.record_sale(
-        db, price_cart(items), payments, member=None, channel=channel, customer=customer
+        db,
+        sale["cart"],
+        sale["payments"],
+        member=None,
+        channel=sale["channel"],
+        customer=sale["customer"],
     )
     return number
 
 
-def _record_refund(db, number: int, body: dict) -> int:
+def _refund_request(number: int, body: dict) -> dict:
+    """A refund request checked: which lines, how many, by which method."""
     wanted = []
     for i, line in enumerate(_list(body, "lines")):
         pid, qty = _ints(line, i, "product_id"), _ints(line, i, "quantity")
@@ -169,7 +199,12 @@ def _record_refund(db, number: int, body: dict) -> int:
     method = body.get("method")
     if method not in METHODS:
         raise InvalidInput("Moyen de remboursement inconnu.", field="method")
-    refund_number, _r = journal.record_refund(db, number, wanted, method, member=None)
+    return {"number": number, "wanted": wanted, "method": method}
+
+
+def _record_refund(db, refund: dict) -> int:
+    number, method = refund["number"], refund["method"]
+    refund_number, _r = journal.record_refund(db, number, refund["wanted"], method, member=None)
     log_event(
         db, "sale_refunded", None, sale=number, refund=refund_number, method=method, via="api"
     )
@@ -190,13 +225,13 @@ def _ints(line, index: int, key: str) -> int:
     return value
 
 
-def _item(db, index: int, line) -> Item:
+def _item(products: dict[int, dict], index: int, line) -> Item:
     product_id, quantity = _ints(line, index, "product_id"), _ints(line, index, "quantity")
     if quantity > 9999:
         raise InvalidInput(
             "La quantité doit être comprise entre 1 et 9999.", field=f"lines[{index}].quantity"
         )
-    product = get_product(db, product_id)
+    product = products.get(product_id)
     if not product or not product["active"]:
         raise InvalidInput("Produit inconnu ou archivé.", field=f"lines[{index}].product_id")
     return item_of(product, quantity)

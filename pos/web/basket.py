@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlite_utils import Database
 
 from pos.cart import Discount, Item, PricedCart, item_of, price_cart
-from pos.db.catalogue import get_product
+from pos.db.catalogue import get_product, get_products
 from pos.errors import InvalidInput, OutOfStock
 from pos.money import InvalidAmount, parse_amount, parse_rate
 
@@ -153,8 +153,9 @@ def set_channel(channel: str, customer: str) -> None:
 def items(db: Database, cart: dict) -> list[Item]:
     """The cart's lines priced as the catalogue says now."""
     out = []
+    products = get_products(db, [line[0] for line in cart["lines"]])
     for product_id, quantity, discount in cart["lines"]:
-        product = get_product(db, product_id)
+        product = products.get(product_id)
         if product is None:
             continue
         out.append(item_of(product, quantity, Discount(*discount) if discount else None))
