@@ -62,6 +62,7 @@ FIXED_COSTS = ("stall_fee", "target_pay", "cae_contribution")
 
 PAPER_WIDTHS = ("", "32", "42", "48")  # "": the width the printer URL gives
 _SIRET = re.compile(r"^\d{14}$")
+_ACCOUNT = re.compile(r"^[0-9][0-9A-Z]{2,11}$")
 
 
 def siret_is_valid(siret: str) -> bool:
@@ -116,6 +117,10 @@ def check_settings(form: dict[str, str]) -> Checked:
             )
         except InvalidAmount:
             errors["cash_difference_threshold"] = "Indiquez un montant, par exemple 2,00."
+    for key in [k for k in values if k.startswith("account_")]:
+        values[key] = values[key].replace(" ", "").upper()
+        if not _ACCOUNT.match(values[key]):
+            errors[key] = "Un numéro de compte : 3 à 12 chiffres (ex. : 5115)."
     for key in ("idle_minutes", "undo_minutes"):
         if key in values and not (values[key].isdigit() and 1 <= int(values[key]) <= 240):
             errors[key] = "Indiquez un nombre de minutes entre 1 et 240."

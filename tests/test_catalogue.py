@@ -180,3 +180,15 @@ def test_a_tile_photo_is_reduced_and_shown(actions, client, db, db_path):
         content_type="multipart/form-data",
     )
     assert bad.status_code == 422 and "photo lisible" in bad.get_data(as_text=True)
+
+
+def test_fec_account_numbers_are_settings(actions, db):
+    actions.login("Awa")
+    base = {"brand": "Kokés", "legal_name": "CAE", "siret": "90000000000001"}
+    bad = actions.post("/admin/settings", {**base, "account_card": "carte"}, htmx=False)
+    assert bad.status_code == 422 and "numéro de compte" in bad.get_data(as_text=True)
+    ok = actions.post("/admin/settings", {**base, "account_card": "511 500"}, htmx=False)
+    assert ok.status_code == 302
+    assert (
+        db.execute("SELECT value FROM settings WHERE key='account_card'").fetchone()[0] == "511500"
+    )

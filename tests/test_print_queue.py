@@ -463,10 +463,18 @@ def test_a_logo_uploaded_in_the_settings_prints_on_top(actions, client, db_path,
     actions.login("Awa")
     big = io.BytesIO()
     Image.new("RGB", (1200, 600), "black").save(big, "PNG")
-    form = {"brand": "Les Kokés", "legal_name": "CAE Test", "siret": "90000000000001",
-            "logo": (io.BytesIO(big.getvalue()), "logo.png")}
-    saved = client.post("/admin/settings", data=form, headers={"X-CSRFToken": actions.token},
-                        content_type="multipart/form-data")
+    form = {
+        "brand": "Les Kokés",
+        "legal_name": "CAE Test",
+        "siret": "90000000000001",
+        "logo": (io.BytesIO(big.getvalue()), "logo.png"),
+    }
+    saved = client.post(
+        "/admin/settings",
+        data=form,
+        headers={"X-CSRFToken": actions.token},
+        content_type="multipart/form-data",
+    )
     assert saved.status_code == 302
     logo = print_queue.logo_path(str(db_path))
     with Image.open(logo) as image:
@@ -477,8 +485,12 @@ def test_a_logo_uploaded_in_the_settings_prints_on_top(actions, client, db_path,
     decoded = decode(printer_listener.received()[0])
     assert decoded.images and decoded.images[0][0] <= 384
     assert "Ticket n°" in decoded.joined
-    bad = client.post("/admin/settings", data={**form, "logo": (io.BytesIO(b"nope"), "x.png")},
-                      headers={"X-CSRFToken": actions.token}, content_type="multipart/form-data")
+    bad = client.post(
+        "/admin/settings",
+        data={**form, "logo": (io.BytesIO(b"nope"), "x.png")},
+        headers={"X-CSRFToken": actions.token},
+        content_type="multipart/form-data",
+    )
     assert bad.status_code == 422 and "image lisible" in bad.get_data(as_text=True)
 
 
