@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from pos.errors import InvalidInput, PaymentMismatch
+from pos.i18n import N_
 from pos.money import VatLine, percent_of, vat_table
 
 METHODS = ("cash", "card", "cheque", "transfer", "other")
@@ -93,7 +94,9 @@ class Payment:
 def price_cart(items: list[Item], cart_discount: Discount | None = None) -> PricedCart:
     """Apply line discounts, then spread the cart discount over lines; split VAT per rate."""
     if not items:
-        raise InvalidInput("Le panier est vide : touchez un produit pour l'ajouter.", field="lines")
+        raise InvalidInput(
+            N_("Le panier est vide : touchez un produit pour l'ajouter."), field="lines"
+        )
     lines = [_price_line(item) for item in items]
     if cart_discount:
         lines = _spread(lines, cart_discount)
@@ -112,7 +115,7 @@ def price_cart(items: list[Item], cart_discount: Discount | None = None) -> Pric
 
 def _price_line(item: Item) -> PricedLine:
     if not 1 <= item.quantity <= MAX_QUANTITY:
-        raise InvalidInput("La quantité doit être comprise entre 1 et 9999.", field="quantity")
+        raise InvalidInput(N_("La quantité doit être comprise entre 1 et 9999."), field="quantity")
     gross = item.unit_price * item.quantity
     off = item.discount.off(gross) if item.discount else 0
     reason = item.discount.reason if item.discount else ""
@@ -144,19 +147,22 @@ def settle(total: int, payments: list[Payment]) -> int:
     """Check the payments against the total and return the change (only cash gives change)."""
     for p in payments:
         if p.method not in METHODS:
-            raise InvalidInput("Moyen de paiement inconnu.", field="payments")
+            raise InvalidInput(N_("Moyen de paiement inconnu."), field="payments")
         if p.amount <= 0:
-            raise PaymentMismatch("Chaque paiement doit être un montant positif.", field="payments")
+            raise PaymentMismatch(
+                N_("Chaque paiement doit être un montant positif."), field="payments"
+            )
     paid = sum(p.amount for p in payments)
     cash = sum(p.amount for p in payments if p.method == "cash")
     if paid < total:
         raise PaymentMismatch(
-            "Le paiement ne couvre pas le total : il manque encore de l'argent.", field="payments"
+            N_("Le paiement ne couvre pas le total : il manque encore de l'argent."),
+            field="payments",
         )
     change = paid - total
     if change > cash:
         raise PaymentMismatch(
-            "Seules les espèces peuvent dépasser le total (pour rendre la monnaie).",
+            N_("Seules les espèces peuvent dépasser le total (pour rendre la monnaie)."),
             field="payments",
         )
     return change

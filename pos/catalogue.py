@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from pos.i18n import N_, Message
 from pos.money import InvalidAmount, parse_amount, parse_rate
 
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -31,7 +32,7 @@ def check_product(
     _check_rate(form, vat_rates, out)
     category = str(form.get("category_id", "")).strip()
     if category and (not category.isdigit() or int(category) not in categories):
-        out.errors["category_id"] = "Choisissez une catégorie de la liste."
+        out.errors["category_id"] = N_("Choisissez une catégorie de la liste.")
     out.values["category_id"] = int(category) if category.isdigit() else None
     color = str(form.get("color", "") or "#2e7d32").strip()
     out.values["color"] = color if COLOR.match(color) else "#2e7d32"
@@ -39,7 +40,7 @@ def check_product(
     out.values["track_stock"] = 1 if form.get("track_stock") in ("1", "on", "true") else 0
     low = str(form.get("low_stock", "5") or "5").strip()
     if not low.isdigit():
-        out.errors["low_stock"] = "Indiquez un nombre entier, par exemple 5."
+        out.errors["low_stock"] = N_("Indiquez un nombre entier, par exemple 5.")
     out.values["low_stock"] = int(low) if low.isdigit() else 5
     return out
 
@@ -48,13 +49,17 @@ def _check_name(form: dict[str, str], taken_names: set[str], out: ProductForm) -
     name = " ".join(str(form.get("name", "")).split())
     short = " ".join(str(form.get("short_name", "")).split()) or name[:SHORT_MAX]
     if not name:
-        out.errors["name"] = "Donnez un nom au produit."
+        out.errors["name"] = N_("Donnez un nom au produit.")
     elif len(name) > NAME_MAX:
-        out.errors["name"] = f"Le nom ne doit pas dépasser {NAME_MAX} caractères."
+        out.errors["name"] = Message(
+            N_("Le nom ne doit pas dépasser %(max)s caractères."), max=NAME_MAX
+        )
     elif name.casefold() in {n.casefold() for n in taken_names}:
-        out.errors["name"] = "Un produit porte déjà ce nom."
+        out.errors["name"] = N_("Un produit porte déjà ce nom.")
     if len(short) > SHORT_MAX:
-        out.errors["short_name"] = f"Le nom court ne doit pas dépasser {SHORT_MAX} caractères."
+        out.errors["short_name"] = Message(
+            N_("Le nom court ne doit pas dépasser %(max)s caractères."), max=SHORT_MAX
+        )
     out.values["name"], out.values["short_name"] = name, short
 
 
@@ -67,9 +72,9 @@ def _check_money(form: dict[str, str], key: str, out: ProductForm, *, required: 
         out.values[key] = parse_amount(raw)
     except InvalidAmount:
         out.errors[key] = (
-            "Indiquez un prix positif, par exemple 12,50."
+            N_("Indiquez un prix positif, par exemple 12,50.")
             if key == "price"
-            else "Indiquez un coût positif, par exemple 3,20, ou laissez vide."
+            else N_("Indiquez un coût positif, par exemple 3,20, ou laissez vide.")
         )
 
 
@@ -79,7 +84,7 @@ def _check_rate(form: dict[str, str], vat_rates: list[int], out: ProductForm) ->
     except InvalidAmount:
         rate = -1
     if rate not in vat_rates:
-        out.errors["vat_rate"] = "Choisissez un taux de TVA de la liste."
+        out.errors["vat_rate"] = N_("Choisissez un taux de TVA de la liste.")
     out.values["vat_rate"] = rate
 
 
@@ -87,7 +92,7 @@ def check_category(name: str, taken: set[str]) -> str | None:
     """The French message if a category name is unusable, else None."""
     name = " ".join(name.split())
     if not name:
-        return "Donnez un nom à la catégorie."
+        return N_("Donnez un nom à la catégorie.")
     if name.casefold() in {n.casefold() for n in taken}:
-        return "Cette catégorie existe déjà."
+        return N_("Cette catégorie existe déjà.")
     return None

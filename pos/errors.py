@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pos.i18n import N_, format_message
+
 
 class EtalError(Exception):
     """Something a member or a client did that Étal refuses, with a French message."""
@@ -10,8 +12,12 @@ class EtalError(Exception):
     status = 400
 
     def __init__(self, message: str = "", *, field: str | None = None, **details: object):
-        super().__init__(message or self.__doc__ or self.code)
-        self.message = message or (self.__doc__ or self.code)
+        # The msgid (French, marked N_ where raised) and its %(name)s values, for the web layer
+        # to translate; `message` stays the French sentence (the API, logs and tests read it).
+        self.msgid = message or (self.__doc__ or self.code)
+        self.params = details
+        self.message = format_message(self.msgid, details)
+        super().__init__(self.message)
         self.field = field
         self.details = details
 
@@ -106,8 +112,10 @@ class ClockBehind(EtalError):
     def __init__(self, message: str = "", **kw: object):
         super().__init__(
             message
-            or "L'horloge de l'appareil retarde sur la dernière vente : la vente est arrêtée. "
-            "Un administrateur doit remettre l'heure.",
+            or N_(
+                "L'horloge de l'appareil retarde sur la dernière vente : la vente est arrêtée. "
+                "Un administrateur doit remettre l'heure."
+            ),
             **kw,
         )
 
@@ -120,7 +128,7 @@ class TillClosed(EtalError):
 
     def __init__(self, message: str = "", **kw: object):
         super().__init__(
-            message or "La caisse n'est pas ouverte : comptez le fond de caisse pour l'ouvrir.",
+            message or N_("La caisse n'est pas ouverte : comptez le fond de caisse pour l'ouvrir."),
             **kw,
         )
 

@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime
 
 from pos import clock, pricing
+from pos.i18n import N_
 from pos.money import InvalidAmount, parse_amount, parse_rate
 from pos.stock import Checked
 
@@ -34,13 +35,13 @@ def check_helper(form: dict, *, vat_rates: list[int]) -> Checked:
     try:
         out.values["cost"] = parse_amount(str(form.get("cost", "")))
     except InvalidAmount:
-        out.errors["cost"] = "Indiquez le coût unitaire HT, par exemple 4,00."
+        out.errors["cost"] = N_("Indiquez le coût unitaire HT, par exemple 4,00.")
     try:
         out.values["vat"] = parse_rate(str(form.get("vat", "")))
     except InvalidAmount:
         out.values["vat"] = -1
     if out.values["vat"] not in vat_rates:
-        out.errors["vat"] = "Choisissez un taux de TVA de la liste."
+        out.errors["vat"] = N_("Choisissez un taux de TVA de la liste.")
     mode = str(form.get("mode", "markup"))
     out.values["mode"] = mode if mode in MODES else "markup"
     raw = str(form.get("value", "")).strip()
@@ -48,11 +49,11 @@ def check_helper(form: dict, *, vat_rates: list[int]) -> Checked:
         try:
             out.values["value"] = parse_amount(raw)
         except InvalidAmount:
-            out.errors["value"] = "Indiquez un prix TTC, par exemple 11,00."
+            out.errors["value"] = N_("Indiquez un prix TTC, par exemple 11,00.")
     else:
         out.values["value"] = parse_percent(raw)
         if out.values["value"] is None:
-            out.errors["value"] = "Indiquez un taux en %, par exemple 150."
+            out.errors["value"] = N_("Indiquez un taux en %, par exemple 150.")
     return out
 
 
@@ -85,13 +86,13 @@ def check_markdown(form: dict, *, categories: set[int]) -> Checked:
     out = Checked()
     raw = str(form.get("category_id", "")).strip()
     if not raw.isdigit() or int(raw) not in categories:
-        out.errors["category_id"] = "Choisissez une catégorie."
+        out.errors["category_id"] = N_("Choisissez une catégorie.")
     out.values["category_id"] = int(raw) if raw.isdigit() else None
     percent = parse_percent(form.get("percent", ""))
     if percent is None or not 0 < percent <= 10000:
-        out.errors["percent"] = "Indiquez une démarque entre 1 et 100 %, par exemple 30."
+        out.errors["percent"] = N_("Indiquez une démarque entre 1 et 100 %, par exemple 30.")
     out.values["percent"] = percent
     out.values["starts_at"] = parse_start(form.get("starts_at", ""))
     if out.values["starts_at"] is None:
-        out.errors["starts_at"] = "Indiquez une date et une heure, par exemple dimanche 14:00."
+        out.errors["starts_at"] = N_("Indiquez une date et une heure, par exemple dimanche 14:00.")
     return out

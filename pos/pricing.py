@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from pos.i18n import N_
 from pos.money import div_round, percent_of, split_vat
 
 BP = 10_000  # 100 % in basis points
@@ -67,14 +68,14 @@ def _require(condition: bool, message: str) -> None:
 
 def unit_cost(materials_cents: int, units: int) -> int:
     """Cost price of one unit: the batch's variable costs over the units made, rounded half up."""
-    _require(materials_cents >= 0, "Le coût des matières ne peut pas être négatif.")
-    _require(units > 0, "Indiquez un nombre d'unités produites supérieur à zéro.")
+    _require(materials_cents >= 0, N_("Le coût des matières ne peut pas être négatif."))
+    _require(units > 0, N_("Indiquez un nombre d'unités produites supérieur à zéro."))
     return div_round(materials_cents, units)
 
 
 def break_even_units(fixed_costs: int, margin_per_unit: int) -> int | None:
     """Units to sell so that unit margins cover the fixed costs (rounded up); None if no margin."""
-    _require(fixed_costs >= 0, "Les charges fixes ne peuvent pas être négatives.")
+    _require(fixed_costs >= 0, N_("Les charges fixes ne peuvent pas être négatives."))
     if margin_per_unit <= 0:
         return None
     return -(-fixed_costs // margin_per_unit)
@@ -83,20 +84,22 @@ def break_even_units(fixed_costs: int, margin_per_unit: int) -> int | None:
 def fixed_costs(stall_fee: int, target_pay: int, cae_contribution: int) -> int:
     """The week's fixed costs: stall fee, the pay the members aim for and the CAE's contribution."""
     parts = (stall_fee, target_pay, cae_contribution)
-    _require(all(part >= 0 for part in parts), "Les charges fixes ne peuvent pas être négatives.")
+    _require(
+        all(part >= 0 for part in parts), N_("Les charges fixes ne peuvent pas être négatives.")
+    )
     return sum(parts)
 
 
 def _check_prices(cost: int, vat: int, fixed: int) -> None:
-    _require(cost >= 0, "Le coût unitaire ne peut pas être négatif.")
-    _require(vat >= 0, "Le taux de TVA ne peut pas être négatif.")
-    _require(fixed >= 0, "Les charges fixes ne peuvent pas être négatives.")
+    _require(cost >= 0, N_("Le coût unitaire ne peut pas être négatif."))
+    _require(vat >= 0, N_("Le taux de TVA ne peut pas être négatif."))
+    _require(fixed >= 0, N_("Les charges fixes ne peuvent pas être négatives."))
 
 
 def from_price_ttc(cost: int, vat: int, price_ttc: int, fixed_costs: int = 0) -> PriceSheet:
     """Everything a price TTC earns on a unit cost: the inverse of from_markup/from_margin_rate."""
     _check_prices(cost, vat, fixed_costs)
-    _require(price_ttc >= 0, "Le prix ne peut pas être négatif.")
+    _require(price_ttc >= 0, N_("Le prix ne peut pas être négatif."))
     line = split_vat(price_ttc, vat)
     margin = line.base - cost
     return PriceSheet(
@@ -117,8 +120,8 @@ def from_price_ttc(cost: int, vat: int, price_ttc: int, fixed_costs: int = 0) ->
 def from_markup(cost: int, vat: int, taux_de_marge_bp: int, fixed_costs: int = 0) -> PriceSheet:
     """The price that puts a taux de marge (markup on the cost HT) on a unit cost."""
     _check_prices(cost, vat, fixed_costs)
-    _require(cost > 0, "Indiquez un coût unitaire supérieur à zéro.")
-    _require(taux_de_marge_bp >= -BP, "Un taux de marge sous -100 % donnerait un prix négatif.")
+    _require(cost > 0, N_("Indiquez un coût unitaire supérieur à zéro."))
+    _require(taux_de_marge_bp >= -BP, N_("Un taux de marge sous -100 % donnerait un prix négatif."))
     price_ttc = div_round(cost * (BP + taux_de_marge_bp) * (BP + vat), BP * BP)
     return from_price_ttc(cost, vat, price_ttc, fixed_costs)
 
@@ -128,16 +131,16 @@ def from_margin_rate(
 ) -> PriceSheet:
     """The price that makes a taux de marque (margin share of the price HT) on a unit cost."""
     _check_prices(cost, vat, fixed_costs)
-    _require(cost > 0, "Indiquez un coût unitaire supérieur à zéro.")
-    _require(taux_de_marque_bp < BP, "Le taux de marque doit rester sous 100 %.")
+    _require(cost > 0, N_("Indiquez un coût unitaire supérieur à zéro."))
+    _require(taux_de_marque_bp < BP, N_("Le taux de marque doit rester sous 100 %."))
     price_ttc = div_round(cost * (BP + vat), BP - taux_de_marque_bp)
     return from_price_ttc(cost, vat, price_ttc, fixed_costs)
 
 
 def apply_markdown(price_ttc: int, percent_bp: int) -> int:
     """A price TTC after a markdown: the discount is rounded half up to the cent, floor at 0."""
-    _require(price_ttc >= 0, "Le prix ne peut pas être négatif.")
-    _require(percent_bp >= 0, "Une démarque ne peut pas être négative.")
+    _require(price_ttc >= 0, N_("Le prix ne peut pas être négatif."))
+    _require(percent_bp >= 0, N_("Une démarque ne peut pas être négative."))
     return max(0, price_ttc - percent_of(price_ttc, percent_bp))
 
 
@@ -168,7 +171,9 @@ def what_if(
     The stock left is already made, so its materials are in ``costs_so_far``: each unit still
     sold adds its price HT to the result. The stock left's revenue is split once (one VAT rate).
     """
-    _require(min(stock_left, sold_so_far_units, costs_so_far) >= 0, "Valeur négative impossible.")
+    _require(
+        min(stock_left, sold_so_far_units, costs_so_far) >= 0, N_("Valeur négative impossible.")
+    )
     sheet = from_price_ttc(unit_cost, vat, new_price_ttc, fixed_costs)
     left = split_vat(new_price_ttc * stock_left, vat)
     costs = costs_so_far + fixed_costs

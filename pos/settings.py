@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pos.i18n import N_
 from pos.money import InvalidAmount, parse_amount, parse_rate
 
 DEFAULTS: dict[str, str] = {
@@ -97,50 +98,52 @@ def check_settings(form: dict[str, str]) -> Checked:
     values = {key: str(form.get(key, "")).strip() for key in DEFAULTS if key in form}
     errors: dict[str, str] = {}
     if "brand" in values and not values["brand"]:
-        errors["brand"] = "Donnez un nom de marque."
+        errors["brand"] = N_("Donnez un nom de marque.")
     if "legal_name" in values and not values["legal_name"]:
-        errors["legal_name"] = "Indiquez le nom de la CAE."
+        errors["legal_name"] = N_("Indiquez le nom de la CAE.")
     siret = values.get("siret", "").replace(" ", "")
     if "siret" in values:
         if not siret_is_valid(siret):
-            errors["siret"] = "Le SIRET doit compter 14 chiffres valides."
+            errors["siret"] = N_("Le SIRET doit compter 14 chiffres valides.")
         values["siret"] = siret
     values["vat_franchise"] = "1" if form.get("vat_franchise") in ("1", "on", "true") else "0"
     if "backup_keep" in values and not (
         values["backup_keep"].isdigit() and int(values["backup_keep"]) <= 1000
     ):
-        errors["backup_keep"] = "Indiquez un nombre de copies entre 0 et 1000."
+        errors["backup_keep"] = N_("Indiquez un nombre de copies entre 0 et 1000.")
     if "cash_difference_threshold" in values:
         try:
             values["cash_difference_threshold"] = str(
                 parse_amount(values["cash_difference_threshold"] or "0")
             )
         except InvalidAmount:
-            errors["cash_difference_threshold"] = "Indiquez un montant, par exemple 2,00."
+            errors["cash_difference_threshold"] = N_("Indiquez un montant, par exemple 2,00.")
     for key in [k for k in values if k.startswith("account_")]:
         values[key] = values[key].replace(" ", "").upper()
         if not _ACCOUNT.match(values[key]):
-            errors[key] = "Un numéro de compte : 3 à 12 chiffres (ex. : 5115)."
+            errors[key] = N_("Un numéro de compte : 3 à 12 chiffres (ex. : 5115).")
     for key in ("idle_minutes", "undo_minutes"):
         if key in values and not (values[key].isdigit() and 1 <= int(values[key]) <= 240):
-            errors[key] = "Indiquez un nombre de minutes entre 1 et 240."
+            errors[key] = N_("Indiquez un nombre de minutes entre 1 et 240.")
     for key in FIXED_COSTS:
         if key in values:
             try:
                 values[key] = str(parse_amount(values[key] or "0"))
             except InvalidAmount:
-                errors[key] = "Indiquez un montant, par exemple 45,00 (ou 0)."
+                errors[key] = N_("Indiquez un montant, par exemple 45,00 (ou 0).")
     if "sales_goal" in values:
         try:
             values["sales_goal"] = str(parse_amount(values["sales_goal"] or "0"))
         except InvalidAmount:
-            errors["sales_goal"] = "Indiquez un montant, par exemple 1500 ou 1500,00."
+            errors["sales_goal"] = N_("Indiquez un montant, par exemple 1500 ou 1500,00.")
     if "vat_rates" in values:
         try:
             rates = sorted({parse_rate(r) for r in values["vat_rates"].split(";") if r.strip()})
             values["vat_rates"] = ",".join(str(r) for r in rates)
         except InvalidAmount:
-            errors["vat_rates"] = "Séparez les taux par des points-virgules : 5,5 ; 10 ; 20 ; 0."
+            errors["vat_rates"] = N_(
+                "Séparez les taux par des points-virgules : 5,5 ; 10 ; 20 ; 0."
+            )
     _check_printing(form, values, errors)
     return Checked(values, errors)
 
@@ -155,8 +158,8 @@ def _check_printing(form: dict[str, str], values: dict[str, str], errors: dict[s
         except InvalidPrinterUrl as exc:
             errors["printer_url"] = str(exc)
     if values.get("paper_width", "") not in PAPER_WIDTHS:
-        errors["paper_width"] = "Choisissez 32 (58 mm), 42 ou 48 (80 mm) caractères."
+        errors["paper_width"] = N_("Choisissez 32 (58 mm), 42 ou 48 (80 mm) caractères.")
     if "printer_url" in form:  # the printing part of the form was sent: an absent box is "no"
         values["drawer_on_cash"] = "1" if form.get("drawer_on_cash") in ("1", "on", "true") else "0"
     if len(values.get("receipt_qr", "")) > 300:
-        errors["receipt_qr"] = "Le texte du QR code doit tenir en 300 caractères."
+        errors["receipt_qr"] = N_("Le texte du QR code doit tenir en 300 caractères.")

@@ -12,6 +12,7 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import date
 
+from pos.i18n import N_
 from pos.money import InvalidAmount, parse_amount, parse_rate
 
 EXPENSE_CATEGORIES = ("materials", "stall_fee", "transport", "communication", "other")
@@ -75,14 +76,14 @@ def _text(form: dict, key: str) -> str:
 def _product(form: dict, products: set[int], out: Checked) -> None:
     raw = str(form.get("product_id", "")).strip()
     if not raw.isdigit() or int(raw) not in products:
-        out.errors["product_id"] = "Choisissez un produit de la liste."
+        out.errors["product_id"] = N_("Choisissez un produit de la liste.")
     out.values["product_id"] = int(raw) if raw.isdigit() else None
 
 
 def _units(form: dict, out: Checked, key: str = "quantity") -> None:
     units = parse_units(form.get(key, ""))
     if units is None:
-        out.errors[key] = "Indiquez un nombre entier d'unités, par exemple 40."
+        out.errors[key] = N_("Indiquez un nombre entier d'unités, par exemple 40.")
     out.values[key] = units
 
 
@@ -90,7 +91,7 @@ def _day(form: dict, key: str, today: str, out: Checked) -> None:
     raw = str(form.get(key, "") or "").strip()
     day = parse_date(raw) if raw else today
     if day is None:
-        out.errors[key] = "Indiquez une date, par exemple 01/06/2025."
+        out.errors[key] = N_("Indiquez une date, par exemple 01/06/2025.")
     out.values[key] = day
 
 
@@ -105,7 +106,7 @@ def check_batch(form: dict, *, products: set[int], today: str) -> Checked:
     try:
         out.values["materials_cost"] = parse_amount(raw)
     except InvalidAmount:
-        out.errors["materials_cost"] = "Indiquez le coût des matières HT, par exemple 36,00."
+        out.errors["materials_cost"] = N_("Indiquez le coût des matières HT, par exemple 36,00.")
     out.values["update_cost"] = form.get("update_cost") in ("1", "on", "true")
     return out
 
@@ -117,11 +118,11 @@ def check_write_off(form: dict, *, products: set[int]) -> Checked:
     _units(form, out)
     kind = str(form.get("kind", ""))
     if kind not in WRITE_OFF_KINDS:
-        out.errors["kind"] = "Choisissez « perte » ou « don / dégustation »."
+        out.errors["kind"] = N_("Choisissez « perte » ou « don / dégustation ».")
     out.values["kind"] = kind
     out.values["reason"] = _text(form, "reason")
     if not out.values["reason"]:
-        out.errors["reason"] = "Indiquez la raison, par exemple « pot cassé au montage »."
+        out.errors["reason"] = N_("Indiquez la raison, par exemple « pot cassé au montage ».")
     return out
 
 
@@ -138,13 +139,13 @@ def check_inventory(form: dict, *, stocks: dict[int, int]) -> Checked:
             continue
         counted = parse_units(raw, allow_zero=True)
         if counted is None:
-            out.errors[f"count_{product_id}"] = "Indiquez un nombre entier, par exemple 12."
+            out.errors[f"count_{product_id}"] = N_("Indiquez un nombre entier, par exemple 12.")
         elif counted != stock:
             counts[product_id] = counted
     out.values["counts"] = counts
     out.values["reason"] = _text(form, "reason")
     if counts and not out.values["reason"]:
-        out.errors["reason"] = "Expliquez les écarts, par exemple « inventaire du soir »."
+        out.errors["reason"] = N_("Expliquez les écarts, par exemple « inventaire du soir ».")
     return out
 
 
@@ -153,25 +154,25 @@ def check_expense(form: dict, *, vat_rates: list[int], today: str) -> Checked:
     out = Checked()
     out.values["supplier"] = _text(form, "supplier")[:80]
     if not out.values["supplier"]:
-        out.errors["supplier"] = "Indiquez le fournisseur, par exemple « Jardinerie du port »."
+        out.errors["supplier"] = N_("Indiquez le fournisseur, par exemple « Jardinerie du port ».")
     _day(form, "spent_on", today, out)
     try:
         out.values["total"] = parse_amount(str(form.get("total", "")))
         if not out.values["total"]:
             raise InvalidAmount("0")
     except InvalidAmount:
-        out.errors["total"] = "Indiquez le montant TTC payé, par exemple 24,90."
+        out.errors["total"] = N_("Indiquez le montant TTC payé, par exemple 24,90.")
         out.values["total"] = None
     try:
         rate = parse_rate(str(form.get("vat_rate", "")))
     except InvalidAmount:
         rate = -1
     if rate not in vat_rates:
-        out.errors["vat_rate"] = "Choisissez le taux de TVA du ticket."
+        out.errors["vat_rate"] = N_("Choisissez le taux de TVA du ticket.")
     out.values["vat_rate"] = rate
     for key, choices, message in (
-        ("category", EXPENSE_CATEGORIES, "Choisissez une catégorie de dépense."),
-        ("paid_from", PAID_FROM, "Indiquez qui a payé : la caisse, la banque ou un membre."),
+        ("category", EXPENSE_CATEGORIES, N_("Choisissez une catégorie de dépense.")),
+        ("paid_from", PAID_FROM, N_("Indiquez qui a payé : la caisse, la banque ou un membre.")),
     ):
         out.values[key] = str(form.get(key, ""))
         if out.values[key] not in choices:

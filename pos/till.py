@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from pos.i18n import N_
 from pos.money import VatLine, vat_table
 
 # French coins and notes, in cents, from 1 cent to 500 €.
@@ -29,7 +30,7 @@ def parse_counts(form: dict[str, str]) -> tuple[dict[int, int], dict[str, str]]:
         key = f"n_{denomination}"
         raw = str(form.get(key, "") or "0").strip()
         if not raw.isdigit() or int(raw) > 100000:
-            errors[key] = "Indiquez un nombre entier de pièces ou de billets."
+            errors[key] = N_("Indiquez un nombre entier de pièces ou de billets.")
             continue
         if int(raw):
             counts[denomination] = int(raw)

@@ -25,13 +25,14 @@ KEYWORDS = {
     "gettext": None,
     "ngettext": (1, 2),
     "lazy_gettext": None,
+    "N_": None,
 }
 
 PYBABEL = Path(sys.executable).parent / "pybabel"
 UPDATE_COMMANDS = f"""\
 Update the English catalogue, from the repository root:
   {PYBABEL} extract -F pos/translations/babel.cfg -k _ -k gettext \
--k ngettext:1,2 -k lazy_gettext -o pos/translations/messages.pot --no-location \
+-k ngettext:1,2 -k lazy_gettext -k N_ -o pos/translations/messages.pot --no-location \
 --sort-output --project Étal .
   {PYBABEL} update -i pos/translations/messages.pot -d pos/translations \
 -l en --no-fuzzy-matching
@@ -125,3 +126,70 @@ def test_the_sell_page_speaks_english_and_money_follows_the_language(actions, cl
     english = client.get("/sell").get_data(as_text=True)
     assert "Exact cash" in english and "Card" in english and "Compte juste" not in english
     assert "€12.50" in english and "12,50" not in english
+
+
+def test_a_domain_refusal_reads_in_english_on_screen_and_stays_french_in_the_api(
+    actions, client, db, api_token
+):
+    from tests.conftest import product_id
+
+    pot = product_id(db, "Dernier pot")
+    headers = {"Authorization": f"Bearer {api_token}"}
+
+    def api_sale(quantity: int, key: str):
+        body = {
+            "lines": [{"product_id": pot, "quantity": quantity}],
+            "payments": [{"method": "cash", "amount": "100.00"}],
+            "channel": "stall",
+        }
+        return client.post("/api/v1/sales", json=body, headers={**headers, "Idempotency-Key": key})
+
+    actions.login("Léo")
+    _to_english(client, actions.token)
+    actions.post(f"/sell/cart/add/{pot}")  # the last pot, in the cart...
+
+    # ...while the API, for a client in English as well, is refused in French, then sells it.
+    error = api_sale(2, "i18n-1").get_json()["error"]
+    assert error["code"] == "out_of_stock"
+    assert error["message"] == "Stock insuffisant pour « Dernier pot » : il n'en reste que 1."
+    assert api_sale(1, "i18n-2").status_code == 201
+
+    refused = actions.post("/sell/pay", {"key": actions.cart_key(), "method": "exact"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Not enough stock of “Dernier pot”: only 0 left." in html
+    assert "Stock insuffisant" not in html
+
+
+def test_product_form_errors_read_in_english(actions, client):
+    actions.login("Awa")
+    _to_english(client, actions.token)
+    form = {"name": "x" * 200, "price": "abc", "vat_rate": "20", "track_stock": "1"}
+    response = actions.post("/admin/products/new", form, htmx=False)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Enter a positive price, e.g. 12.50." in html
+    assert "The name must not be longer than" in html and "characters." in html
+    assert "Indiquez un prix positif" not in html and "Le nom ne doit pas" not in html
+
+
+def test_domain_messages_keep_their_french_sentence_msgid_and_params():
+    from pos.catalogue import check_category
+    from pos.errors import OutOfStock
+    from pos.i18n import N_, Message, tr, translate
+
+    exc = OutOfStock(
+        N_("Stock insuffisant pour « %(name)s » : il n'en reste que %(left)s."), name="Pot", left=1
+    )
+    assert exc.message == str(exc) == "Stock insuffisant pour « Pot » : il n'en reste que 1."
+    assert exc.msgid.startswith("Stock insuffisant pour « %(name)s »")
+    assert exc.params == {"name": "Pot", "left": 1}
+    # Outside a request, French; a stray % never raises.
+    assert translate(exc.msgid, exc.params) == exc.message
+    assert (
+        tr("Indiquez un taux en %, par exemple 150.") == "Indiquez un taux en %, par exemple 150."
+    )
+    assert Message(N_("Le nom ne doit pas dépasser %(max)s caractères."), max=80) == (
+        "Le nom ne doit pas dépasser 80 caractères."
+    )
+    assert check_category("", set()) == "Donnez un nom à la catégorie."

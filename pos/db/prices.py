@@ -6,6 +6,7 @@ from sqlite_utils import Database
 
 from pos.db import now_iso, transaction
 from pos.errors import InvalidInput, NotFound
+from pos.i18n import N_
 from pos.money import split_vat
 
 
@@ -14,9 +15,9 @@ def change_price(db: Database, product_id: int, new_price: int, *, member_id: in
     with transaction(db):
         row = db.execute("SELECT price FROM products WHERE id = ?", [product_id]).fetchone()
         if row is None:
-            raise NotFound("Ce produit n'existe pas.")
+            raise NotFound(N_("Ce produit n'existe pas."))
         if row[0] == new_price:
-            raise InvalidInput("C'est déjà le prix actuel.", field="new_price")
+            raise InvalidInput(N_("C'est déjà le prix actuel."), field="new_price")
         db.execute("UPDATE products SET price = ? WHERE id = ?", [new_price, product_id])
         return (
             db["price_changes"]
@@ -75,7 +76,7 @@ def remove_markdown(db: Database, markdown_id: int) -> None:
             [now_iso(), markdown_id],
         )
         if cursor.rowcount != 1:
-            raise NotFound("Cette démarque n'existe pas ou a déjà été retirée.")
+            raise NotFound(N_("Cette démarque n'existe pas ou a déjà été retirée."))
 
 
 def list_markdowns(db: Database) -> list[dict]:

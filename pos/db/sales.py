@@ -12,6 +12,7 @@ from pos.cart import Payment, PricedCart, merge_payments, settle
 from pos.db import query, transaction
 from pos.db.catalogue import move_stock
 from pos.errors import ClockBehind, InvalidInput, NotAllowed, OutOfStock, SaleNotFound
+from pos.i18n import N_
 from pos.money import div_round, format_eur, vat_table
 
 CLOCK_TOLERANCE = timedelta(seconds=5)
@@ -32,7 +33,7 @@ def record_sale(
     Returns (number, replayed): a key already used returns the first sale's number.
     """
     if channel not in ("stall", "online"):
-        raise InvalidInput("Canal inconnu : « stall » ou « online ».", field="channel")
+        raise InvalidInput(N_("Canal inconnu : « stall » ou « online »."), field="channel")
     payments = merge_payments(payments)
     change = settle(cart.total, payments)
     with transaction(db):
@@ -90,10 +91,11 @@ def _take_stock(db: Database, line: dict, sale_id: int, member: dict | None, at:
     if row and row[2]:
         left = max(row[1], 0)
         raise OutOfStock(
-            f"Stock insuffisant pour « {row[0]} » : il n'en reste que {left}.",
+            N_("Stock insuffisant pour « %(name)s » : il n'en reste que %(left)s."),
             field=f"lines[{line['position'] - 1}].quantity",
             product_id=line["product_id"],
             left=left,
+            name=row[0],
         )
 
 
@@ -199,17 +201,20 @@ def record_void(
 
 def _check_voidable(db: Database, sale: dict, member: dict, undo_minutes: int) -> None:
     if sale["kind"] != "sale" or sale["voided_by"] or sale["refunds"]:
-        raise NotAllowed("Cette vente ne peut plus être annulée (déjà annulée ou remboursée).")
+        raise NotAllowed(N_("Cette vente ne peut plus être annulée (déjà annulée ou remboursée)."))
     if sale["member_id"] != member["id"]:
-        raise NotAllowed("Seul le vendeur peut annuler sa dernière vente.")
+        raise NotAllowed(N_("Seul le vendeur peut annuler sa dernière vente."))
     last = db.execute(
         "SELECT max(number) FROM sales WHERE member_id = ? AND kind = 'sale'", [member["id"]]
     ).fetchone()[0]
     age = clock.now() - datetime.fromisoformat(sale["created_at"])
     if last != sale["number"] or age > timedelta(minutes=undo_minutes):
         raise NotAllowed(
-            "Seule la dernière vente peut être annulée, dans les "
-            f"{undo_minutes} minutes. Pour une vente plus ancienne, faites un remboursement."
+            N_(
+                "Seule la dernière vente peut être annulée, dans les %(minutes)s minutes. "
+                "Pour une vente plus ancienne, faites un remboursement."
+            ),
+            minutes=undo_minutes,
         )
 
 
@@ -264,7 +269,7 @@ def record_refund(
         sale = get_sale(db, number)
         if sale["kind"] != "sale" or sale["voided_by"]:
             raise NotAllowed(
-                "Cette vente a été annulée ou n'est pas une vente : rien à rembourser."
+                N_("Cette vente a été annulée ou n'est pas une vente : rien à rembourser.")
             )
         lines = refund_lines(sale, wanted)
         total = sum(line["total"] for line in lines)
@@ -283,10 +288,10 @@ def refund_lines(sale: dict, wanted: list[tuple[int, int]]) -> list[dict]:
     for index, (product_id, quantity) in enumerate(wanted):
         field = f"lines[{index}].quantity"
         if quantity <= 0:
-            raise InvalidInput("La quantité à rembourser doit être positive.", field=field)
+            raise InvalidInput(N_("La quantité à rembourser doit être positive."), field=field)
         candidates = [ln for ln in sale["lines"] if ln["product_id"] == product_id]
         if not candidates:
-            raise InvalidInput("Ce produit n'est pas dans la vente.", field=f"lines[{index}]")
+            raise InvalidInput(N_("Ce produit n'est pas dans la vente."), field=f"lines[{index}]")
         for line in candidates:
             take = min(quantity, left[line["position"]])
             if take:
@@ -295,7 +300,7 @@ def refund_lines(sale: dict, wanted: list[tuple[int, int]]) -> list[dict]:
                 quantity -= take
         if quantity:
             raise InvalidInput(
-                "On ne peut pas rembourser plus que ce qui a été vendu.", field=field
+                N_("On ne peut pas rembourser plus que ce qui a été vendu."), field=field
             )
     return out
 
@@ -312,7 +317,7 @@ def get_sale(db: Database, number: int) -> dict:
     """A journal entry with its lines, payments, VAT table and what refers to it."""
     rows = list(query(db, "SELECT * FROM sales WHERE number = ?", [number]))
     if not rows:
-        raise SaleNotFound(f"Aucune vente n° {number}.")
+        raise SaleNotFound(N_("Aucune vente n° %(number)s."), number=number)
     sale = rows[0]
     sale["lines"] = list(
         query(db, "SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY position", [sale["id"]])

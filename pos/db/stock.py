@@ -12,6 +12,7 @@ from pos.db import now_iso, transaction
 from pos.db.catalogue import move_stock
 from pos.db.till import add_movement, current_day
 from pos.errors import InvalidInput, NotFound, TillClosed
+from pos.i18n import N_
 from pos.money import split_vat
 from pos.stock import StockFigures
 
@@ -120,9 +121,11 @@ def record_write_off(
     with transaction(db):
         left = db.execute("SELECT stock FROM products WHERE id = ?", [product_id]).fetchone()
         if left is None:
-            raise NotFound("Ce produit n'existe pas.")
+            raise NotFound(N_("Ce produit n'existe pas."))
         if quantity > left[0]:
-            raise InvalidInput(f"Il n'en reste que {left[0]} en stock.", field="quantity")
+            raise InvalidInput(
+                N_("Il n'en reste que %(left)s en stock."), field="quantity", left=left[0]
+            )
         move_stock(db, product_id, kind, -quantity, reason=reason, member_id=member_id)
 
 
@@ -174,9 +177,11 @@ def record_expense(
         if values["paid_from"] == "till":
             if current_day(db) is None:
                 raise TillClosed(
-                    "La caisse est fermée : une dépense payée en espèces de la "
-                    "caisse demande une caisse ouverte. Ouvrez-la, ou choisissez "
-                    "« banque » ou « un membre ».",
+                    N_(
+                        "La caisse est fermée : une dépense payée en espèces de la "
+                        "caisse demande une caisse ouverte. Ouvrez-la, ou choisissez "
+                        "« banque » ou « un membre »."
+                    ),
                     field="paid_from",
                 )
             movement_id = add_movement(

@@ -10,6 +10,7 @@ from pos import clock, journal, till
 from pos.db import now_iso, query, transaction
 from pos.db.events import log_event
 from pos.errors import InvalidInput, TillAlreadyOpen, TillClosed
+from pos.i18n import N_
 
 
 def current_day(db: Database) -> dict | None:
@@ -30,7 +31,7 @@ def open_day(db: Database, member: dict | None, counts: dict[int, int]) -> int:
     """Open the till with a float counted by denomination."""
     with transaction(db):
         if current_day(db):
-            raise TillAlreadyOpen("La caisse est déjà ouverte.")
+            raise TillAlreadyOpen(N_("La caisse est déjà ouverte."))
         day_id = (
             db["till_days"]
             .insert(
@@ -53,15 +54,16 @@ def add_movement(db: Database, amount: int, reason: str, member: dict | None) ->
     reason = " ".join(reason.split())
     if not reason:
         raise InvalidInput(
-            "Indiquez la raison du mouvement (ex. : paiement de la place).", field="reason"
+            N_("Indiquez la raison du mouvement (ex. : paiement de la place)."), field="reason"
         )
     if not amount:
-        raise InvalidInput("Indiquez un montant différent de zéro.", field="amount")
+        raise InvalidInput(N_("Indiquez un montant différent de zéro."), field="amount")
     with transaction(db):
         day = require_open_day(db)
         if amount < 0 and day_status(db, day)["expected_cash"] + amount < 0:
             raise InvalidInput(
-                "Il n'y a pas assez d'espèces dans la caisse pour cette sortie.", field="amount"
+                N_("Il n'y a pas assez d'espèces dans la caisse pour cette sortie."),
+                field="amount",
             )
         return (
             db["cash_movements"]
@@ -191,7 +193,7 @@ def close_day(
         counted = till.count_total(counts)
         difference = counted - status["expected_cash"]
         if till.difference_needs_reason(difference, threshold) and not reason:
-            raise InvalidInput("Expliquez l'écart de caisse avant de clôturer.", field="reason")
+            raise InvalidInput(N_("Expliquez l'écart de caisse avant de clôturer."), field="reason")
         number = _insert_closure(
             db,
             {

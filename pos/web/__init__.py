@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 
 from pos.db.request import init_app as init_db
+from pos.i18n import tr
 from pos.money import format_eur, format_rate, rate_to_decimal
 
 csrf = CSRFProtect()
@@ -47,6 +48,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["eur"] = lambda cents: format_eur(cents, _locale())
     app.jinja_env.filters["rate"] = lambda bp: format_rate(bp, _locale())
     app.jinja_env.filters["rate_value"] = lambda bp: str(rate_to_decimal(bp))
+    app.jinja_env.filters["tr"] = tr  # a domain message in the member's language
     app.jinja_env.globals["languages"] = LANGUAGES
     app.after_request(_security_headers)
 

@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from pos.errors import EtalError, OutOfStock
+from pos.i18n import translate
 from pos.web.render import page
 
 HTTP_MESSAGES = {
@@ -68,7 +69,7 @@ def register(app: Flask) -> None:
     def etal_error(exc: EtalError):
         if _wants_json():
             return json_error(exc.code, exc.message, exc.status, exc.field)
-        return show(exc.message, exc.status, _next_step(exc))
+        return show(translate(exc.msgid, exc.params), exc.status, _next_step(exc))
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):

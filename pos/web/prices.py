@@ -17,6 +17,7 @@ from pos.db.catalogue import get_product, list_categories, list_products
 from pos.db.request import get_db
 from pos.db.stock import latest_batch_cost
 from pos.errors import InvalidInput
+from pos.i18n import translate
 from pos.money import InvalidAmount, parse_amount, rate_to_decimal, to_decimal
 from pos.web.auth import admin_required, login_required
 from pos.web.render import page
@@ -169,7 +170,7 @@ def apply(product_id: int):
     except InvalidAmount:
         return _helper(product, 422, _("Indiquez un prix TTC, par exemple 11,00."))
     except InvalidInput as exc:
-        return _helper(product, 422, exc.message)
+        return _helper(product, 422, translate(exc.msgid, exc.params))
     flash(
         _(
             "Nouveau prix de « %(name)s » : %(old)s → %(new)s TTC.",

@@ -26,6 +26,7 @@ from pos.db.catalogue import get_product
 from pos.db.request import get_db
 from pos.db.till import current_day
 from pos.errors import InvalidInput, TillClosed
+from pos.i18n import translate
 from pos.money import to_decimal
 from pos.web.auth import login_required
 from pos.web.render import page
@@ -166,7 +167,7 @@ def write_off():
                 member_id=g.member["id"],
             )
         except InvalidInput as exc:
-            checked.errors[exc.field or "quantity"] = exc.message
+            checked.errors[exc.field or "quantity"] = translate(exc.msgid, exc.params)
     if checked.errors:
         return _write_off_page(form, checked.errors, 422)
     flash(_("Sortie de stock enregistrée."), "ok")
@@ -239,9 +240,9 @@ def expenses():
             db, checked.values, member=g.member, photo=photo, files_dir=files_dir()
         )
     except TillClosed as exc:
-        return _expense_page(form, {"paid_from": exc.message}, exc.status)
+        return _expense_page(form, {"paid_from": translate(exc.msgid, exc.params)}, exc.status)
     except InvalidInput as exc:  # not enough cash in the drawer
-        return _expense_page(form, {"total": exc.message}, 422)
+        return _expense_page(form, {"total": translate(exc.msgid, exc.params)}, 422)
     amount = str(to_decimal(checked.values["total"])).replace(".", ",")
     flash(_("Dépense de %(amount)s € enregistrée.", amount=amount), "ok")
     return redirect(url_for("stock.expenses"))
