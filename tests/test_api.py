@@ -479,3 +479,20 @@ def test_the_openapi_document_is_served_without_a_token(api, client, db):
     assert set(schema["required"]) <= set(sale)
     assert set(sale) <= set(schema["properties"])
     assert set(schema["properties"]["lines"]["items"]["properties"]) == set(sale["lines"][0])
+
+
+def test_the_answer_to_a_new_sale_is_what_the_journal_reads_back(client, api_token, db):
+    headers = {"Authorization": f"Bearer {api_token}", "Idempotency-Key": "same-as-read"}
+    cookie = db.execute("SELECT id FROM products WHERE name = 'Cookie'").fetchone()[0]
+    koke = db.execute("SELECT id FROM products WHERE name = 'Kokedama'").fetchone()[0]
+    body = {
+        "lines": [{"product_id": koke, "quantity": 1}, {"product_id": cookie, "quantity": 3}],
+        "payments": [{"method": "card", "amount": "10.00"}, {"method": "cash", "amount": "20.00"}],
+        "channel": "online",
+        "customer": "Mme Martin",
+    }
+    created = client.post("/api/v1/sales", json=body, headers=headers)
+    assert created.status_code == 201
+    number = created.get_json()["sale"]["number"]
+    read = client.get(f"/api/v1/sales/{number}", headers={"Authorization": f"Bearer {api_token}"})
+    assert created.get_json() == read.get_json()

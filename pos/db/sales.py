@@ -27,10 +27,12 @@ def record_sale(
     channel: str = "stall",
     customer: str = "",
     key: str | None = None,
+    recorded: dict | None = None,
 ) -> tuple[int, bool]:
     """Record a sale, its lines, payments and stock movements in one transaction.
 
     Returns (number, replayed): a key already used returns the first sale's number.
+    `recorded`, if given, receives the entry as written (as get_sale would read it back).
     """
     if channel not in ("stall", "online"):
         raise InvalidInput(N_("Canal inconnu : « stall » ou « online »."), field="channel")
@@ -51,6 +53,8 @@ def record_sale(
         sale_id = _insert_entry(db, sale, lines, pays)
         for line in lines:
             _take_stock(db, line, sale_id, member, sale["created_at"])
+        if recorded is not None:
+            recorded.update(sale, id=sale_id, lines=lines, payments=pays, vat=list(cart.vat))
         return sale["number"], False
 
 

@@ -135,8 +135,8 @@ def _once(body: dict, prepare, record):
     with transaction(db):
         if replay := _replay(db, key, digest):  # the same key may have landed meanwhile
             return replay
-        number = record(db, request_)
-        payload = json.dumps({"sale": sale_json(journal.get_sale(db, number))})
+        number, entry = record(db, request_)
+        payload = json.dumps({"sale": sale_json(entry or journal.get_sale(db, number))})
         db.execute(
             "INSERT INTO idempotency(key, request_hash, status, body, created_at) "
             "VALUES (?, ?, 201, ?, ?)",
@@ -178,7 +178,8 @@ def _sale_request(db, body: dict) -> dict:
     return {"cart": cart, "payments": payments, "channel": channel, "customer": customer}
 
 
-def _record_sale(db, sale: dict) -> int:
+def _record_sale(db, sale: dict) -> tuple[int, dict]:
+    entry: dict = {}
     number, _replayed = journal.record_sale(
         db,
         sale["cart"],
@@ -186,8 +187,9 @@ def _record_sale(db, sale: dict) -> int:
         member=None,
         channel=sale["channel"],
         customer=sale["customer"],
+        recorded=entry,
     )
-    return number
+    return number, entry
 
 
 def _refund_request(number: int, body: dict) -> dict:
@@ -202,13 +204,13 @@ def _refund_request(number: int, body: dict) -> dict:
     return {"number": number, "wanted": wanted, "method": method}
 
 
-def _record_refund(db, refund: dict) -> int:
+def _record_refund(db, refund: dict) -> tuple[int, None]:
     number, method = refund["number"], refund["method"]
     refund_number, _r = journal.record_refund(db, number, refund["wanted"], method, member=None)
     log_event(
         db, "sale_refunded", None, sale=number, refund=refund_number, method=method, via="api"
     )
-    return refund_number
+    return refund_number, None
 
 
 def _list(body: dict, key: str, allow_empty: bool = False) -> list:
