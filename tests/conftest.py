@@ -346,6 +346,16 @@ def login_in_browser(tab, name: str = "Léo", pin: str | None = None) -> None:
     pin = pin or next(m["pin"] for m in MEMBERS if m["name"] == name)
     tab.goto("/login")
     tab.get_by_role("link", name=name).click()
+    type_pin(tab, pin)
+
+
+def type_pin(tab, pin: str) -> None:
+    """Tap the PIN on the keypad once the page (and its script) has loaded, then OK."""
+    from playwright.sync_api import expect
+
+    tab.wait_for_url("**/login/*")
+    tab.wait_for_load_state("load")
     for digit in pin:
         tab.locator(f'.key[data-key="{digit}"]').click()
+    expect(tab.locator("#pin")).to_have_value(pin)
     tab.get_by_role("button", name="OK").click()

@@ -86,7 +86,7 @@ def assert_fits_the_screen(page: Page) -> None:
     """No sideways scrolling, and every payment button wholly on screen."""
     width = page.viewport_size["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    for box in page.locator("#cart, #result, #cart .payrow .btn").all():
+    for box in page.locator("#cart, #result, #cart .payrow button, #cart .payrow .btn").all():
         edge = box.bounding_box()
         assert edge["x"] >= 0 and edge["x"] + edge["width"] <= width, box.inner_text()
 

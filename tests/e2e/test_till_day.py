@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import CHROMIUM_ARGS, LiveServer, login_in_browser  # noqa: F401
+from tests.conftest import LiveServer, login_in_browser, type_pin
 from tests.escpos_decode import decode
 
 pytestmark = pytest.mark.e2e
@@ -58,9 +58,7 @@ def test_open_sell_pay_fee_hand_over_and_close(tablet: Page, printer_listener, c
     tablet.locator("#to_member").select_option(label="Awa")
     tablet.get_by_role("button", name="Passer la caisse").click()
     expect(tablet.locator("#messages")).to_contain_text("Espèces attendues : 60,00 €")
-    for digit in "1234":
-        tablet.locator(f'.key[data-key="{digit}"]').click()
-    tablet.get_by_role("button", name="OK").click()
+    type_pin(tablet, "1234")
     tablet.wait_for_url("**/sell")
 
     tablet.get_by_role("link", name="Caisse").click()
