@@ -18,7 +18,7 @@ from typing import IO, Any
 
 from sqlite_utils import Database
 
-from pos import exports
+from pos import exports, fec
 from pos.accounts import Period
 from pos.db import accounts as ledger
 from pos.db import exports as cursors
@@ -26,7 +26,7 @@ from pos.errors import EtalError
 from pos.money import split_vat
 from pos.shares import InvalidShares, Member, ShareSheet, share_result
 
-# Where each account_* setting goes in the FEC's accounts mapping (pos.exports.DEFAULT_ACCOUNTS).
+# Where each account_* setting goes in the FEC's accounts mapping (pos.fec.DEFAULT_ACCOUNTS).
 ACCOUNT_SETTINGS: dict[str, tuple[str, Any]] = {
     "account_sales": ("sales", "products"),
     "account_cash": ("payments", "cash"),
@@ -56,7 +56,7 @@ EXTRA_LABELS = {
 
 def accounts_from_settings(settings: Mapping[str, str]) -> dict[str, Any]:
     """The FEC accounts mapping: the usual defaults, then the coop's account_* settings."""
-    accounts = copy.deepcopy(exports.DEFAULT_ACCOUNTS)
+    accounts = copy.deepcopy(fec.DEFAULT_ACCOUNTS)
     accounts["labels"] = {**EXTRA_LABELS, **accounts["labels"]}
     accounts["paid_from"]["till"] = settings.get("account_cash") or accounts["paid_from"]["till"]
     for key, (group, inner) in ACCOUNT_SETTINGS.items():
@@ -101,9 +101,7 @@ def sales_entries(db: Database, period: Period, accounts: Mapping[str, Any]) -> 
     sales, pays = ledger.daily_sales(db, period), ledger.daily_payments(db, period)
     for day in sorted(set(sales) | set(pays)):
         number = int(f"{day:%Y%m%d}")  # PieceRef "Z20250614": the day's takings
-        entry = exports.sales_day_entry(
-            day, number, pays.get(day, {}), sales.get(day, {}), accounts
-        )
+        entry = fec.sales_day_entry(day, number, pays.get(day, {}), sales.get(day, {}), accounts)
         if entry:  # a day whose sales were all voided nets to nothing
             yield entry
 
@@ -112,7 +110,7 @@ def purchase_entries(db: Database, period: Period, accounts: Mapping[str, Any]) 
     """One purchase entry per expense, in date order."""
     for row in cursors.expenses(db, period):
         label = " ".join(f"{row['supplier']} {row['description']}".split())
-        yield exports.purchase_entry(
+        yield fec.purchase_entry(
             date.fromisoformat(row["spent_on"]),
             row["expense_number"],
             row["total"],
@@ -162,11 +160,11 @@ def export_files(
     ]
     accounts = accounts_from_settings(settings)
     try:
-        fec_name = exports.fec_filename(settings.get("siret", ""), closing)
+        fec_name = fec.fec_filename(settings.get("siret", ""), closing)
     except ValueError as exc:
         message = "Indiquez le SIRET de la CAE dans les réglages : il nomme le FEC."
         raise MissingSiret(message) from exc
-    files.append(ExportFile(fec_name, lambda: exports.iter_fec(fec_entries(db, period, accounts))))
+    files.append(ExportFile(fec_name, lambda: fec.iter_fec(fec_entries(db, period, accounts))))
     return files
 
 

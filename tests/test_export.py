@@ -22,7 +22,8 @@ from pos.db import now_iso
 from pos.db import sales as journal
 from pos.db import till as store
 from pos.errors import InvalidInput, NotAllowed, OutOfStock
-from pos.exports import CSV_EXPORTS, FEC_COLUMNS
+from pos.exports import CSV_EXPORTS
+from pos.fec import FEC_COLUMNS
 from tests.conftest import FLOAT, product_id, seed
 
 AWA = {"id": 1, "name": "Awa"}

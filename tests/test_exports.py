@@ -11,24 +11,26 @@ from hypothesis import strategies as st
 
 from pos.exports import (
     CSV_EXPORTS,
-    DEFAULT_ACCOUNTS,
     DIALECTS,
-    FEC_COLUMNS,
     SALES_LINES_COLUMNS,
     SHARES_COLUMNS,
     Column,
+    format_money,
+    format_rate_csv,
+    iter_csv,
+    share_rows,
+    write_csv,
+)
+from pos.fec import (
+    DEFAULT_ACCOUNTS,
+    FEC_COLUMNS,
     FecLine,
     UnbalancedEntry,
     UnknownAccount,
     check_entry,
     fec_filename,
-    format_money,
-    format_rate_csv,
-    iter_csv,
     purchase_entry,
     sales_day_entry,
-    share_rows,
-    write_csv,
     write_fec,
 )
 from pos.money import parse_amount, split_vat

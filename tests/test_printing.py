@@ -14,7 +14,7 @@ from escpos.printer import Dummy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pos import printing, receipts
+from pos import printer_urls, printing, receipts
 from pos.money import vat_table
 from pos.printing import InvalidPrinterUrl, PrinterConfig, PrinterUnavailable, parse_printer_url
 from pos.receipts import PrintLine, Receipt, ReceiptLine, ReceiptPayment, Seller, layout
@@ -408,7 +408,7 @@ def test_printers_readme_documents_files_options_and_the_test_command():
     for path in PRINTERS.iterdir():
         if path.name != "README.md":
             assert f"`{path.name}`" in readme
-    for option in sorted(set().union(*printing.OPTIONS.values())):
+    for option in sorted(set().union(*printer_urls.OPTIONS.values())):
         assert f"`{option}`" in readme
-    for kind in printing.KINDS:
+    for kind in printer_urls.KINDS:
         assert f"`{kind}://" in readme

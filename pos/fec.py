@@ -1,0 +1,273 @@
+"""The FEC (Fichier des Écritures Comptables, art. A47 A-1 LPF): balanced entries, streamed.
+
+A sales entry per day and a purchases entry per expense; ``iter_fec`` yields the file's text and
+``write_fec`` writes it (open the file with ``encoding="utf-8", newline=""``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TextIO
+
+from pos.exports import CRLF, format_money, format_rate_csv
+from pos.money import vat_table
+
+
+class UnbalancedEntry(ValueError):
+    """An accounting entry whose debits and credits differ, or whose payments miss the sales."""
+
+
+class UnknownAccount(KeyError):
+    """A payment method, category or setting has no account number in the accounts settings."""
+
+
+FEC_COLUMNS: tuple[str, ...] = tuple(
+    "JournalCode JournalLib EcritureNum EcritureDate CompteNum CompteLib CompAuxNum CompAuxLib "
+    "PieceRef PieceDate EcritureLib Debit Credit EcritureLet DateLet ValidDate Montantdevise "
+    "Idevise".split()
+)
+
+# Account numbers are settings (ask the CAE): copy this dict, change it, pass it in.
+DEFAULT_ACCOUNTS: dict[str, Any] = {
+    "journals": {"sales": ("VT", "Ventes"), "purchases": ("AC", "Achats")},
+    "payments": {
+        "cash": "530",
+        "cheque": "5112",
+        "card": "5115",
+        "transfer": "512",
+        "other": "471",
+    },
+    "sales": {"products": "701", "goods": "707"},
+    "vat_collected": "44571",  # for a rate missing below
+    "vat_collected_by_rate": {550: "445711", 1000: "445712", 2000: "445713"},
+    "vat_deductible": "44566",
+    "purchases": {
+        "materials": "601",
+        "packaging": "6026",
+        "goods": "607",
+        "supplies": "6063",
+        "stall_fee": "613",
+        "other": "6068",
+    },
+    "paid_from": {"till": "530", "bank": "512", "member": "467"},
+    "labels": {
+        "530": "Caisse",
+        "5112": "Chèques à encaisser",
+        "5115": "Cartes à encaisser",
+        "512": "Banque",
+        "471": "Compte d'attente",
+        "467": "Autres comptes débiteurs ou créditeurs",
+        "701": "Ventes de produits finis",
+        "707": "Ventes de marchandises",
+        "44571": "TVA collectée",
+        "445711": "TVA collectée 5,5 %",
+        "445712": "TVA collectée 10 %",
+        "445713": "TVA collectée 20 %",
+        "44566": "TVA déductible sur autres biens et services",
+        "601": "Achats de matières premières",
+        "6026": "Achats d'emballages",
+        "607": "Achats de marchandises",
+        "6063": "Fournitures d'entretien et de petit équipement",
+        "613": "Locations",
+        "6068": "Autres matières et fournitures",
+    },
+}
+
+
+@dataclass(frozen=True)
+class FecLine:
+    """One line of an accounting entry; EcritureNum is given when the FEC is written."""
+
+    journal_code: str
+    journal_lib: str
+    date: date
+    account: str
+    account_label: str
+    piece_ref: str
+    piece_date: date
+    label: str
+    debit: int = 0
+    credit: int = 0
+    aux_num: str = ""
+    aux_lib: str = ""
+
+    def __post_init__(self) -> None:
+        if self.debit < 0 or self.credit < 0 or (self.debit and self.credit):
+            raise UnbalancedEntry("a FEC line has one non-negative side")
+
+
+def fec_filename(siren: str, closing_date: date) -> str:
+    """The FEC's legal file name, "<SIREN>FEC<AAAAMMJJ>.txt"; a SIRET gives its SIREN."""
+    digits = "".join(siren.split())
+    if not digits.isdigit() or len(digits) not in (9, 14):
+        raise ValueError(f"not a SIREN or SIRET: {siren!r}")
+    return f"{digits[:9]}FEC{closing_date:%Y%m%d}.txt"
+
+
+def _lookup(accounts: Mapping[str, Any], group: str, key: Any) -> str:
+    try:
+        return accounts[group][key]
+    except KeyError:
+        raise UnknownAccount(f"{group}: {key}") from None
+
+
+class _Entry:
+    """Builds the lines of one entry, putting each signed amount on its side."""
+
+    def __init__(self, accounts: Mapping[str, Any], journal: str, day: date, piece_ref: str):
+        self.code, self.name = accounts["journals"][journal]
+        self.labels, self.day, self.piece_ref = accounts.get("labels", {}), day, piece_ref
+        self.lines: list[FecLine] = []
+
+    def add(self, account: str, signed_debit: int, label: str) -> None:
+        """Add a line: a positive amount is a debit, a negative one a credit, zero nothing."""
+        if signed_debit:
+            line = FecLine(
+                journal_code=self.code,
+                journal_lib=self.name,
+                date=self.day,
+                account=account,
+                account_label=self.labels.get(account, account),
+                piece_ref=self.piece_ref,
+                piece_date=self.day,
+                label=label,
+                debit=max(signed_debit, 0),
+                credit=max(-signed_debit, 0),
+            )
+            self.lines.append(line)
+
+
+def _vat_account(accounts: Mapping[str, Any], rate: int) -> str:
+    return accounts.get("vat_collected_by_rate", {}).get(rate, accounts["vat_collected"])
+
+
+def sales_day_entry(
+    day: date,
+    number: int,
+    payments_by_method: Mapping[str, int],
+    sales_by_rate: Mapping[int, int],
+    accounts: Mapping[str, Any] = DEFAULT_ACCOUNTS,
+    *,
+    goods_by_rate: Mapping[int, int] | None = None,
+) -> list[FecLine]:
+    """The day's balanced sales entry (journal VT, PieceRef "Z<number>").
+
+    payments_by_method: net cents per method (received - change given; refunds make it smaller,
+    a negative net is credited). sales_by_rate: TTC per VAT rate of products made (701);
+    goods_by_rate: TTC per rate of goods resold (707). Each (account, rate) TTC is split once with
+    money.split_vat; VAT is credited per rate (a rate without its own account goes to
+    "vat_collected"). Returns [] for an empty day; raises UnbalancedEntry if payments != sales.
+    """
+    sales = {"products": sales_by_rate, "goods": goods_by_rate or {}}
+    received, sold = sum(payments_by_method.values()), sum(sum(s.values()) for s in sales.values())
+    if received != sold:
+        raise UnbalancedEntry(f"payments {received} != sales {sold} on {day.isoformat()}")
+    entry, base = _Entry(accounts, "sales", day, f"Z{number}"), f"Ventes du {day:%d/%m/%Y}"
+    for method, net in payments_by_method.items():
+        account = _lookup(accounts, "payments", method)
+        entry.add(account, net, f"{base} {entry.labels.get(account, method)}")
+    vat_by_rate: dict[int, int] = {}
+    for kind, by_rate in sales.items():
+        for line in vat_table(dict(by_rate)):
+            entry.add(_lookup(accounts, "sales", kind), -line.base, f"{base} HT {_pct(line.rate)}")
+            vat_by_rate[line.rate] = vat_by_rate.get(line.rate, 0) + line.vat
+    for rate, vat in sorted(vat_by_rate.items()):
+        entry.add(_vat_account(accounts, rate), -vat, f"{base} TVA {_pct(rate)}")
+    return entry.lines
+
+
+def _pct(rate: int) -> str:
+    return format_rate_csv(rate) + " %"
+
+
+def purchase_entry(
+    day: date,
+    number: int,
+    total_ttc: int,
+    vat: int,
+    category: str,
+    paid_from: str,
+    accounts: Mapping[str, Any] = DEFAULT_ACCOUNTS,
+    *,
+    label: str = "",
+    piece_ref: str = "",
+) -> list[FecLine]:
+    """An expense as a balanced purchase entry (journal AC, PieceRef piece_ref or "D<number>").
+
+    Debit the category's account (601, 607, 6xx) with the HT, 44566 with the invoice's VAT (use
+    money.split_vat(total, rate).vat if only the rate is known); credit the till (530), the bank
+    (512) or the member who paid (467). A negative total (a supplier refund) swaps the sides.
+    """
+    if abs(vat) > abs(total_ttc) or vat * total_ttc < 0:
+        raise UnbalancedEntry("the VAT must be part of the total")
+    entry = _Entry(accounts, "purchases", day, piece_ref or f"D{number}")
+    account = _lookup(accounts, "purchases", category)
+    text = label or f"Dépense {number} {entry.labels.get(account, category)}"
+    entry.add(account, total_ttc - vat, text)
+    entry.add(accounts["vat_deductible"], vat, text)
+    entry.add(_lookup(accounts, "paid_from", paid_from), -total_ttc, text)
+    return entry.lines
+
+
+_FEC_TEXT = str.maketrans({"\t": " ", "\r": " ", "\n": " ", "|": "/"})
+
+
+def _fec_row(line: FecLine, number: int, valid_date: date) -> str:
+    cells = (
+        line.journal_code,
+        line.journal_lib,
+        str(number),
+        f"{line.date:%Y%m%d}",
+        line.account,
+        line.account_label,
+        line.aux_num,
+        line.aux_lib,
+        line.piece_ref,
+        f"{line.piece_date:%Y%m%d}",
+        line.label,
+        format_money(line.debit),
+        format_money(line.credit),
+        "",
+        "",
+        f"{valid_date:%Y%m%d}",
+        "",
+        "",
+    )
+    return "\t".join(cell.translate(_FEC_TEXT) for cell in cells) + CRLF
+
+
+def check_entry(entry: list[FecLine]) -> None:
+    """Raise UnbalancedEntry unless the entry is one journal, one date, and debits = credits."""
+    if len({(line.journal_code, line.date) for line in entry}) > 1:
+        raise UnbalancedEntry("an entry mixes journals or dates")
+    debit, credit = sum(ln.debit for ln in entry), sum(ln.credit for ln in entry)
+    if debit != credit:
+        raise UnbalancedEntry(f"debit {debit} != credit {credit}")
+
+
+def iter_fec(entries: Iterable[list[FecLine]], *, valid_date: date | None = None) -> Iterator[str]:
+    """The FEC text line by line: header, then each entry numbered 1, 2, ... in its journal.
+
+    Entries must come in date order. ValidDate is valid_date, or else the entry's date.
+    Tab-separated, CRLF, amounts "1234,56"; tabs and line breaks in labels become spaces.
+    """
+    yield "\t".join(FEC_COLUMNS) + CRLF
+    numbers: dict[str, int] = {}
+    for entry in entries:
+        if not entry:
+            continue
+        check_entry(entry)
+        code = entry[0].journal_code
+        numbers[code] = numbers.get(code, 0) + 1
+        for line in entry:
+            yield _fec_row(line, numbers[code], valid_date or line.date)
+
+
+def write_fec(
+    fileobj_text: TextIO, entries: Iterable[list[FecLine]], *, valid_date: date | None = None
+) -> None:
+    """Write the FEC to a text file opened with encoding="utf-8", newline=""."""
+    for text in iter_fec(entries, valid_date=valid_date):
+        fileobj_text.write(text)
