@@ -1,19 +1,7 @@
 """Printing adapter: laid-out lines become ESC/POS bytes sent through python-escpos.
 
-A printer is named by a URL (see printers/README.md):
-
-    network://192.168.1.50:9100?profile=TM-T20II       Ethernet or Wi-Fi, port 9100
-    usb://0416:5011?profile=POS-5890                    USB vendor:product, in hex
-    serial:///dev/rfcomm0?baudrate=9600                 serial, or Bluetooth after `rfcomm bind`
-    file:///dev/usb/lp0                                 a device file (kernel usblp, rfcomm)
-    preview://                                          no printer: nothing is sent
-
-Defaults: a network printer is taken as an 80 mm Epson-compatible one (profile "default",
-48 characters, cutter); a USB, serial or file printer as a 58 mm POS-5890 clone (profile
-"POS-5890", 32 characters, no cutter). The code page is CP1252 when the profile has it (it
-holds é è à ç ù œ € ’ – —), else CP858. Options: profile, codepage, width (32, 42 or 48),
-cutter and drawer (true/false), baudrate (serial), in_ep and out_ep (USB, hex).
-
+Which printer and how it is reached comes from its URL (pos.printer_urls, printers/README.md).
+The code page is pinned after ESC @, and what it lacks is replaced (FALLBACKS), never garbled.
 A job is rendered in memory first, then sent in one write, so that one deadline (about 5 s)
 bounds connecting, the paper check, sending and waiting for the printer to take the bytes.
 """
