@@ -36,13 +36,6 @@ CATALOGUE = {
 }
 
 
-def siret_with_check(first13: str) -> str:
-    """Complete 13 digits into a SIRET passing the Luhn check."""
-    from pos.settings import siret_is_valid
-
-    return next(first13 + str(d) for d in range(10) if siret_is_valid(first13 + str(d)))
-
-
 def load_demo(db: Database) -> list[tuple[str, str, str]]:
     """Fill an empty coop database; return the members (name, PIN, role)."""
     coop.save_settings(db, SETTINGS)

@@ -55,6 +55,16 @@ def to_api(cents: int) -> str:
     return str(to_decimal(cents))
 
 
+def form_text(cents: int | None) -> str:
+    """An amount as a member types it into a form: "12,50" ("" for none)."""
+    return "" if cents is None else str(to_decimal(cents)).replace(".", ",")
+
+
+def rate_form_text(bp: int) -> str:
+    """A rate as a member types it into a form: "5,5" (basis points 550)."""
+    return str(rate_to_decimal(bp)).replace(".", ",")
+
+
 def rate_to_decimal(bp: int) -> Decimal:
     """Basis points as a percent Decimal (550 -> Decimal("5.5"))."""
     value = Decimal(bp) / 100

@@ -11,6 +11,7 @@ from flask import Flask, current_app, g
 from sqlite_utils import Database
 
 from pos import db as database
+from pos.db import coop
 
 IDLE_KEPT = 8  # as many as waitress threads: more would only hold memory
 
@@ -27,6 +28,16 @@ def get_db() -> Database:
         except IndexError:
             g.db = database.connect(current_app.config["DATABASE"])
     return g.db
+
+
+def get_settings() -> dict[str, str]:
+    """The coop's settings, read once per request (and again once this request has written)."""
+    db = get_db()
+    cached = g.get("settings_cache")
+    if cached is None or cached[0] != db.conn.total_changes:
+        cached = (db.conn.total_changes, coop.load_settings(db))
+        g.settings_cache = cached
+    return dict(cached[1])  # a copy: a caller that edits it never edits the cache
 
 
 def close_db(_exc: BaseException | None = None) -> None:

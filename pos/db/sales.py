@@ -13,7 +13,7 @@ from pos.db import query, transaction
 from pos.db.catalogue import move_stock
 from pos.errors import ClockBehind, InvalidInput, NotAllowed, OutOfStock, SaleNotFound
 from pos.i18n import N_
-from pos.money import div_round, format_eur, vat_table
+from pos.money import div_round, vat_table
 
 CLOCK_TOLERANCE = timedelta(seconds=5)
 
@@ -369,16 +369,6 @@ def list_sales(
     return list(query(db, sql + " ORDER BY number DESC LIMIT ?", [*args, limit]))
 
 
-def last_sale_of(db: Database, member_id: int) -> dict | None:
-    """The member's most recent sale (to offer the undo)."""
-    rows = list(
-        query(
-            db, "SELECT * FROM sales WHERE member_id = ? ORDER BY number DESC LIMIT 1", [member_id]
-        )
-    )
-    return rows[0] if rows else None
-
-
 def verify_chain(db: Database) -> str | None:
     """The first journal entry that does not match, as 'vente n° N', or None.
 
@@ -409,8 +399,3 @@ def verify_chain(db: Database) -> str | None:
             )
 
     return journal.first_break(entries()) or (gap[0] if gap else None)
-
-
-def describe_total(cents: int) -> str:
-    """A total as French text (for messages)."""
-    return format_eur(cents)

@@ -45,12 +45,17 @@ def register(app: Flask) -> None:
     errors.register(app)
     app.jinja_env.trim_blocks = True  # no blank lines left by {% %} tags: lighter fragments
     app.jinja_env.lstrip_blocks = True
-    app.jinja_env.filters["eur"] = lambda cents: format_eur(cents, _locale())
+    app.jinja_env.filters["eur"] = eur
     app.jinja_env.filters["rate"] = lambda bp: format_rate(bp, _locale())
     app.jinja_env.filters["rate_value"] = lambda bp: str(rate_to_decimal(bp))
     app.jinja_env.filters["tr"] = tr  # a domain message in the member's language
     app.jinja_env.globals["languages"] = LANGUAGES
     app.after_request(_security_headers)
+
+
+def eur(cents: int) -> str:
+    """Cents shown in the member's language ("12,50 €" or "€12.50")."""
+    return format_eur(cents, _locale())
 
 
 def _locale() -> str:

@@ -15,8 +15,9 @@ from markupsafe import Markup
 from pos import accounts, bookkeeping, charts, clock
 from pos.db import accounts as ledger
 from pos.db import coop
-from pos.db.request import get_db
+from pos.db.request import get_db, get_settings
 from pos.errors import InvalidInput
+from pos.money import rate_form_text
 from pos.shares import RULES
 from pos.web.auth import admin_required, login_required
 from pos.web.render import page
@@ -112,7 +113,7 @@ def _charts(board: accounts.Dashboard) -> dict[str, Markup]:
 @login_required
 def dashboard():
     """The live dashboard: today, the week, by hour, best sellers, stock, the goal."""
-    board = dashboard_figures(coop.load_settings(get_db()))
+    board = dashboard_figures(get_settings())
     now_text = clock.local(clock.now()).strftime("%H:%M")
     return page(
         "accounts/dashboard.html", "live", board=board, charts=_charts(board), now_text=now_text
@@ -127,7 +128,7 @@ def dashboard():
 def index():
     """The bilan of the week (or of ?from=&to=), printable, with its reconciliation."""
     db = get_db()
-    settings = coop.load_settings(db)
+    settings = get_settings()
     period = _period(settings)
     return page(
         "accounts/index.html",
@@ -172,7 +173,7 @@ def set_week():
 def bundle():
     """The bookkeeping bundle: every CSV and the FEC in one zip, streamed into a temp file."""
     db = get_db()
-    settings = coop.load_settings(db)
+    settings = get_settings()
     period = _period(settings)
     dialect = request.args.get("dialect", "fr")
     if dialect not in ("fr", "plain"):
@@ -253,7 +254,7 @@ def _shares_context(
 
 def _rule_values(settings: dict) -> dict:
     def pct(bp: str) -> str:
-        return f"{int(bp or 0) / 100:g}".replace(".", ",")
+        return rate_form_text(int(bp or 0))
 
     return {
         "share_rule": settings["share_rule"],
@@ -266,14 +267,14 @@ def _rule_values(settings: dict) -> dict:
 @admin_required
 def shares():
     """Hours grid (members x days), the rule chosen, and each share to the cent."""
-    return page("accounts/shares.html", **_shares_context(coop.load_settings(get_db())))
+    return page("accounts/shares.html", **_shares_context(get_settings()))
 
 
 @bp.get("/accounts/shares/sheet")
 @admin_required
 def share_sheet():
     """The shares alone (refreshed when hours or the rule change)."""
-    return page("accounts/shares.html", "sheet", **_shares_context(coop.load_settings(get_db())))
+    return page("accounts/shares.html", "sheet", **_shares_context(get_settings()))
 
 
 def _read_grid(form, week: accounts.Period, known: dict[int, str]):
@@ -299,7 +300,7 @@ def _read_grid(form, week: accounts.Period, known: dict[int, str]):
 def save_hours():
     """Save hours: one cell (htmx, on change) or the whole grid (the plain form)."""
     db = get_db()
-    settings = coop.load_settings(db)
+    settings = get_settings()
     known = {m["id"]: m["name"] for m in coop.list_members(db)}
     cells, errors = _read_grid(request.form, _week(settings), known)
     if request.htmx and len(cells) == 1:
@@ -348,7 +349,7 @@ def _grid_day(text: str, week: accounts.Period) -> date | None:
 def save_rule():
     """The rule the members chose, the part kept back, the part shared by hours (mix)."""
     db = get_db()
-    settings = coop.load_settings(db)
+    settings = get_settings()
     form = {
         k: request.form.get(k, "").strip()
         for k in ("share_rule", "share_kept_back", "share_hours_weight")

@@ -13,9 +13,9 @@ from pos import settings as coop_settings
 from pos.db import catalogue as store
 from pos.db import coop
 from pos.db.events import log_event
-from pos.db.request import get_db
+from pos.db.request import get_db, get_settings
 from pos.errors import InvalidInput
-from pos.money import rate_to_decimal, to_decimal
+from pos.money import form_text, rate_to_decimal
 from pos.web.auth import admin_required
 from pos.web.render import page
 
@@ -44,7 +44,7 @@ def settings():
     if not errors:
         for key in ("sales_goal", "cash_difference_threshold", *coop_settings.FIXED_COSTS):
             if str(values.get(key, "")).lstrip("-").isdigit():
-                values[key] = str(to_decimal(int(values[key]))).replace(".", ",")
+                values[key] = form_text(int(values[key]))
     return page("admin/settings.html", values=values, errors=errors, status=422 if errors else 200)
 
 
@@ -113,7 +113,7 @@ def add_category():
 
 def _product_form(product: dict | None, values: dict, errors: dict, status: int = 200):
     db = get_db()
-    settings = coop.load_settings(db)
+    settings = get_settings()
     return page(
         "admin/product.html",
         product=product,
@@ -165,14 +165,10 @@ def product_photo(product_id: int):
 
 def _as_typed(product: dict) -> dict:
     """A stored product as the form shows it ("12,50", "5.5")."""
-
-    def money(cents):
-        return "" if cents is None else str(to_decimal(cents)).replace(".", ",")
-
     return {
         **product,
-        "price": money(product["base_price"]),
-        "unit_cost": money(product["unit_cost"]),
+        "price": form_text(product["base_price"]),
+        "unit_cost": form_text(product["unit_cost"]),
         "vat_rate": str(rate_to_decimal(product["vat_rate"])),
     }
 
@@ -181,7 +177,7 @@ def _check(form: dict, product_id: int | None) -> rules.ProductForm:
     db = get_db()
     return rules.check_product(
         form,
-        vat_rates=coop_settings.vat_rates(coop.load_settings(db)),
+        vat_rates=coop_settings.vat_rates(get_settings()),
         taken_names=store.product_names(db, except_id=product_id),
         categories={c["id"] for c in store.list_categories(db)},
     )

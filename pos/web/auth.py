@@ -23,7 +23,7 @@ from pos import clock
 from pos import members as rules
 from pos.db import coop
 from pos.db.events import log_event
-from pos.db.request import get_db
+from pos.db.request import get_db, get_settings
 from pos.web.render import page
 
 bp = Blueprint("auth", __name__)
@@ -68,7 +68,7 @@ def load_member() -> None:
     member_id = session.get("member_id")
     if member_id is None or request.endpoint == "static":
         return
-    settings = coop.load_settings(get_db())
+    settings = get_settings()
     idle = int(settings["idle_minutes"]) * 60
     if time.time() - session.get("seen", 0) > idle:
         session.pop("member_id", None)

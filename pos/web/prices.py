@@ -11,14 +11,13 @@ from flask_babel import gettext as _
 from pos import prices as rules
 from pos import pricing
 from pos import settings as coop_settings
-from pos.db import coop
 from pos.db import prices as store
 from pos.db.catalogue import get_product, list_categories, list_products
-from pos.db.request import get_db
+from pos.db.request import get_db, get_settings
 from pos.db.stock import latest_batch_cost
 from pos.errors import InvalidInput
 from pos.i18n import translate
-from pos.money import InvalidAmount, parse_amount, rate_to_decimal, to_decimal
+from pos.money import InvalidAmount, form_text, parse_amount, rate_to_decimal
 from pos.web.auth import admin_required, login_required
 from pos.web.render import page
 
@@ -36,11 +35,11 @@ def decimal(value: Decimal) -> str:
 
 
 def _typed(cents: int | None) -> str:
-    return "" if cents is None else str(to_decimal(cents)).replace(".", ",")
+    return form_text(cents)
 
 
 def _fixed_costs() -> int:
-    settings = coop.load_settings(get_db())
+    settings = get_settings()
     return pricing.fixed_costs(*(int(settings[k] or 0) for k in coop_settings.FIXED_COSTS))
 
 
@@ -109,7 +108,7 @@ def _what_if(product: dict, checked: dict, new_price: int, fixed: int) -> dict:
 
 
 def _helper(product: dict, status: int = 200, apply_error: str | None = None):
-    settings = coop.load_settings(get_db())
+    settings = get_settings()
     rates = coop_settings.vat_rates(settings)
     values = _helper_values(product)
     checked = rules.check_helper(values, vat_rates=rates)

@@ -10,10 +10,9 @@ from flask_babel import gettext as _
 
 from pos import db as database
 from pos import print_queue
-from pos.db import coop
 from pos.db import print_jobs as jobs
 from pos.db import sales as journal
-from pos.db.request import get_db
+from pos.db.request import get_db, get_settings
 from pos.errors import NotFound
 from pos.print_queue import Outcome
 from pos.web.auth import admin_required, login_required
@@ -27,7 +26,7 @@ QUEUE_CHANGED = "print-queue-changed"
 
 def printer_url() -> str:
     """The printer in use: the setting when set, else `pos serve --printer`; "" for none."""
-    settings = coop.load_settings(get_db())
+    settings = get_settings()
     return print_queue.printer_url_of(current_app.config.get("PRINTER", ""), settings)
 
 
@@ -174,7 +173,7 @@ def open_drawer_after_sale(number: int) -> None:
     sale = journal.get_sale(db, number)
     if not any(p["method"] == "cash" and p["amount"] > 0 for p in sale["payments"]):
         return
-    if coop.load_settings(db).get("drawer_on_cash") != "1" or not (url := printer_url()):
+    if get_settings().get("drawer_on_cash") != "1" or not (url := printer_url()):
         return
     args = (current_app.config["DATABASE"], url, number, _member())
     threading.Thread(target=_drawer, args=args, name="etal-drawer", daemon=True).start()

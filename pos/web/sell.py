@@ -9,11 +9,10 @@ from flask_babel import gettext as _
 
 from pos import clock
 from pos.cart import Payment
-from pos.db import coop
 from pos.db import sales as journal
 from pos.db.catalogue import list_categories, list_products
 from pos.db.events import log_event
-from pos.db.request import get_db
+from pos.db.request import get_db, get_settings
 from pos.db.till import current_day
 from pos.errors import InvalidInput
 from pos.money import InvalidAmount, parse_amount
@@ -44,7 +43,7 @@ def _context(result: dict | None = None, message: str | None = None) -> dict:
         "notes": NOTES,
         "result": result,
         "message": message,
-        "settings": coop.load_settings(db),
+        "settings": get_settings(),
         "clock_behind": journal.clock_is_behind(db),
     }
 
@@ -250,7 +249,7 @@ def _done(number: int, cart: dict, key: str):
 def _result(number: int) -> dict:
     sale = journal.get_sale(get_db(), number)
     cash = sum(p["amount"] for p in sale["payments"] if p["method"] == "cash")
-    undo_minutes = int(coop.load_settings(get_db())["undo_minutes"])
+    undo_minutes = int(get_settings()["undo_minutes"])
     age = clock.now() - datetime.fromisoformat(sale["created_at"])
     return {
         "sale": sale,
@@ -302,7 +301,7 @@ def _due(form) -> dict:
 def undo(number: int):
     """Cancel one's last sale within the undo window (a void entry; stock returns)."""
     db = get_db()
-    minutes = int(coop.load_settings(db)["undo_minutes"])
+    minutes = int(get_settings()["undo_minutes"])
     void = journal.record_void(
         db, number, member=g.member, undo_minutes=minutes, key=f"void-{number}"
     )
@@ -324,7 +323,7 @@ def history():
     """The day's sales, newest first; search by number."""
     db = get_db()
     number = request.args.get("number", type=int)
-    since = clock.now().replace(hour=0, minute=0, second=0, microsecond=0).isoformat()
+    since = clock.start_of_local_day(clock.now()).isoformat()
     sales = journal.list_sales(db, number=number) if number else journal.list_sales(db, since=since)
     return page("sell/history.html", "rows", sales=sales, number=number)
 

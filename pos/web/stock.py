@@ -20,14 +20,13 @@ from flask_babel import gettext as _
 from pos import clock, pricing
 from pos import settings as coop_settings
 from pos import stock as rules
-from pos.db import coop
 from pos.db import stock as store
 from pos.db.catalogue import get_product
-from pos.db.request import get_db
+from pos.db.request import get_db, get_settings
 from pos.db.till import current_day
 from pos.errors import InvalidInput, TillClosed
 from pos.i18n import translate
-from pos.money import to_decimal
+from pos.money import form_text
 from pos.web.auth import login_required
 from pos.web.render import page
 
@@ -210,7 +209,7 @@ def _expense_page(values: dict, errors: dict, status: int = 200):
         errors=errors,
         expenses=store.list_expenses(db),
         till_open=current_day(db) is not None,
-        vat_rates=coop_settings.vat_rates(coop.load_settings(db)),
+        vat_rates=coop_settings.vat_rates(get_settings()),
         status=status,
     )
 
@@ -230,7 +229,7 @@ def expenses():
             {},
         )
     form = request.form.to_dict()
-    rates = coop_settings.vat_rates(coop.load_settings(db))
+    rates = coop_settings.vat_rates(get_settings())
     checked = rules.check_expense(form, vat_rates=rates, today=_today())
     photo = _photo(checked.errors)
     if checked.errors:
@@ -243,7 +242,7 @@ def expenses():
         return _expense_page(form, {"paid_from": translate(exc.msgid, exc.params)}, exc.status)
     except InvalidInput as exc:  # not enough cash in the drawer
         return _expense_page(form, {"total": translate(exc.msgid, exc.params)}, 422)
-    amount = str(to_decimal(checked.values["total"])).replace(".", ",")
+    amount = form_text(checked.values["total"])
     flash(_("Dépense de %(amount)s € enregistrée.", amount=amount), "ok")
     return redirect(url_for("stock.expenses"))
 

@@ -9,9 +9,10 @@ from pos import clock, till
 from pos.db import coop
 from pos.db import till as store
 from pos.db.events import log_event
-from pos.db.request import get_db
+from pos.db.request import get_db, get_settings
 from pos.errors import InvalidInput
 from pos.money import InvalidAmount, parse_amount
+from pos.web import eur
 from pos.web.auth import admin_required, login_required
 from pos.web.render import page
 
@@ -39,7 +40,7 @@ def index():
         state=status,
         members=coop.list_members(db),
         denominations=till.DENOMINATIONS,
-        settings=coop.load_settings(db),
+        settings=get_settings(),
     )
 
 
@@ -63,7 +64,7 @@ def count():
 
 
 def _threshold() -> int:
-    return int(coop.load_settings(get_db())["cash_difference_threshold"])
+    return int(get_settings()["cash_difference_threshold"])
 
 
 @bp.post("/open")
@@ -73,15 +74,9 @@ def open_till():
     counts = _counts_or_422()
     store.open_day(get_db(), g.member, counts)
     flash(
-        _("Caisse ouverte avec un fond de %(amount)s.", amount=_eur(till.count_total(counts))), "ok"
+        _("Caisse ouverte avec un fond de %(amount)s.", amount=eur(till.count_total(counts))), "ok"
     )
     return redirect(url_for("sell.index"))
-
-
-def _eur(cents: int) -> str:
-    from flask import current_app
-
-    return current_app.jinja_env.filters["eur"](cents)
 
 
 @bp.post("/movements")
@@ -121,10 +116,10 @@ def handover():
         "%(a)s passe la caisse à %(b)s. Espèces attendues : %(e)s.",
         a=g.member["name"],
         b=successor["name"],
-        e=_eur(result["expected"]),
+        e=eur(result["expected"]),
     )
     if result["counted"] is not None:
-        message += " " + _("Compté : %(c)s.", c=_eur(result["counted"]))
+        message += " " + _("Compté : %(c)s.", c=eur(result["counted"]))
     flash(message, "ok")
     return redirect(url_for("auth.pin", member_id=successor["id"]))
 
@@ -188,7 +183,7 @@ def _after_closure(number: int) -> None:
 
     from pos.backup import backup_after_closure
 
-    settings = coop.load_settings(get_db())
+    settings = get_settings()
     try:
         path = backup_after_closure(current_app.config["DATABASE"], settings, number)
     except OSError as exc:
@@ -222,7 +217,7 @@ def _closure_text(found: dict) -> str:
     from pos.web.receipt_view import DEFAULT_WIDTH, seller_of
     from pos.z_report import closure_text
 
-    settings = coop.load_settings(get_db())
+    settings = get_settings()
     width = int(settings.get("paper_width") or 0) or DEFAULT_WIDTH
     if printer_url():
         width = config_of(printer_url(), settings).width
