@@ -465,7 +465,7 @@ def _printer_and_seller(url: str, db_path: str):
     settings, seller = {}, None
     if Path(db_path).is_file():
         from pos.db import coop
-        from pos.web.receipt_view import seller_of
+        from pos.receipts import seller_of
 
         db = database.open_existing(db_path)
         settings = coop.load_settings(db)

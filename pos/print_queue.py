@@ -22,8 +22,7 @@ from pos.db.events import log_event
 from pos.db.sales import get_sale
 from pos.db.till import get_closure
 from pos.printing import InvalidPrinterUrl, PrinterConfig, PrinterUnavailable
-from pos.receipts import PrintLine, layout, test_page
-from pos.web.receipt_view import receipt_of, seller_of
+from pos.receipts import PrintLine, layout, receipt_of, seller_of, test_page
 from pos.z_report import closure_layout
 
 WAITING_MESSAGE = "Imprimante injoignable : le ticket attend dans la liste « À imprimer »."

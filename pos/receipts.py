@@ -318,3 +318,51 @@ def test_page(seller: Seller, width: int) -> list[PrintLine]:
 
 
 test_page.__test__ = False  # type: ignore[attr-defined]  # not a pytest test despite its name
+
+
+# --- From the journal -------------------------------------------------------------------
+
+
+def seller_of(settings: dict[str, str]) -> Seller:
+    """The seller printed at the top: the CAE's identity and the coop's brand."""
+    return Seller(
+        brand=settings["brand"],
+        legal_name=settings["legal_name"],
+        address=settings["address"],
+        siret=settings["siret"],
+        vat_number=settings["vat_number"],
+        vat_franchise=settings["vat_franchise"] == "1",
+    )
+
+
+def receipt_of(sale: dict, settings: dict[str, str], duplicate: int = 0) -> Receipt:
+    """The receipt value of a sale, void or refund."""
+    return Receipt(
+        seller=seller_of(settings),
+        number=sale["number"],
+        created_at=datetime.fromisoformat(sale["created_at"]),
+        member=sale["seller"],
+        lines=[
+            ReceiptLine(
+                name=ln["short_name"] or ln["name"],
+                quantity=ln["quantity"],
+                unit_price=ln["unit_price"],
+                total=ln["total"],
+                discount=ln["discount"],
+                discount_label=ln["discount_reason"],
+            )
+            for ln in sale["lines"]
+        ],
+        total=sale["total"],
+        vat=sale["vat"],
+        payments=[ReceiptPayment(p["method"], p["amount"]) for p in sale["payments"]],
+        change=sale["change"],
+        kind=sale["kind"],
+        refers_to=sale["refers_to"],
+        channel=sale["channel"],
+        customer=sale["customer"],
+        footer=settings["receipt_footer"],
+        duplicate=duplicate,
+        hash_excerpt=sale["hash"][:4].upper(),
+        qr_text=settings.get("receipt_qr", ""),
+    )

@@ -32,20 +32,24 @@ def home():
     return redirect(url_for("sell.index"))
 
 
-def _context(result: dict | None = None, message: str | None = None) -> dict:
+def _context(result: dict | None = None, message: str | None = None, *, screen: bool = False):
+    """What the sell templates show; the tiles (and clock check) only for the whole screen."""
     db = get_db()
     cart = basket.current()
-    products = list_products(db, active_only=True)
-    return {
-        "categories": _group(products, list_categories(db)),
+    context = {
         "cart": cart,
         "priced": basket.priced(db, cart),
         "notes": NOTES,
         "result": result,
         "message": message,
-        "settings": get_settings(),
-        "clock_behind": journal.clock_is_behind(db),
+        "categories": [],
+        "clock_behind": False,
     }
+    if screen:  # a tap's fragment never shows the tiles: no catalogue query on the hot path
+        products = list_products(db, active_only=True)
+        context["categories"] = _group(products, list_categories(db))
+        context["clock_behind"] = journal.clock_is_behind(db)
+    return context
 
 
 def _group(products: list[dict], categories: list[dict]) -> list[tuple[str, list[dict]]]:
@@ -65,14 +69,14 @@ def index():
     result = None
     if number := request.args.get("done", type=int):
         result = _result(number)
-    return page("sell/index.html", **_context(result))
+    return page("sell/index.html", **_context(result, screen=True))
 
 
 @bp.get("/sell/tiles")
 @login_required
 def tiles():
     """The product tiles alone (refreshed when stock changes)."""
-    return page("sell/index.html", "tiles", **_context())
+    return page("sell/index.html", "tiles", **_context(screen=True))
 
 
 def _cart_response(status: int = 200, message: str | None = None, clear_result: bool = False):

@@ -213,8 +213,9 @@ def closure(number: int):
 
 def _closure_text(found: dict) -> str:
     from pos.print_queue import config_of
+    from pos.receipts import seller_of
     from pos.web.printing import printer_url
-    from pos.web.receipt_view import DEFAULT_WIDTH, seller_of
+    from pos.web.receipt_view import DEFAULT_WIDTH
     from pos.z_report import closure_text
 
     settings = get_settings()
