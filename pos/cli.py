@@ -293,12 +293,12 @@ def token_revoke(token_id, db_path):
 def backup(db_path, folder, keep):
     """Écrire une copie cohérente de la base (sauvegarde en ligne SQLite)."""
     from pos.backup import backup_to
-
-    database.open_existing(db_path).close()
-    target = backup_to(db_path, folder, keep=keep)
     from pos.db.events import log_event
 
-    log_event(database.connect(db_path), "backup", None, path=str(target))
+    db = database.open_existing(db_path)
+    target = backup_to(db_path, folder, keep=keep)
+    log_event(db, "backup", None, path=str(target))
+    db.close()
     click.echo(f"Sauvegarde écrite : {target}")
 
 
