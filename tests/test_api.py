@@ -179,8 +179,31 @@ def test_the_same_key_and_body_replays_the_first_answer(api, db):
     assert second.get_data() == first.get_data()
     assert second.headers["Idempotent-Replay"] == "true"
     assert db.execute("SELECT count(*) FROM sales").fetchone()[0] == 1
-    assert db.execute("SELECT count(*) FROM idempotency").fetchone()[0] == 1
+    kept = db.execute("SELECT idempotency_key, request_hash FROM sales").fetchone()
+    assert kept[0] == "retry-me" and len(kept[1]) == 64
     assert db.execute("SELECT stock FROM products WHERE name = 'Kokedama'").fetchone()[0] == 19
+
+
+def test_an_answer_stored_by_an_earlier_version_is_still_replayed(api, db):
+    body = sale_body(db, ("Kokedama", 1), amount="20.00")
+    first = api("/api/v1/sales", body, key="before-upgrade")
+    digest = db.execute("SELECT request_hash FROM sales").fetchone()[0]
+    # An earlier version kept the answer in its own table, and the key off the entry: the
+    # same situation, rebuilt in a fresh database.
+    fresh = api("/api/v1/sales", sale_body(db, ("Kokedama", 1), amount="20.00"), key="other")
+    db.execute(
+        "INSERT INTO idempotency(key, request_hash, status, body, created_at)"
+        " VALUES ('old-key', ?, 201, ?, '2026-11-01T10:00:00')",
+        [digest, first.get_data(as_text=True)],
+    )
+    before = snapshot(db)
+
+    again = api("/api/v1/sales", body, key="old-key")
+
+    assert fresh.status_code == 201
+    assert (again.status_code, again.get_data()) == (201, first.get_data())
+    assert again.headers["Idempotent-Replay"] == "true"
+    assert snapshot(db) == before
 
 
 def test_the_same_key_with_another_body_is_a_conflict(api, db):
@@ -263,6 +286,22 @@ def test_partial_refunds_then_an_over_refund(api, client, auth, db):
     assert refunds == [(2, 1, -1250), (3, 1, -2500)]
     # The refunded sale itself is unchanged.
     assert client.get("/api/v1/sales/1", headers=auth).get_json()["sale"]["total"] == "42.50"
+
+
+def test_a_retried_refund_is_recorded_and_logged_once(api, db):
+    koke = product_id(db, "Kokedama")
+    api("/api/v1/sales", sale_body(db, ("Kokedama", 2), amount="25.00"))
+    body = {"lines": [{"product_id": koke, "quantity": 1}], "method": "card"}
+
+    first = api("/api/v1/sales/1/refund", body, key="refund-once")
+    again = api("/api/v1/sales/1/refund", body, key="refund-once")
+    other = api("/api/v1/sales/1/refund", {**body, "method": "cash"}, key="refund-once")
+
+    assert (first.status_code, again.status_code, other.status_code) == (201, 201, 409)
+    assert again.get_data() == first.get_data()
+    assert db.execute("SELECT count(*) FROM sales WHERE kind = 'refund'").fetchone()[0] == 1
+    logged = "SELECT count(*) FROM events WHERE kind = 'sale_refunded'"
+    assert db.execute(logged).fetchone()[0] == 1
 
 
 @pytest.mark.parametrize(

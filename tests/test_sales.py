@@ -68,6 +68,18 @@ def stock(db, name: str) -> int:
 # --- Recording a sale -----------------------------------------------------------------------
 
 
+def test_a_key_already_recorded_returns_the_first_sale_and_writes_nothing(db):
+    cart = price_cart([item(db, "Kokedama", 2)])
+    first = record_sale(db, cart, [Payment("card", cart.total)], member=None, key="tap-1")
+    before, left = counts(db), stock(db, "Kokedama")
+
+    again = record_sale(db, cart, [Payment("card", cart.total)], member=None, key="tap-1")
+
+    assert (first[1], again) == (False, (first[0], True))
+    assert (counts(db), stock(db, "Kokedama")) == (before, left)
+    assert verify_chain(db) is None
+
+
 def test_record_sale_writes_sale_lines_payments_and_stock_movements(db):
     before = counts(db)
     number = sell(db, ("Kokedama", 2), ("Cookie", 3))

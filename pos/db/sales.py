@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from datetime import datetime, timedelta
 
@@ -11,7 +12,14 @@ from pos import clock, journal
 from pos.cart import Payment, PricedCart, merge_payments, settle
 from pos.db import query, transaction
 from pos.db.catalogue import move_stock
-from pos.errors import ClockBehind, InvalidInput, NotAllowed, OutOfStock, SaleNotFound
+from pos.errors import (
+    ClockBehind,
+    InvalidInput,
+    NotAllowed,
+    OutOfStock,
+    SaleNotFound,
+    TillClosed,
+)
 from pos.i18n import N_
 from pos.money import div_round, vat_table
 
@@ -27,11 +35,14 @@ def record_sale(
     channel: str = "stall",
     customer: str = "",
     key: str | None = None,
+    request_hash: str | None = None,
     recorded: dict | None = None,
 ) -> tuple[int, bool]:
     """Record a sale, its lines, payments and stock movements in one transaction.
 
-    Returns (number, replayed): a key already used returns the first sale's number.
+    Returns (number, replayed): a key already used returns the first sale's number (the
+    key's UNIQUE index finds it, so the usual, new key costs no look-up under the lock).
+    `request_hash` is kept with the entry for the API to tell a retry from a reused key.
     `recorded`, if given, receives the entry as written (as get_sale would read it back).
     """
     if channel not in ("stall", "online"):
@@ -39,8 +50,6 @@ def record_sale(
     payments = merge_payments(payments)
     change = settle(cart.total, payments)
     with transaction(db):
-        if key and (number := sale_number_for_key(db, key)):
-            return number, True
         sale = _new_entry(db, "sale", member, cart.total, change, key=key)
         sale.update(
             channel=channel,
@@ -48,11 +57,14 @@ def record_sale(
             discount=cart.discount,
             discount_reason=cart.discount_reason,
         )
+        sale["request_hash"] = request_hash
         lines = [_line_row(i, line) for i, line in enumerate(cart.lines, 1)]
         pays = [{"method": p.method, "amount": p.amount} for p in payments]
-        sale_id = _insert_entry(db, sale, lines, pays)
-        for line in lines:
-            _take_stock(db, line, sale_id, member, sale["created_at"])
+        try:
+            sale_id = _insert_entry(db, sale, lines, pays)
+        except KeyUsed as used:  # the same key landed first: a double tap, a retry
+            return used.number, True
+        _take_stock(db, lines, sale_id, member, sale["created_at"])
         if recorded is not None:
             recorded.update(sale, id=sale_id, lines=lines, payments=pays, vat=list(cart.vat))
         return sale["number"], False
@@ -75,20 +87,33 @@ def _line_row(position: int, line) -> dict:
     }
 
 
-def _take_stock(db: Database, line: dict, sale_id: int, member: dict | None, at: str) -> None:
-    """Guarded decrement: refuses to sell what the ledger says is not there."""
-    q = line["quantity"]
-    cursor = db.execute(
-        "UPDATE products SET stock = stock - ? WHERE id = ? AND track_stock = 1 AND stock >= ?",
-        [q, line["product_id"], q],
-    )
-    if cursor.rowcount == 1:
-        db.execute(
-            "INSERT INTO stock_movements(product_id, kind, quantity, sale_id, member_id,"
-            " created_at) VALUES (?, 'sale', ?, ?, ?, ?)",
-            [line["product_id"], -q, sale_id, member and member["id"], at],
+def _take_stock(db: Database, lines: list[dict], sale_id: int, member, at: str) -> None:
+    """Guarded decrements (never sell what the ledger says is not there), then the ledger."""
+    moves = []
+    for line in lines:
+        q = line["quantity"]
+        cursor = db.execute(
+            "UPDATE products SET stock = stock - ? WHERE id = ? AND track_stock = 1 AND stock >= ?",
+            [q, line["product_id"], q],
         )
-        return
+        if cursor.rowcount != 1:
+            _refuse_stock(db, line)
+            continue
+        moves.append(
+            {
+                "product_id": line["product_id"],
+                "kind": "sale",
+                "quantity": -q,
+                "sale_id": sale_id,
+                "member_id": member and member["id"],
+                "created_at": at,
+            }
+        )
+    _insert(db, "stock_movements", moves)
+
+
+def _refuse_stock(db: Database, line: dict) -> None:
+    """OutOfStock for a tracked product short of the quantity; nothing for an untracked one."""
     row = db.execute(
         "SELECT name, stock, track_stock FROM products WHERE id = ?", [line["product_id"]]
     ).fetchone()
@@ -127,15 +152,24 @@ def clock_is_behind(db: Database) -> bool:
     return bool(last) and clock.now() < datetime.fromisoformat(last["created_at"]) - CLOCK_TOLERANCE
 
 
+# The open till day and the chain's tip in one statement (the sale's hot path, under the lock).
+HEAD = (
+    "SELECT d.id, s.number, s.created_at, s.hash FROM till_days d LEFT JOIN"
+    " (SELECT number, created_at, hash FROM sales ORDER BY number DESC LIMIT 1) s ON 1"
+    " WHERE d.closed_at IS NULL"
+)
+
+
 def _new_entry(db, kind, member, total, change, *, key=None, refers_to=None) -> dict:
     """A journal entry's head: next number, time, the open till day, the chain's tip."""
-    from pos.db.till import require_open_day
-
-    day = require_open_day(db)
-    last = _last_entry(db)
+    head = db.execute(HEAD).fetchall()
+    if not head:
+        raise TillClosed()
+    day_id, number, created_at, tip = head[0]
+    last = {"number": number, "created_at": created_at} if number else None
     return {
-        "day_id": day["id"],
-        "number": (last["number"] if last else 0) + 1,
+        "day_id": day_id,
+        "number": (number or 0) + 1,
         "kind": kind,
         "refers_to": refers_to,
         "created_at": _entry_time(last),
@@ -148,28 +182,41 @@ def _new_entry(db, kind, member, total, change, *, key=None, refers_to=None) -> 
         "discount_reason": "",
         "change": change,
         "idempotency_key": key,
-        "prev_hash": last["hash"] if last else journal.GENESIS,
+        "prev_hash": tip or journal.GENESIS,
     }
 
 
+class KeyUsed(Exception):
+    """An entry already carries this idempotency key."""
+
+    def __init__(self, number: int):
+        super().__init__(number)
+        self.number = number
+
+
 def _insert_entry(db: Database, sale: dict, lines: list[dict], pays: list[dict]) -> int:
+    """The entry (chained to the previous one), its lines and payments; KeyUsed on a retry."""
     sale["hash"] = journal.entry_hash(sale["prev_hash"], journal.sale_entry(sale, lines, pays))
-    sale_id = _insert(db, "sales", [sale])
+    try:
+        sale_id = _insert(db, "sales", [sale])
+    except sqlite3.IntegrityError as exc:
+        key = sale.get("idempotency_key")
+        if key and "idempotency_key" in str(exc) and (number := sale_number_for_key(db, key)):
+            raise KeyUsed(number) from exc
+        raise
     _insert(db, "sale_lines", [{**line, "sale_id": sale_id} for line in lines])
     _insert(db, "payments", [{**p, "sale_id": sale_id} for p in pays])
     return sale_id
 
 
 def _insert(db: Database, table: str, rows: list[dict]) -> int | None:
-    """Plain INSERTs (the hot path: no table introspection, no savepoints); last row id."""
+    """All rows in one INSERT (the hot path: no introspection, no savepoint); last row id."""
     if not rows:
         return None
     columns = list(rows[0])
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-    cursor = db.conn.cursor()
-    for row in rows:
-        cursor.execute(sql, [row[c] for c in columns])
-    return cursor.lastrowid
+    group = f"({', '.join('?' for _ in columns)})"
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([group] * len(rows))}"
+    return db.conn.execute(sql, [row[c] for row in rows for c in columns]).lastrowid
 
 
 def sale_number_for_key(db: Database, key: str) -> int | None:
@@ -265,6 +312,7 @@ def record_refund(
     *,
     member: dict | None,
     key: str | None = None,
+    request_hash: str | None = None,
 ) -> tuple[int, bool]:
     """Refund some lines of a past sale by one method: a new entry with negative lines."""
     with transaction(db):
@@ -278,7 +326,7 @@ def record_refund(
         lines = refund_lines(sale, wanted)
         total = sum(line["total"] for line in lines)
         entry = _new_entry(db, "refund", member, total, 0, key=key, refers_to=number)
-        entry.update(channel=sale["channel"], customer=sale["customer"])
+        entry.update(channel=sale["channel"], customer=sale["customer"], request_hash=request_hash)
         pays = [{"method": method, "amount": total}] if total else []
         sale_id = _insert_entry(db, entry, lines, pays)
         _return_stock(db, lines, "refund", sale_id, member)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import mimetypes
 
 from flask import Flask, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
@@ -23,6 +24,52 @@ CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+)
+
+
+class CookieSession(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, with its signer made once, and none on the API.
+
+    The API authenticates by bearer token: it neither reads nor sets a cookie, so its calls
+    skip the session (a NullSession) instead of verifying and re-signing one each time.
+    """
+
+    _signer = None
+
+    def open_session(self, app, request):
+        if request.path.startswith("/api/"):
+            return None
+        return super().open_session(app, request)
+
+    def get_signing_serializer(self, app):
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        if self._signer is None or self._signer[0] != key:
+            self._signer = (key, super().get_signing_serializer(app))
+        return self._signer[1]
+
+
+class SecurityHeaders:
+    """WSGI middleware adding the security headers an answer does not set itself.
+
+    At the WSGI level it is a list append per answer (static files included), cheaper than
+    editing each Response's header object.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        def start(status, headers, exc_info=None):
+            present = {name.lower() for name, _value in headers}
+            headers.extend(h for h in SECURITY_HEADERS if h[0].lower() not in present)
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start)
 
 
 def select_locale() -> str:
@@ -34,6 +81,8 @@ def select_locale() -> str:
 def register(app: Flask) -> None:
     """Wire extensions, blueprints and helpers into the app."""
     init_db(app)
+    app.session_interface = CookieSession()
+    app.wsgi_app = SecurityHeaders(app.wsgi_app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     htmx.init_app(app)
@@ -50,7 +99,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["rate_value"] = lambda bp: str(rate_to_decimal(bp))
     app.jinja_env.filters["tr"] = tr  # a domain message in the member's language
     app.jinja_env.globals["languages"] = LANGUAGES
-    app.after_request(_security_headers)
+    app.after_request(_no_store)
 
 
 def eur(cents: int) -> str:
@@ -62,11 +111,8 @@ def _locale() -> str:
     return "fr_FR" if select_locale() == "fr" else "en_GB"
 
 
-def _security_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
+def _no_store(response):
+    """API answers and pages marked g.no_store are never cached."""
     if request.path.startswith("/api/") or getattr(g, "no_store", False):
         response.headers.setdefault("Cache-Control", "no-store")
     return response

@@ -8,7 +8,7 @@ import json
 from flask import Blueprint, jsonify, request
 
 from pos.cart import METHODS, Item, Payment, item_of, merge_payments, price_cart, settle
-from pos.db import coop, now_iso, transaction
+from pos.db import coop, transaction
 from pos.db import sales as journal
 from pos.db.catalogue import get_products, list_products
 from pos.db.events import log_event
@@ -116,10 +116,11 @@ def _json_body() -> dict:
 
 
 def _once(body: dict, prepare, record):
-    """Replay the stored answer for a known key; refuse a key reused for another body.
+    """Replay the answer for a known key; refuse a key reused for another body.
 
     The request is checked before the write lock is taken (`prepare`), so that only the
-    recording itself (`record`) waits for it.
+    recording itself (`record`) waits for it. The key and the request's hash are kept on
+    the journal entry, and a retry's answer is rebuilt from that entry (it never changes).
     """
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key or len(key) > 200:
@@ -131,33 +132,41 @@ def _once(body: dict, prepare, record):
     db = get_db()
     if replay := _replay(db, key, digest):
         return replay
-    request_ = prepare(db)
-    with transaction(db):
-        if replay := _replay(db, key, digest):  # the same key may have landed meanwhile
-            return replay
-        number, entry = record(db, request_)
-        payload = json.dumps({"sale": sale_json(entry or journal.get_sale(db, number))})
-        db.execute(
-            "INSERT INTO idempotency(key, request_hash, status, body, created_at) "
-            "VALUES (?, ?, 201, ?, ?)",
-            [key, digest, payload, now_iso()],
-        )
-    return payload, 201, {"Content-Type": "application/json"}
+    number, entry, replayed = record(db, prepare(db), key, digest)
+    if replayed:  # the same key landed between the look-up above and the lock
+        return _replay(db, key, digest)
+    payload = json.dumps({"sale": sale_json(entry or journal.get_sale(db, number))})
+    return payload, 201, JSON
+
+
+JSON = {"Content-Type": "application/json"}
 
 
 def _replay(db, key: str, digest: str):
-    """The stored answer to a key already used with this body; 409 for another body."""
+    """The answer to a key already used with this body; 409 for another body."""
     row = db.execute(
+        "SELECT number, request_hash FROM sales WHERE idempotency_key = ?", [key]
+    ).fetchone()
+    if row:
+        if row[1] != digest:
+            raise _key_reused()
+        payload = json.dumps({"sale": sale_json(journal.get_sale(db, row[0]))})
+        return payload, 201, {**JSON, "Idempotent-Replay": "true"}
+    row = db.execute(  # answers stored whole by earlier versions
         "SELECT request_hash, status, body FROM idempotency WHERE key = ?", [key]
     ).fetchone()
     if not row:
         return None
     if row[0] != digest:
-        raise IdempotencyConflict(
-            "Cette clé d'idempotence a déjà servi pour une autre demande.",
-            field="Idempotency-Key",
-        )
-    return row[2], row[1], {"Content-Type": "application/json", "Idempotent-Replay": "true"}
+        raise _key_reused()
+    return row[2], row[1], {**JSON, "Idempotent-Replay": "true"}
+
+
+def _key_reused() -> IdempotencyConflict:
+    return IdempotencyConflict(
+        "Cette clé d'idempotence a déjà servi pour une autre demande.",
+        field="Idempotency-Key",
+    )
 
 
 def _sale_request(db, body: dict) -> dict:
@@ -178,18 +187,20 @@ def _sale_request(db, body: dict) -> dict:
     return {"cart": cart, "payments": payments, "channel": channel, "customer": customer}
 
 
-def _record_sale(db, sale: dict) -> tuple[int, dict]:
+def _record_sale(db, sale: dict, key: str, digest: str) -> tuple[int, dict, bool]:
     entry: dict = {}
-    number, _replayed = journal.record_sale(
+    number, replayed = journal.record_sale(
         db,
         sale["cart"],
         sale["payments"],
         member=None,
         channel=sale["channel"],
         customer=sale["customer"],
+        key=key,
+        request_hash=digest,
         recorded=entry,
     )
-    return number, entry
+    return number, entry, replayed
 
 
 def _refund_request(number: int, body: dict) -> dict:
@@ -204,13 +215,23 @@ def _refund_request(number: int, body: dict) -> dict:
     return {"number": number, "wanted": wanted, "method": method}
 
 
-def _record_refund(db, refund: dict) -> tuple[int, None]:
+def _record_refund(db, refund: dict, key: str, digest: str) -> tuple[int, None, bool]:
     number, method = refund["number"], refund["method"]
-    refund_number, _r = journal.record_refund(db, number, refund["wanted"], method, member=None)
-    log_event(
-        db, "sale_refunded", None, sale=number, refund=refund_number, method=method, via="api"
-    )
-    return refund_number, None
+    with transaction(db):
+        refund_number, replayed = journal.record_refund(
+            db, number, refund["wanted"], method, member=None, key=key, request_hash=digest
+        )
+        if not replayed:
+            log_event(
+                db,
+                "sale_refunded",
+                None,
+                sale=number,
+                refund=refund_number,
+                method=method,
+                via="api",
+            )
+    return refund_number, None, replayed
 
 
 def _list(body: dict, key: str, allow_empty: bool = False) -> list:
