@@ -4,22 +4,24 @@ Durability: WAL journal with ``synchronous=FULL``, so every COMMIT waits for the
 write-ahead log to reach the disk; a sale that was answered survives a power cut.
 Writes are serialised inside the process (one lock) and start with
 ``BEGIN IMMEDIATE`` so a transaction never upgrades from read to write and
-never meets "database is locked".
+never meets "database is locked". Sales arriving together share one transaction
+(`group_commit`): one COMMIT, one wait for the disk, answers only after it.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
 from pos import clock
-from pos.errors import DatabaseMissing, DatabaseUnusable
+from pos.errors import DatabaseMissing, DatabaseUnusable, EtalError
 
 WRITE_LOCK = threading.RLock()
 BUSY_TIMEOUT_MS = 10_000
@@ -59,7 +61,9 @@ def connect(path: str | Path, *, create: bool = False) -> sqlite_utils.Database:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
         raise DatabaseUnusable(f"{path} : {exc}") from exc
-    return sqlite_utils.Database(conn)
+    db = sqlite_utils.Database(conn)
+    db.etal_path = str(path.resolve())  # connections to one file share group commits
+    return db
 
 
 @contextmanager
@@ -76,6 +80,88 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+
+
+class _Ticket:
+    """One write waiting for a group commit, and what came of it."""
+
+    __slots__ = ("work", "done", "ok", "value", "error")
+
+    def __init__(self, work: Callable[[sqlite_utils.Database], Any]):
+        self.work, self.done, self.ok, self.value, self.error = work, False, False, None, None
+
+
+_queued: dict[object, list[_Ticket]] = {}  # per database file
+_queue_lock = threading.Lock()
+
+
+def group_commit(db: sqlite_utils.Database, work: Callable[[sqlite_utils.Database], Any]) -> Any:
+    """Run `work(db)` in a write transaction shared with the writes queued meanwhile.
+
+    Group commit: whoever takes the write lock runs every queued write, then COMMITs once;
+    each caller gets its own result or exception only after that COMMIT, so nothing is
+    answered before it is on disk. `work` must raise an EtalError only before it writes (a
+    refusal): the others in the group go on. Anything else, or a refusal that wrote, rolls
+    the group back and each write is run again alone, so one cannot sink another.
+    """
+    if db.conn.in_transaction:  # inside a caller's transaction: part of it
+        return work(db)
+    ticket = _Ticket(work)
+    file = getattr(db, "etal_path", db.conn)
+    with _queue_lock:
+        _queued.setdefault(file, []).append(ticket)
+    with WRITE_LOCK:
+        if not ticket.done:  # nobody took it along: lead a group
+            with _queue_lock:
+                group = _queued.pop(file)
+            _run_group(db, group)
+    if ticket.error is not None:
+        raise ticket.error
+    return ticket.value
+
+
+def _run_group(db: sqlite_utils.Database, group: list[_Ticket]) -> None:
+    try:
+        _together(db, group)
+    except Exception as exc:
+        if len(group) == 1:
+            group[0].ok, group[0].error = False, exc
+        else:
+            _each_alone(db, group)
+    finally:
+        for ticket in group:
+            if not ticket.ok and ticket.error is None:  # interrupted before its turn
+                ticket.error = DatabaseUnusable("écriture interrompue")
+            ticket.done = True
+
+
+def _together(db: sqlite_utils.Database, group: list[_Ticket]) -> None:
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for ticket in group:
+            before = conn.total_changes
+            try:
+                ticket.value, ticket.ok = ticket.work(db), True
+            except EtalError as exc:
+                if conn.total_changes != before:  # a refusal after writing: not shareable
+                    raise
+                ticket.error = exc
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _each_alone(db: sqlite_utils.Database, group: list[_Ticket]) -> None:
+    for ticket in group:
+        ticket.ok, ticket.value, ticket.error = False, None, None
+        try:
+            with transaction(db):
+                ticket.value, ticket.ok = ticket.work(db), True
+        except Exception as exc:  # handed to its caller, raised in its own request
+            ticket.error = exc
 
 
 def _migrations() -> list[tuple[int, str, str]]:

@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from pos import clock, journal
 from pos.cart import Payment, PricedCart, merge_payments, settle
-from pos.db import query, transaction
+from pos.db import group_commit, query, transaction
 from pos.db.catalogue import move_stock
 from pos.errors import (
     ClockBehind,
@@ -49,25 +49,30 @@ def record_sale(
         raise InvalidInput(N_("Canal inconnu : « stall » ou « online »."), field="channel")
     payments = merge_payments(payments)
     change = settle(cart.total, payments)
-    with transaction(db):
+    lines = [_line_row(i, line) for i, line in enumerate(cart.lines, 1)]
+    pays = [{"method": p.method, "amount": p.amount} for p in payments]
+
+    def write(db: Database) -> tuple[int, bool]:
+        # Every refusal comes before the first write (group_commit's rule).
         sale = _new_entry(db, "sale", member, cart.total, change, key=key)
         sale.update(
             channel=channel,
             customer=customer.strip()[:80],
             discount=cart.discount,
             discount_reason=cart.discount_reason,
+            request_hash=request_hash,
         )
-        sale["request_hash"] = request_hash
-        lines = [_line_row(i, line) for i, line in enumerate(cart.lines, 1)]
-        pays = [{"method": p.method, "amount": p.amount} for p in payments]
+        tracked = _check_stock(db, lines)
         try:
             sale_id = _insert_entry(db, sale, lines, pays)
         except KeyUsed as used:  # the same key landed first: a double tap, a retry
             return used.number, True
-        _take_stock(db, lines, sale_id, member, sale["created_at"])
+        _take_stock(db, lines, tracked, sale_id, member, sale["created_at"])
         if recorded is not None:
             recorded.update(sale, id=sale_id, lines=lines, payments=pays, vat=list(cart.vat))
         return sale["number"], False
+
+    return group_commit(db, write)
 
 
 def _line_row(position: int, line) -> dict:
@@ -87,18 +92,44 @@ def _line_row(position: int, line) -> dict:
     }
 
 
-def _take_stock(db: Database, lines: list[dict], sale_id: int, member, at: str) -> None:
-    """Guarded decrements (never sell what the ledger says is not there), then the ledger."""
+def _check_stock(db: Database, lines: list[dict]) -> set[int]:
+    """The tracked products among the lines; OutOfStock, before anything is written, for one
+    short of what is sold (the write lock and BEGIN IMMEDIATE keep the figure true until the
+    UPDATE)."""
+    wanted: dict[int, int] = defaultdict(int)
+    for line in lines:
+        wanted[line["product_id"]] += line["quantity"]
+    marks = ", ".join("?" for _ in wanted)
+    rows = db.execute(
+        f"SELECT id, name, stock FROM products WHERE track_stock = 1 AND id IN ({marks})",
+        list(wanted),
+    ).fetchall()
+    for product_id, name, left in rows:
+        if left < wanted[product_id]:
+            index = next(i for i, ln in enumerate(lines) if ln["product_id"] == product_id)
+            raise OutOfStock(
+                N_("Stock insuffisant pour « %(name)s » : il n'en reste que %(left)s."),
+                field=f"lines[{index}].quantity",
+                product_id=product_id,
+                left=max(left, 0),
+                name=name,
+            )
+    return {row[0] for row in rows}
+
+
+def _take_stock(db, lines: list[dict], tracked: set[int], sale_id: int, member, at: str) -> None:
+    """Guarded decrements of the tracked products (checked just before), the ledger's rows."""
     moves = []
     for line in lines:
+        if line["product_id"] not in tracked:
+            continue
         q = line["quantity"]
         cursor = db.execute(
             "UPDATE products SET stock = stock - ? WHERE id = ? AND track_stock = 1 AND stock >= ?",
             [q, line["product_id"], q],
         )
-        if cursor.rowcount != 1:
-            _refuse_stock(db, line)
-            continue
+        if cursor.rowcount != 1:  # cannot happen under the lock; never sell past the ledger
+            raise RuntimeError(f"stock of product {line['product_id']} changed during a sale")
         moves.append(
             {
                 "product_id": line["product_id"],
@@ -110,22 +141,6 @@ def _take_stock(db: Database, lines: list[dict], sale_id: int, member, at: str) 
             }
         )
     _insert(db, "stock_movements", moves)
-
-
-def _refuse_stock(db: Database, line: dict) -> None:
-    """OutOfStock for a tracked product short of the quantity; nothing for an untracked one."""
-    row = db.execute(
-        "SELECT name, stock, track_stock FROM products WHERE id = ?", [line["product_id"]]
-    ).fetchone()
-    if row and row[2]:
-        left = max(row[1], 0)
-        raise OutOfStock(
-            N_("Stock insuffisant pour « %(name)s » : il n'en reste que %(left)s."),
-            field=f"lines[{line['position'] - 1}].quantity",
-            product_id=line["product_id"],
-            left=left,
-            name=row[0],
-        )
 
 
 def _last_entry(db: Database) -> dict | None:

@@ -130,7 +130,7 @@ def test_the_same_request_sent_twice_at_once_is_recorded_once(live_server, api_t
     conn = database.connect(db_path)
     try:
         assert conn.execute("SELECT count(*) FROM sales").fetchone()[0] == 1
-        assert conn.execute("SELECT count(*) FROM idempotency").fetchone()[0] == 1
+        assert conn.execute("SELECT idempotency_key FROM sales").fetchone()[0] == key
         assert conn.execute("SELECT stock FROM products WHERE id = ?", [koke]).fetchone()[0] == 18
     finally:
         conn.close()
