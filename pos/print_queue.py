@@ -21,12 +21,13 @@ from pos.db import print_jobs as jobs
 from pos.db.events import log_event
 from pos.db.sales import get_sale
 from pos.db.till import get_closure
+from pos.i18n import N_
 from pos.printing import InvalidPrinterUrl, PrinterConfig, PrinterUnavailable
 from pos.receipts import PrintLine, layout, receipt_of, seller_of, test_page
 from pos.z_report import closure_layout
 
-WAITING_MESSAGE = "Imprimante injoignable : le ticket attend dans la liste « À imprimer »."
-NO_PRINTER = "Aucune imprimante n’est réglée : choisissez-en une dans Réglages, puis réessayez."
+WAITING_MESSAGE = N_("Imprimante injoignable : le ticket attend dans la liste « À imprimer ».")
+NO_PRINTER = N_("Aucune imprimante n’est réglée : choisissez-en une dans Réglages, puis réessayez.")
 # Many printers take one connection at a time: one job at a time in this process.
 PRINTER_LOCK = threading.Lock()
 _last_failure: dict[str, tuple[float, str]] = {}
@@ -34,12 +35,23 @@ _last_failure: dict[str, tuple[float, str]] = {}
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of a job: printed, or waiting in the list with the printer's reason."""
+    """What became of a job: printed, or waiting in the list with the printer's reason.
+
+    `error` is the French reason as a `Message` (or an N_() msgid): the web layer translates it
+    with `translate()`; the list in the database keeps the French sentence.
+    """
 
     job_id: int
     printed: bool
     error: str = ""
     duplicate: int = 0
+
+
+def reason_of(exc: Exception) -> str:
+    """Why a job failed: the exception's `Message` (or msgid), for the web layer to translate."""
+    if exc.args and isinstance(exc.args[0], str):
+        return exc.args[0]
+    return str(exc)
 
 
 def printer_url_of(server_url: str, settings: dict[str, str]) -> str:
@@ -62,7 +74,7 @@ def send(config: PrinterConfig, lines: Sequence[PrintLine], *, drawer: bool = Fa
     """Send one job on its own connection, after any job already being sent (about 5 s each)."""
     asked = time.monotonic()
     if not PRINTER_LOCK.acquire(timeout=printing.JOB_SECONDS + 1):
-        raise PrinterUnavailable("L’imprimante est occupée : réessayez dans un instant.")
+        raise PrinterUnavailable(N_("L’imprimante est occupée : réessayez dans un instant."))
     try:
         failed = _last_failure.get(config.url)
         if failed and failed[0] > asked:  # it failed while we waited: spare the member 5 s more
@@ -73,7 +85,7 @@ def send(config: PrinterConfig, lines: Sequence[PrintLine], *, drawer: bool = Fa
             else:
                 printing.print_lines(config, lines)
         except PrinterUnavailable as exc:
-            _last_failure[config.url] = (time.monotonic(), str(exc))
+            _last_failure[config.url] = (time.monotonic(), reason_of(exc))
             raise
     finally:
         PRINTER_LOCK.release()
@@ -91,7 +103,7 @@ def job_lines(db: Database, job: dict, settings: dict[str, str], width: int) -> 
     if job["kind"] == "closure":
         closure = get_closure(db, job["closure_number"])
         return closure_layout(closure, seller_of(settings), width)
-    raise PrinterUnavailable("Ce document ne s’imprime pas encore depuis la liste.")
+    raise PrinterUnavailable(N_("Ce document ne s’imprime pas encore depuis la liste."))
 
 
 def _with_logo(db: Database, settings: dict[str, str], lines: list[PrintLine]) -> list[PrintLine]:
@@ -130,7 +142,7 @@ def run_job(db: Database, url: str, job_id: int) -> Outcome:
             closure=job["closure_number"],
             by=job["member"],
         )
-        return Outcome(job_id, False, str(exc), job["duplicate"])
+        return Outcome(job_id, False, reason_of(exc), job["duplicate"])
     jobs.mark_printed(db, job_id)
     if job["kind"] == "duplicate":
         log_event(
@@ -207,5 +219,5 @@ def open_drawer(db: Database, url: str, number: int, member: str = "") -> Outcom
         job_id = jobs.insert_job(
             db, "drawer", sale_number=number, member=member, status="failed", error=str(exc)
         )
-        return Outcome(job_id, False, str(exc))
+        return Outcome(job_id, False, reason_of(exc))
     return Outcome(0, True)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from pos.i18n import N_, Message
+
 KINDS = ("network", "usb", "serial", "file", "preview")
 WIDTHS = (32, 42, 48)
 OPTIONS = {
@@ -34,7 +36,11 @@ _FALSE = {"false": False, "0": False, "non": False, "no": False}
 
 
 class InvalidPrinterUrl(ValueError):
-    """The printer URL cannot be understood."""
+    """The printer URL cannot be understood.
+
+    Its argument is a `Message` whose `why` is a `Message` too (the web layer translates both);
+    `str(exc)` stays the French sentence.
+    """
 
 
 @dataclass(frozen=True)
@@ -67,9 +73,16 @@ class PrinterConfig:
 
 
 def _bad(url: str, why: str) -> InvalidPrinterUrl:
+    """The refusal of a URL; `why` is an N_() msgid or a `Message`, kept for translation."""
     return InvalidPrinterUrl(
-        f"Adresse d’imprimante invalide « {url} » : {why}. "
-        "Exemples : network://192.168.1.50:9100, usb://0416:5011, file:///dev/usb/lp0."
+        Message(
+            N_(
+                "Adresse d’imprimante invalide « %(url)s » : %(why)s. "
+                "Exemples : network://192.168.1.50:9100, usb://0416:5011, file:///dev/usb/lp0."
+            ),
+            url=url,
+            why=why if isinstance(why, Message) else Message(why),
+        )
     )
 
 
@@ -77,16 +90,18 @@ def _flag(url: str, name: str, value: str) -> bool:
     key = value.strip().lower()
     if key in _TRUE or key in _FALSE:
         return _TRUE.get(key, False)
-    raise _bad(url, f"{name} doit valoir true ou false")
+    raise _bad(url, Message(N_("%(name)s doit valoir true ou false"), name=name))
 
 
 def _hex(url: str, name: str, value: str) -> int:
     try:
         number = int(value, 16)
     except ValueError:
-        raise _bad(url, f"{name} doit être en hexadécimal (ex. 0416)") from None
+        raise _bad(
+            url, Message(N_("%(name)s doit être en hexadécimal (ex. 0416)"), name=name)
+        ) from None
     if not 0 < number <= 0xFFFF:
-        raise _bad(url, f"{name} hors limites")
+        raise _bad(url, Message(N_("%(name)s hors limites"), name=name))
     return number
 
 
@@ -96,24 +111,24 @@ def _location(url: str, kind: str, netloc: str, path: str) -> dict[str, Any]:
             parts = urlsplit(f"//{netloc}")
             host, port = parts.hostname, parts.port or 9100
         except ValueError:
-            raise _bad(url, "le port doit être un nombre entre 1 et 65535") from None
+            raise _bad(url, N_("le port doit être un nombre entre 1 et 65535")) from None
         if not host or path not in ("", "/"):
-            raise _bad(url, "indiquez l’adresse IP ou le nom de l’imprimante")
+            raise _bad(url, N_("indiquez l’adresse IP ou le nom de l’imprimante"))
         return {"target": host, "port": port}
     if kind == "usb":
         ids = netloc.split(":")
         if len(ids) != 2 or path not in ("", "/"):
-            raise _bad(url, "indiquez l’identifiant USB vendeur:produit, ex. usb://0416:5011")
+            raise _bad(url, N_("indiquez l’identifiant USB vendeur:produit, ex. usb://0416:5011"))
         return {
-            "vendor_id": _hex(url, "vendeur", ids[0]),
-            "product_id": _hex(url, "produit", ids[1]),
+            "vendor_id": _hex(url, Message(N_("vendeur")), ids[0]),
+            "product_id": _hex(url, Message(N_("produit")), ids[1]),
         }
     if kind in ("serial", "file"):
         if netloc or not path.startswith("/") or path == "/":
-            raise _bad(url, "indiquez le chemin complet du périphérique, ex. /dev/rfcomm0")
+            raise _bad(url, N_("indiquez le chemin complet du périphérique, ex. /dev/rfcomm0"))
         return {"target": path}
     if netloc or path not in ("", "/"):
-        raise _bad(url, "preview:// ne prend ni hôte ni chemin")
+        raise _bad(url, N_("preview:// ne prend ni hôte ni chemin"))
     return {}
 
 
@@ -125,7 +140,9 @@ def _defaults(kind: str, profile: str | None) -> dict[str, Any]:
     try:
         escpos_profile = get_profile(name)
     except KeyError:
-        raise ValueError(f"profil d’imprimante inconnu « {name} »") from None
+        raise ValueError(
+            Message(N_("profil d’imprimante inconnu « %(name)s »"), name=name)
+        ) from None
     pages = escpos_profile.get_code_pages()
     codepage = next((cp for cp in ("CP1252", "CP858", "ISO_8859-15") if cp in pages), "CP437")
     columns = escpos_profile.profile_data.get("fonts", {}).get("0", {}).get("columns")
@@ -143,19 +160,23 @@ def parse_printer_url(url: str) -> PrinterConfig:
     parts = urlsplit(text)
     kind = parts.scheme.lower()
     if kind not in KINDS:
-        raise _bad(text, "le type doit être network, usb, serial, file ou preview")
+        raise _bad(text, N_("le type doit être network, usb, serial, file ou preview"))
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     options = dict(pairs)
     if len(options) != len(pairs):
-        raise _bad(text, "une option est répétée")
+        raise _bad(text, N_("une option est répétée"))
     unknown = sorted(set(options) - OPTIONS[kind])
     if unknown:
-        raise _bad(text, f"option inconnue pour {kind} : {', '.join(unknown)}")
+        why = Message(
+            N_("option inconnue pour %(kind)s : %(names)s"), kind=kind, names=", ".join(unknown)
+        )
+        raise _bad(text, why)
     fields = _location(text, kind, parts.netloc, parts.path)
     try:
         implied = _defaults(kind, options.get("profile"))
     except ValueError as exc:
-        raise _bad(text, str(exc)) from None
+        why = exc.args[0] if exc.args and isinstance(exc.args[0], Message) else str(exc)
+        raise _bad(text, why) from None
     pages = implied.pop("pages")
     fields.update(implied)
     fields.update(_options(text, options, pages))
@@ -171,20 +192,22 @@ def _options(url: str, options: dict[str, str], pages: dict[str, Any]) -> dict[s
     if "codepage" in options:
         name = CodePages.get_encoding_name(options["codepage"])
         if name not in pages or "python_encode" not in CodePages.data.get(name, {}):
-            raise _bad(url, f"ce profil n’a pas la page de codes {options['codepage']}")
+            why = N_("ce profil n’a pas la page de codes %(codepage)s")
+            raise _bad(url, Message(why, codepage=options["codepage"]))
         if sanitise("éèàçù", name) != "éèàçù":
-            raise _bad(url, f"la page de codes {name} n’a pas les lettres accentuées du français")
+            why = N_("la page de codes %(codepage)s n’a pas les lettres accentuées du français")
+            raise _bad(url, Message(why, codepage=name))
         fields["codepage"] = name
     if "width" in options:
         if options["width"] not in {str(w) for w in WIDTHS}:
-            raise _bad(url, "la largeur doit être 32 (58 mm), 42 ou 48 (80 mm)")
+            raise _bad(url, N_("la largeur doit être 32 (58 mm), 42 ou 48 (80 mm)"))
         fields["width"] = int(options["width"])
     for name in ("cutter", "drawer"):
         if name in options:
             fields[name] = _flag(url, name, options[name])
     if "baudrate" in options:
         if not options["baudrate"].isdigit() or int(options["baudrate"]) <= 0:
-            raise _bad(url, "baudrate doit être un nombre, ex. 9600")
+            raise _bad(url, N_("baudrate doit être un nombre, ex. 9600"))
         fields["baudrate"] = int(options["baudrate"])
     for name in ("in_ep", "out_ep"):
         if name in options:

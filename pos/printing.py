@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # python-escpos loads its profile database on import: only when printing
     from escpos.escpos import Escpos
 
+from pos.i18n import N_, Message
 from pos.printer_urls import InvalidPrinterUrl, PrinterConfig, parse_printer_url
 from pos.receipts import PrintLine, Seller, test_page
 
@@ -53,7 +54,11 @@ FALLBACKS = {
 
 
 class PrinterUnavailable(Exception):
-    """The printer could not print the job; the message says why, in French."""
+    """The printer could not print the job; the message says why, in French.
+
+    Its argument is a `Message` (or an `N_()` msgid) so that the web layer can translate it:
+    `exc.args[0]`, while `str(exc)` stays the French sentence (the CLI, the log, the list).
+    """
 
 
 def sanitise(text: str, codepage: str) -> str:
@@ -220,22 +225,21 @@ def _unavailable(exc: BaseException, config: PrinterConfig) -> PrinterUnavailabl
     while cause is not None and not isinstance(cause, OSError):
         cause = cause.__cause__ or cause.__context__
     code = getattr(cause, "errno", None)
-    where = config.where
     if isinstance(cause, ConnectionRefusedError):
-        why = f"L’imprimante {where} refuse la connexion : vérifiez qu’elle est allumée."
+        why = N_("L’imprimante %(where)s refuse la connexion : vérifiez qu’elle est allumée.")
     elif isinstance(cause, TimeoutError) or code == errno.ETIMEDOUT:
-        why = f"L’imprimante {where} ne répond pas : vérifiez qu’elle est allumée et branchée."
+        why = N_("L’imprimante %(where)s ne répond pas : vérifiez qu’elle est allumée et branchée.")
     elif isinstance(cause, PermissionError) or code in (errno.EACCES, errno.EPERM):
-        why = f"Accès refusé à l’imprimante {where} : installez la règle udev de printers/."
+        why = N_("Accès refusé à l’imprimante %(where)s : installez la règle udev de printers/.")
     elif isinstance(cause, socket.gaierror):
-        why = f"Imprimante {where} introuvable sur le réseau : vérifiez son adresse."
+        why = N_("Imprimante %(where)s introuvable sur le réseau : vérifiez son adresse.")
     elif code == errno.ENOENT or (cause is None and isinstance(exc, DeviceNotFoundError)):
-        why = f"Imprimante {where} introuvable : vérifiez le câble ou l’appairage Bluetooth."
+        why = N_("Imprimante %(where)s introuvable : vérifiez le câble ou l’appairage Bluetooth.")
     elif isinstance(cause, (ConnectionResetError, BrokenPipeError)):
-        why = f"L’imprimante {where} a coupé la connexion : réimprimez le ticket."
+        why = N_("L’imprimante %(where)s a coupé la connexion : réimprimez le ticket.")
     else:
-        why = f"Impression impossible sur {where} : vérifiez l’imprimante puis réimprimez."
-    return PrinterUnavailable(why)
+        why = N_("Impression impossible sur %(where)s : vérifiez l’imprimante puis réimprimez.")
+    return PrinterUnavailable(Message(why, where=config.where))
 
 
 def _paper_out(printer: Escpos, deadline: float) -> bool:
@@ -277,7 +281,10 @@ def _send_network(
     try:
         if check_paper and _paper_out(printer, deadline):
             raise PrinterUnavailable(
-                "Plus de papier dans l’imprimante : remettez un rouleau puis réimprimez le ticket."
+                N_(
+                    "Plus de papier dans l’imprimante : "
+                    "remettez un rouleau puis réimprimez le ticket."
+                )
             )
         sock.settimeout(max(0.05, deadline - time.monotonic()))
         printer._raw(job)
@@ -285,8 +292,13 @@ def _send_network(
         done = True
     except TimeoutError as exc:
         raise PrinterUnavailable(
-            f"L’imprimante {config.where} ne prend plus les données : vérifiez le papier "
-            "et le capot, puis réimprimez le ticket."
+            Message(
+                N_(
+                    "L’imprimante %(where)s ne prend plus les données : vérifiez le papier "
+                    "et le capot, puis réimprimez le ticket."
+                ),
+                where=config.where,
+            )
         ) from exc
     except (OSError, EscposError) as exc:
         raise _unavailable(exc, config) from exc
@@ -329,7 +341,10 @@ def _within(deadline: float, work: Callable[[], None], config: PrinterConfig) ->
     worker.join(max(0.0, deadline - time.monotonic()) + 0.5)
     if worker.is_alive():
         raise PrinterUnavailable(
-            f"L’imprimante {config.where} ne répond pas : vérifiez-la puis réimprimez le ticket."
+            Message(
+                N_("L’imprimante %(where)s ne répond pas : vérifiez-la puis réimprimez le ticket."),
+                where=config.where,
+            )
         )
     if outcome:
         raise outcome[0]
