@@ -228,7 +228,7 @@ def _closure_text(found: dict) -> str:
 def _print_closure(number: int) -> bool | None:
     """Print a closure; a refusal is said plainly and the Z waits in the list."""
     from pos.print_queue import print_closure
-    from pos.web.printing import printer_url
+    from pos.web.printing import printer_reason, printer_url
 
     url = printer_url()
     if not url:
@@ -240,7 +240,7 @@ def _print_closure(number: int) -> bool | None:
         flash(
             _(
                 "Imprimante injoignable : le Z attend dans la liste « À imprimer ». %(e)s",
-                e=outcome.error,
+                e=printer_reason(outcome.error),
             ),
             "error",
         )
