@@ -68,6 +68,8 @@ def translate(message: str, params: Mapping[str, object] | None = None) -> str:
     """A message in the request's language (French outside a request), its values filled in."""
     if isinstance(message, Message) and not params:
         message, params = message.msgid, message.params
+    if params:  # a value may be a message too (a reason inside a sentence)
+        params = {k: translate(v) if isinstance(v, Message) else v for k, v in params.items()}
     try:
         translated = _lookup(str(message))
     except Exception:  # no Babel set up on this app: keep the French
@@ -81,7 +83,7 @@ def tr(value: object) -> object:
     Never formats a plain string (a stray % is harmless); anything else is returned as it is.
     """
     if isinstance(value, Message):
-        return translate(value.msgid, value.params)
+        return translate(value)
     if isinstance(value, str) and value:
         try:
             return _lookup(value)

@@ -119,8 +119,8 @@ def test_a_refused_test_page_and_z_are_explained_in_the_members_language(
 def test_an_invalid_printer_url_is_translated_with_its_reason(app):
     from flask_babel import force_locale
 
+    from pos.i18n import translate
     from pos.printing import InvalidPrinterUrl, parse_printer_url
-    from pos.web.printing import printer_reason
 
     with pytest.raises(InvalidPrinterUrl) as caught:
         parse_printer_url("usb://zz:5011")
@@ -130,9 +130,28 @@ def test_an_invalid_printer_url_is_translated_with_its_reason(app):
     )
     assert str(caught.value) == french
     with app.test_request_context(), force_locale("en"):
-        assert printer_reason(caught.value.args[0]) == (
+        assert translate(caught.value.args[0]) == (
             "Invalid printer address “usb://zz:5011”: vendor must be hexadecimal (e.g. 0416). "
             "Examples: network://192.168.1.50:9100, usb://0416:5011, file:///dev/usb/lp0."
         )
     with app.test_request_context(), force_locale("fr"):
-        assert printer_reason(caught.value.args[0]) == french
+        assert translate(caught.value.args[0]) == french
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_mistyped_printer_address_is_refused_in_the_members_language(actions, db, lang):
+    actions.login("Awa")
+    speak(actions, lang)
+    base = {"brand": "Kokés", "legal_name": "CAE", "siret": "90000000000001"}
+
+    bad = actions.post("/admin/settings", {**base, "printer_url": "usb://zz:5011"}, htmx=False)
+
+    html = bad.get_data(as_text=True).replace("&#34;", '"')
+    said = {
+        "fr": "vendeur doit être en hexadécimal (ex. 0416)",
+        "en": "vendor must be hexadecimal (e.g. 0416)",
+    }
+    assert bad.status_code == 422
+    assert said[lang] in html and said[OTHER[lang]] not in html
+    kept = "SELECT count(*) FROM settings WHERE key = 'printer_url' AND value != ''"
+    assert db.execute(kept).fetchone()[0] == 0

@@ -14,7 +14,7 @@ from pos.db import print_jobs as jobs
 from pos.db import sales as journal
 from pos.db.request import get_db, get_settings
 from pos.errors import NotFound
-from pos.i18n import Message, translate
+from pos.i18n import translate
 from pos.print_queue import Outcome
 from pos.web.auth import admin_required, login_required
 from pos.web.receipt_view import receipt_text
@@ -33,24 +33,6 @@ def printer_url() -> str:
 
 def _member() -> str:
     return g.member["name"] if g.get("member") else ""
-
-
-@bp.app_template_filter("printer_reason")
-def printer_reason(reason: str) -> str:
-    """Why a print failed, in the member's language (a reason's values may be messages too).
-
-    The reason is an `Outcome.error`: a `Message` (an invalid URL's carries its `why` as a
-    `Message`), an N_() msgid, or French text from the list, shown as it is when unknown.
-    """
-    if not reason:
-        return ""
-    if isinstance(reason, Message):
-        params = {
-            name: printer_reason(value) if isinstance(value, Message) else value
-            for name, value in reason.params.items()
-        }
-        return translate(reason.msgid, params)
-    return translate(reason)
 
 
 @bp.app_context_processor
@@ -96,7 +78,7 @@ def _shown(sale: dict, outcome: Outcome | None):
     if not request.htmx:
         flash(message, category)
         if outcome and outcome.error:
-            flash(printer_reason(outcome.error), "error")
+            flash(translate(outcome.error), "error")
         return redirect(url_for("sell.detail", number=sale["number"]))
     duplicate = outcome.duplicate if outcome else 0
     text = receipt_text(get_db(), sale, duplicate=duplicate)
@@ -138,7 +120,7 @@ def _after_retry(outcomes: list[Outcome]):
         return _queue_page(outcomes)
     for outcome in outcomes:
         category, message = _message(outcome)
-        flash(f"{message} {printer_reason(outcome.error)}".strip(), category)
+        flash(f"{message} {translate(outcome.error)}".strip(), category)
     return redirect(url_for("printing.queue"))
 
 
@@ -183,7 +165,7 @@ def test():
         flash(_("Page de test imprimée : vérifiez les accents et le signe €."), "ok")
     else:
         waiting = translate(print_queue.WAITING_MESSAGE)
-        flash(f"{waiting} {printer_reason(outcome.error)}", "error")
+        flash(f"{waiting} {translate(outcome.error)}", "error")
     return redirect(url_for("admin.settings"))
 
 

@@ -11,6 +11,7 @@ from pos.db import till as store
 from pos.db.events import log_event
 from pos.db.request import get_db, get_settings
 from pos.errors import InvalidInput
+from pos.i18n import translate
 from pos.money import InvalidAmount, parse_amount
 from pos.web import eur
 from pos.web.auth import admin_required, login_required
@@ -228,7 +229,7 @@ def _closure_text(found: dict) -> str:
 def _print_closure(number: int) -> bool | None:
     """Print a closure; a refusal is said plainly and the Z waits in the list."""
     from pos.print_queue import print_closure
-    from pos.web.printing import printer_reason, printer_url
+    from pos.web.printing import printer_url
 
     url = printer_url()
     if not url:
@@ -240,7 +241,7 @@ def _print_closure(number: int) -> bool | None:
         flash(
             _(
                 "Imprimante injoignable : le Z attend dans la liste « À imprimer ». %(e)s",
-                e=printer_reason(outcome.error),
+                e=translate(outcome.error),
             ),
             "error",
         )
