@@ -143,6 +143,33 @@ def test_card_and_exact_cash_take_three_taps(seller: Page, db, button, method, a
     assert payments(db, 1) == [(method, amount)]
 
 
+def assert_in_view(page: Page, target: Locator) -> None:
+    """Wholly inside the screen as it is now, without scrolling."""
+    box, size = target.bounding_box(), page.viewport_size
+    assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"], target.inner_text()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= size["width"], target.inner_text()
+
+
+@pytest.mark.parametrize(
+    "size", [(800, 1280), (412, 915)], ids=["tablet-in-portrait", "phone-in-portrait"]
+)
+def test_in_portrait_the_total_and_payment_buttons_stay_on_screen(seller: Page, db, size):
+    page, tap = seller, Taps()
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    fill_cart(page, tap, "Kokedama", "Cookie", "Dernier pot", "Café", expected_total="25,50 €")
+    page.evaluate("window.scrollTo(0, 0)")  # back at the top of the tiles
+
+    for target in [total(page), *page.locator("#cart .payrow > *").all()]:
+        assert_in_view(page, target)
+    tap(pay_button(page, "Carte"))
+
+    expect(page.locator("#result .done")).to_contain_text("Vente n° 1 enregistrée")
+    settled(page)
+    page.screenshot(path=f"/tmp/etal-portrait-{size[0]}.png")
+    assert_in_view(page, page.locator("#result .done"))
+    assert sales(db) == [(1, "sale", 2550, 0, None)]
+
+
 def test_split_payment_shows_what_is_left_live(seller: Page, db):
     page, tap = seller, Taps()
     fill_cart(page, tap, "Kokedama", "Cookie", expected_total="15,00 €")
