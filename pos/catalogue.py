@@ -11,6 +11,7 @@ from pos.money import InvalidAmount, parse_amount, parse_rate
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 NAME_MAX = 60
 SHORT_MAX = 24
+DARK_INK, LIGHT_INK = "#000000", "#ffffff"
 
 
 @dataclass
@@ -43,6 +44,37 @@ def check_product(
         out.errors["low_stock"] = N_("Indiquez un nombre entier, par exemple 5.")
     out.values["low_stock"] = int(low) if low.isdigit() else 5
     return out
+
+
+def tile_ink(color: str) -> str:
+    """The text colour, black or white, that reads best on a tile of this colour.
+
+    WCAG 2 contrast: whichever ink gives the higher ratio, so a member reads a pale tile in
+    daylight as well as a dark one (the better of the two is at least 4.5:1 on any colour).
+    """
+    if not COLOR.match(color):
+        return LIGHT_INK
+    tile = _luminance(color)
+    on_dark = contrast(_luminance(DARK_INK), tile)
+    on_light = contrast(_luminance(LIGHT_INK), tile)
+    return DARK_INK if on_dark > on_light else LIGHT_INK
+
+
+def contrast(a: float, b: float) -> float:
+    """WCAG 2 contrast ratio of two relative luminances (1 to 21)."""
+    light, dark = max(a, b), min(a, b)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _luminance(color: str) -> float:
+    """WCAG 2 relative luminance of a #rrggbb colour."""
+
+    def linear(channel: int) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
 
 
 def _check_name(form: dict[str, str], taken_names: set[str], out: ProductForm) -> None:

@@ -1,8 +1,20 @@
 """The catalogue: product forms validated on the server, errors in French beside each field."""
 
-import pytest
+import re
 
-from pos.catalogue import check_category, check_product
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pos.catalogue import (
+    DARK_INK,
+    LIGHT_INK,
+    _luminance,
+    check_category,
+    check_product,
+    contrast,
+    tile_ink,
+)
 
 RATES = [550, 1000, 2000, 0]
 GOOD = {
@@ -192,3 +204,43 @@ def test_fec_account_numbers_are_settings(actions, db):
     assert (
         db.execute("SELECT value FROM settings WHERE key='account_card'").fetchone()[0] == "511500"
     )
+
+
+# --- Tile text colour (read in daylight) ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("colour", "ink"),
+    [
+        ("#ffffff", DARK_INK),
+        ("#000000", LIGHT_INK),
+        ("#2e7d32", LIGHT_INK),  # the default green: 5.1:1 in white, 4.1:1 in black
+        ("#f9a825", DARK_INK),  # a yellow: white on it would be 1.9:1
+        ("#a1887f", DARK_INK),  # a pale brown
+        ("not a colour", LIGHT_INK),
+    ],
+)
+def test_a_tile_gets_the_ink_that_reads_best_on_it(colour, ink):
+    assert tile_ink(colour) == ink
+
+
+def test_contrast_is_wcags_ratio():
+    assert round(contrast(_luminance("#ffffff"), _luminance("#000000")), 2) == 21.0
+    assert round(contrast(_luminance("#777777"), _luminance("#ffffff")), 2) == 4.48
+
+
+@given(st.integers(0, 0xFFFFFF))
+def test_any_tile_colour_gets_text_of_at_least_4_5_to_1(value):
+    colour = f"#{value:06x}"
+    assert contrast(_luminance(tile_ink(colour)), _luminance(colour)) >= 4.5
+
+
+def test_the_tile_stylesheet_gives_each_tile_its_colour_and_ink(actions, db):
+    actions.login("Léo")
+    db.execute("UPDATE products SET color = '#f9a825' WHERE name = 'Cookie'")
+    cookie = db.execute("SELECT id FROM products WHERE name = 'Cookie'").fetchone()[0]
+
+    css = actions.client.get("/sell/tiles.css").get_data(as_text=True)
+
+    rule = re.search(rf"\.c-{cookie}\{{([^}}]*)\}}", css).group(1)
+    assert rule == "background:#f9a825;color:#000000;text-shadow:none"

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from pos import clock
 from pos.cart import Payment
+from pos.catalogue import LIGHT_INK, tile_ink
 from pos.db import sales as journal
 from pos.db.catalogue import list_categories, list_products
 from pos.db.events import log_event
@@ -385,5 +386,9 @@ def tile_colours():
     """Each product's tile colour as a class (inline styles are barred by the CSP)."""
     from flask import Response
 
-    rules = [f".c-{p['id']}{{background:{p['color']}}}" for p in list_products(get_db())]
+    rules = []
+    for p in list_products(get_db()):
+        ink = tile_ink(p["color"])
+        shadow = "" if ink == LIGHT_INK else ";text-shadow:none"  # a shadow only helps white
+        rules.append(f".c-{p['id']}{{background:{p['color']};color:{ink}{shadow}}}")
     return Response("\n".join(rules), mimetype="text/css")
