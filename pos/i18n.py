@@ -64,6 +64,14 @@ def _lookup(msgid: str) -> str:
     return get_translations().ugettext(msgid)
 
 
+def message_of(exc: BaseException) -> str:
+    """An exception's message as it was raised: its `Message` or msgid (still translatable),
+    else its text."""
+    if exc.args and isinstance(exc.args[0], str):
+        return exc.args[0]
+    return str(exc)
+
+
 def translate(message: str, params: Mapping[str, object] | None = None) -> str:
     """A message in the request's language (French outside a request), its values filled in."""
     if isinstance(message, Message) and not params:

@@ -21,7 +21,7 @@ from pos.db import print_jobs as jobs
 from pos.db.events import log_event
 from pos.db.sales import get_sale
 from pos.db.till import get_closure
-from pos.i18n import N_
+from pos.i18n import N_, message_of
 from pos.printing import InvalidPrinterUrl, PrinterConfig, PrinterUnavailable
 from pos.receipts import PrintLine, layout, receipt_of, seller_of, test_page
 from pos.z_report import closure_layout
@@ -45,13 +45,6 @@ class Outcome:
     printed: bool
     error: str = ""
     duplicate: int = 0
-
-
-def reason_of(exc: Exception) -> str:
-    """Why a job failed: the exception's `Message` (or msgid), for the web layer to translate."""
-    if exc.args and isinstance(exc.args[0], str):
-        return exc.args[0]
-    return str(exc)
 
 
 def printer_url_of(server_url: str, settings: dict[str, str]) -> str:
@@ -85,7 +78,7 @@ def send(config: PrinterConfig, lines: Sequence[PrintLine], *, drawer: bool = Fa
             else:
                 printing.print_lines(config, lines)
         except PrinterUnavailable as exc:
-            _last_failure[config.url] = (time.monotonic(), reason_of(exc))
+            _last_failure[config.url] = (time.monotonic(), message_of(exc))
             raise
     finally:
         PRINTER_LOCK.release()
@@ -142,7 +135,7 @@ def run_job(db: Database, url: str, job_id: int) -> Outcome:
             closure=job["closure_number"],
             by=job["member"],
         )
-        return Outcome(job_id, False, reason_of(exc), job["duplicate"])
+        return Outcome(job_id, False, message_of(exc), job["duplicate"])
     jobs.mark_printed(db, job_id)
     if job["kind"] == "duplicate":
         log_event(
@@ -219,5 +212,5 @@ def open_drawer(db: Database, url: str, number: int, member: str = "") -> Outcom
         job_id = jobs.insert_job(
             db, "drawer", sale_number=number, member=member, status="failed", error=str(exc)
         )
-        return Outcome(job_id, False, reason_of(exc))
+        return Outcome(job_id, False, message_of(exc))
     return Outcome(0, True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from pos.i18n import N_, Message
+from pos.i18n import N_, Message, message_of
 
 KINDS = ("network", "usb", "serial", "file", "preview")
 WIDTHS = (32, 42, 48)
@@ -175,8 +175,7 @@ def parse_printer_url(url: str) -> PrinterConfig:
     try:
         implied = _defaults(kind, options.get("profile"))
     except ValueError as exc:
-        why = exc.args[0] if exc.args and isinstance(exc.args[0], Message) else str(exc)
-        raise _bad(text, why) from None
+        raise _bad(text, message_of(exc)) from None
     pages = implied.pop("pages")
     fields.update(implied)
     fields.update(_options(text, options, pages))

@@ -57,7 +57,7 @@ class PrinterUnavailable(Exception):
     """The printer could not print the job; the message says why, in French.
 
     Its argument is a `Message` (or an `N_()` msgid) so that the web layer can translate it:
-    `exc.args[0]`, while `str(exc)` stays the French sentence (the CLI, the log, the list).
+    `message_of(exc)`, while `str(exc)` stays the French sentence (the CLI, the log, the list).
     """
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pos.i18n import N_
+from pos.i18n import N_, message_of
 from pos.money import InvalidAmount, parse_amount, parse_rate
 
 DEFAULTS: dict[str, str] = {
@@ -156,7 +156,7 @@ def _check_printing(form: dict[str, str], values: dict[str, str], errors: dict[s
         try:
             values["printer_url"] = parse_printer_url(values["printer_url"]).url
         except InvalidPrinterUrl as exc:
-            errors["printer_url"] = exc.args[0]  # the Message: shown in the member's language
+            errors["printer_url"] = message_of(exc)  # shown in the member's language
     if values.get("paper_width", "") not in PAPER_WIDTHS:
         errors["paper_width"] = N_("Choisissez 32 (58 mm), 42 ou 48 (80 mm) caractères.")
     if "printer_url" in form:  # the printing part of the form was sent: an absent box is "no"

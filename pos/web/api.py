@@ -135,8 +135,7 @@ def _once(body: dict, prepare, record):
     number, entry, replayed = record(db, prepare(db), key, digest)
     if replayed:  # the same key landed between the look-up above and the lock
         return _replay(db, key, digest)
-    payload = json.dumps({"sale": sale_json(entry or journal.get_sale(db, number))})
-    return payload, 201, JSON
+    return _answer(entry or journal.get_sale(db, number)), 201, JSON
 
 
 JSON = {"Content-Type": "application/json"}
@@ -150,8 +149,7 @@ def _replay(db, key: str, digest: str):
     if row:
         if row[1] != digest:
             raise _key_reused()
-        payload = json.dumps({"sale": sale_json(journal.get_sale(db, row[0]))})
-        return payload, 201, {**JSON, "Idempotent-Replay": "true"}
+        return _answer(journal.get_sale(db, row[0])), 201, {**JSON, "Idempotent-Replay": "true"}
     row = db.execute(  # answers stored whole by earlier versions
         "SELECT request_hash, status, body FROM idempotency WHERE key = ?", [key]
     ).fetchone()
@@ -160,6 +158,11 @@ def _replay(db, key: str, digest: str):
     if row[0] != digest:
         raise _key_reused()
     return row[2], row[1], {**JSON, "Idempotent-Replay": "true"}
+
+
+def _answer(entry: dict) -> str:
+    """The body of a recording's answer, the same the first time and on every retry."""
+    return json.dumps({"sale": sale_json(entry)})
 
 
 def _key_reused() -> IdempotencyConflict:
