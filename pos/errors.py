@@ -60,6 +60,13 @@ class OutOfStock(EtalError):
     code = "out_of_stock"
     status = 422
 
+    def __init__(self, message: str = "", **kw: object):
+        # One sentence wherever stock runs short (a tap on a tile, a payment, the API).
+        super().__init__(
+            message or N_("Stock insuffisant pour « %(name)s » : il n'en reste que %(left)s."),
+            **kw,
+        )
+
 
 class PaymentMismatch(EtalError):
     """The payments do not cover the total, or overpay with something other than cash."""
@@ -72,6 +79,13 @@ class IdempotencyConflict(EtalError):
     """This key was already used for another request."""
 
     code = "idempotency_conflict"
+    status = 409
+
+
+class CartChanged(EtalError):
+    """What would be charged is no longer what was shown (a price, a markdown, another tab)."""
+
+    code = "cart_changed"
     status = 409
 
 

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from html import unescape as html_unescape
 from pathlib import Path
 
 import pytest
@@ -192,12 +193,21 @@ class Actions:
         html = self.client.get("/sell").get_data(as_text=True)
         return re.search(r'name="key" value="(\w+)"', html).group(1)
 
+    def seen(self) -> dict:
+        """The cart's key and what the screen shows of it (as the payment buttons carry them)."""
+        html = self.client.get("/sell").get_data(as_text=True)
+        return {
+            "key": re.search(r'name="key" value="(\w+)"', html).group(1),
+            "seen": html_unescape(
+                re.search(r'name="seen" id="seen" value="([^"]*)"', html).group(1)
+            ),
+        }
+
     def sell(self, *product_ids: int, method: str = "exact", tendered: str = "", **form):
         """Tap tiles then a payment button; returns the payment response."""
         for pid in product_ids:
             self.post(f"/sell/cart/add/{pid}")
-        key = self.cart_key()
-        data = {"key": key, "method": method, "tendered": tendered, **form}
+        data = {**self.seen(), "method": method, "tendered": tendered, **form}
         return self.post("/sell/pay", data)
 
 

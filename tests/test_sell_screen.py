@@ -1,8 +1,16 @@
 """The sell screen's cart form: one address, the tapped button says what to do."""
 
+import re
+
 import pytest
 
+from pos.db import sales as journal
 from tests.conftest import product_id
+
+
+def text_of(html: str) -> str:
+    """What a member reads of some HTML: tags gone, spaces as one."""
+    return " ".join(re.sub(r"<[^>]+>", "", html).replace("\xa0", " ").split())
 
 
 def test_plain_form_taps_work_without_javascript(actions, client, db):
@@ -10,10 +18,9 @@ def test_plain_form_taps_work_without_javascript(actions, client, db):
     koke, cookie = product_id(db, "Kokedama"), product_id(db, "Cookie")
     actions.post(f"/sell/cart/add/{koke}", htmx=False)
     actions.post(f"/sell/cart/add/{cookie}", htmx=False)
-    key = actions.cart_key()
     assert actions.post("/sell/cart/act", {"act": "0:inc"}, htmx=False).status_code == 302
     assert "2 ×" in client.get("/sell").get_data(as_text=True)
-    paid = actions.post("/sell/cart/act", {"act": "pay:note:50", "key": key}, htmx=False)
+    paid = actions.post("/sell/cart/act", {"act": "pay:note:50", **actions.seen()}, htmx=False)
     assert paid.status_code == 302 and "done=1" in paid.location
     row = db.execute("SELECT total, change FROM sales WHERE number = 1").fetchone()
     assert row == (2750, 2250)
@@ -22,24 +29,97 @@ def test_plain_form_taps_work_without_javascript(actions, client, db):
 
 def test_htmx_payment_goes_to_the_result_panel(actions, db):
     actions.login("Léo")
-    actions.post(f"/sell/cart/add/{product_id(db, 'Cookie')}")
-    response = actions.post("/sell/cart/act", {"act": "pay:card", "key": actions.cart_key()})
-    assert response.headers["HX-Retarget"] == "#result"
+    cart = actions.post(f"/sell/cart/add/{product_id(db, 'Cookie')}").get_data(as_text=True)
+    # The payment buttons say their own target; the server never retargets an answer.
+    card = re.search(r'<button[^>]*value="pay:card"[^>]*>', cart).group(0)
+    assert 'hx-target="#result"' in card and 'hx-post="/sell/cart/act"' in card
+    response = actions.post("/sell/cart/act", {"act": "pay:card", **actions.seen()})
+    assert "HX-Retarget" not in response.headers
     assert 'id="result"' in response.get_data(as_text=True)
     assert db.execute("SELECT method, amount FROM payments").fetchall() == [("card", 250)]
+
+
+def test_a_payment_is_answered_from_the_entry_it_wrote(actions, db, monkeypatch):
+    actions.login("Léo")
+    actions.post(f"/sell/cart/add/{product_id(db, 'Cookie')}")
+    seen = actions.seen()
+    read_back = []
+    monkeypatch.setattr(journal, "get_sale", lambda *a, **k: read_back.append(a))
+    response = actions.post("/sell/cart/act", {"act": "pay:note:5", **seen})
+    assert response.status_code == 200 and read_back == []
+    html = response.get_data(as_text=True)
+    assert "Vente n° 1 enregistrée" in html and "2,50" in html
+    assert "Annuler la vente n° 1" in html
+
+
+def test_the_next_customers_first_item_turns_the_result_into_a_strip(actions, db):
+    actions.login("Léo")
+    cookie = product_id(db, "Cookie")
+    paid = actions.sell(cookie, method="note", tendered="20").get_data(as_text=True)
+    assert "Rendu" in paid and "Annuler la vente n° 1" in paid
+    first = actions.post(f"/sell/cart/add/{cookie}").get_data(as_text=True)
+    strip = re.search(
+        r'<section id="result"[^>]*hx-swap-oob="true"[^>]*>(.*?)</section>', first, re.S
+    )
+    assert strip, first
+    assert text_of(strip.group(1)) == "Vente n° 1 · rendu 17,50 €"
+    assert "Annuler" not in first
+    # A second item leaves the strip as it is; the whole screen shows the strip too.
+    assert 'id="result"' not in actions.post(f"/sell/cart/add/{cookie}").get_data(as_text=True)
+    screen = actions.client.get("/sell").get_data(as_text=True)
+    assert "Vente n° 1 · rendu 17,50 €" in text_of(screen) and "Annuler" not in screen
+
+
+def test_undo_names_the_sale_and_asks_for_a_second_tap(actions, db):
+    actions.login("Léo")
+    actions.sell(product_id(db, "Cookie"))
+    first = actions.post("/sell/undo/1", {"sale": "1"})
+    assert first.status_code == 200
+    assert "Oui, annuler la vente n° 1" in first.get_data(as_text=True)
+    assert db.execute("SELECT count(*) FROM sales").fetchone()[0] == 1
+    done = actions.post("/sell/undo/1", {"sale": "1", "confirm": "yes"})
+    assert "Vente n° 1 annulée" in done.get_data(as_text=True)
+    assert db.execute("SELECT kind, refers_to FROM sales WHERE number = 2").fetchone() == (
+        "void",
+        1,
+    )
+
+
+@pytest.mark.parametrize("named", [None, "2", "x"], ids=["unnamed", "another", "unreadable"])
+def test_the_server_refuses_an_undo_the_button_did_not_name(actions, db, named):
+    actions.login("Léo")
+    cookie = product_id(db, "Cookie")
+    actions.sell(cookie)
+    actions.sell(cookie)
+    form = {"confirm": "yes"} | ({"sale": named} if named else {})
+    refused = actions.post("/sell/undo/1", form)
+    assert refused.status_code in (403, 409, 422)
+    assert db.execute("SELECT count(*) FROM sales WHERE kind = 'void'").fetchone()[0] == 0
+
+
+def test_the_undo_button_follows_the_servers_rule(actions, db, app):
+    # A refunded sale: the server refuses its undo, so the button is never offered.
+    actions.login("Awa")
+    actions.sell(product_id(db, "Cookie"))
+    actions.post("/sell/sales/1/refund", {"qty_1": "1", "method": "cash"}, htmx=False)
+    shown = actions.client.get("/sell?done=1").get_data(as_text=True)
+    assert "Vente n° 1" in shown and "Annuler la vente" not in shown
 
 
 def test_discount_panel_then_discount(actions, db):
     actions.login("Léo")
     actions.post(f"/sell/cart/add/{product_id(db, 'Kokedama')}")
-    panel = actions.post("/sell/cart/act", {"act": "0:discount"})
-    assert panel.headers["HX-Retarget"] == "#result" and "Raison" in panel.get_data(as_text=True)
+    cart = actions.post("/sell/cart/act", {"act": "0:inc"}).get_data(as_text=True)
+    button = re.search(r'<button[^>]*value="0:discount"[^>]*>', cart).group(0)
+    assert 'hx-get="/sell/cart/line/0/discount"' in button and 'hx-target="#result"' in button
+    panel = actions.client.get("/sell/cart/line/0/discount", headers={"HX-Request": "true"})
+    assert "HX-Retarget" not in panel.headers and "Raison" in panel.get_data(as_text=True)
     refused = actions.post("/sell/cart/line/0/discount", {"kind": "amount", "value": "2"})
     assert refused.status_code == 422 and "raison" in refused.get_data(as_text=True)
     done = actions.post(
         "/sell/cart/line/0/discount", {"kind": "amount", "value": "2,50", "reason": "abîmé"}
     )
-    assert "10,00" in done.get_data(as_text=True)
+    assert "22,50" in done.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("act", ["", "cart:boom", "9:explode", "x:inc"])
@@ -56,3 +136,27 @@ def test_a_tap_fragment_stays_small(actions, db):
         for name in ("Kokedama", "Cookie", "Café", "Kokedama")
     ]
     assert max(sizes) <= 5 * 1024, sizes
+
+
+def test_the_split_panel_on_an_empty_cart_offers_nothing_to_pay(actions, client):
+    actions.login("Léo")
+    screen = client.get("/sell").get_data(as_text=True)
+    split = re.search(r"<(a|button)[^>]*>Autre / plusieurs</\1>", screen).group(0)
+    assert split.startswith("<button") and "disabled" in split and "href" not in split
+    panel = client.get("/sell/split").get_data(as_text=True)
+    assert "0,00" not in text_of(panel) and "Le compte est bon" not in panel
+    assert re.search(r"<button[^>]*disabled[^>]*>Encaisser</button>", panel)
+
+
+def test_the_split_panel_follows_the_cart(actions, client, db):
+    actions.login("Léo")
+    added = actions.post(f"/sell/cart/add/{product_id(db, 'Café')}")
+    assert added.headers["HX-Trigger"] == "cart-changed"
+    panel = client.get("/sell/split?amount_card=1,50", headers={"HX-Request": "true"})
+    html = panel.get_data(as_text=True)
+    assert 'hx-trigger="cart-changed from:body"' in html and 'value="1,50"' in html
+    assert "Le compte est bon" in html
+    actions.post(f"/sell/cart/add/{product_id(db, 'Cookie')}")
+    again = client.get("/sell/split?amount_card=1,50", headers={"HX-Request": "true"})
+    assert "Reste à payer 2,50 €" in text_of(again.get_data(as_text=True))
+    assert "Encaisser 4,00 €" in text_of(again.get_data(as_text=True))

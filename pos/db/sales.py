@@ -22,6 +22,7 @@ from pos.errors import (
 )
 from pos.i18n import N_
 from pos.money import div_round, vat_table
+from pos.undo import undo_refusal
 
 CLOCK_TOLERANCE = timedelta(seconds=5)
 
@@ -108,7 +109,6 @@ def _check_stock(db: Database, lines: list[dict]) -> set[int]:
         if left < wanted[product_id]:
             index = next(i for i, ln in enumerate(lines) if ln["product_id"] == product_id)
             raise OutOfStock(
-                N_("Stock insuffisant pour « %(name)s » : il n'en reste que %(left)s."),
                 field=f"lines[{index}].quantity",
                 product_id=product_id,
                 left=max(left, 0),
@@ -266,22 +266,18 @@ def record_void(
 
 
 def _check_voidable(db: Database, sale: dict, member: dict, undo_minutes: int) -> None:
-    if sale["kind"] != "sale" or sale["voided_by"] or sale["refunds"]:
-        raise NotAllowed(N_("Cette vente ne peut plus être annulée (déjà annulée ou remboursée)."))
-    if sale["member_id"] != member["id"]:
-        raise NotAllowed(N_("Seul le vendeur peut annuler sa dernière vente."))
-    last = db.execute(
-        "SELECT max(number) FROM sales WHERE member_id = ? AND kind = 'sale'", [member["id"]]
+    refusal = undo_refusal(
+        sale, member["id"], last_sale_number(db, member["id"]), clock.now(), undo_minutes
+    )
+    if refusal:
+        raise NotAllowed(refusal.msgid, **refusal.params)
+
+
+def last_sale_number(db: Database, member_id: int) -> int | None:
+    """The number of a member's last sale (kind 'sale'), for the undo rule."""
+    return db.execute(
+        "SELECT max(number) FROM sales WHERE member_id = ? AND kind = 'sale'", [member_id]
     ).fetchone()[0]
-    age = clock.now() - datetime.fromisoformat(sale["created_at"])
-    if last != sale["number"] or age > timedelta(minutes=undo_minutes):
-        raise NotAllowed(
-            N_(
-                "Seule la dernière vente peut être annulée, dans les %(minutes)s minutes. "
-                "Pour une vente plus ancienne, faites un remboursement."
-            ),
-            minutes=undo_minutes,
-        )
 
 
 def _negated(line: dict) -> dict:

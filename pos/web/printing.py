@@ -169,10 +169,12 @@ def test():
     return redirect(url_for("admin.settings"))
 
 
-def open_drawer_after_sale(number: int) -> None:
-    """After a cash sale is committed, open the drawer in the background: never delays it."""
-    db = get_db()
-    sale = journal.get_sale(db, number)
+def open_drawer_after_sale(sale: dict) -> None:
+    """After a cash sale is committed, open the drawer in the background: never delays it.
+
+    `sale` is the entry as just written (its payments), not read back.
+    """
+    number = sale["number"]
     if not any(p["method"] == "cash" and p["amount"] > 0 for p in sale["payments"]):
         return
     if get_settings().get("drawer_on_cash") != "1" or not (url := printer_url()):

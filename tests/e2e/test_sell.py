@@ -197,12 +197,16 @@ def test_undo_voids_the_sale_and_returns_the_stock(seller: Page, db):
     expect(page.get_by_test_id("change")).to_have_text("Rendu 5,00 €")
     expect(tile(page, "Kokedama").locator(".stock")).to_have_text("reste 19")
 
-    tap(page.get_by_role("button", name="Annuler la vente"))
+    tap(page.get_by_role("button", name="Annuler la vente n° 1"))
+    # A second tap, on a button that names the sale again, before anything is undone.
+    expect(page.locator("#result .confirm")).to_contain_text("Annuler la vente n° 1 (15,00 €) ?")
+    assert sales(db) == [(1, "sale", 1500, 500, None)]
+    tap(page.get_by_role("button", name="Oui, annuler la vente n° 1"))
 
     expect(page.locator("#result .msg.ok")).to_have_text(
         "Vente n° 1 annulée (écriture n° 2). Le stock est rétabli."
     )
-    expect(page.get_by_role("button", name="Annuler la vente")).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("Annuler la vente"))).to_have_count(0)
     expect(tile(page, "Kokedama").locator(".stock")).to_have_text("reste 20")
     assert sales(db) == [(1, "sale", 1500, 500, None), (2, "void", -1500, -500, 1)]
     assert payments(db, 2) == [("cash", -2000)]
@@ -216,7 +220,8 @@ def test_the_last_pot_cannot_be_sold_twice(seller: Page, db):
     fill_cart(page, tap, "Dernier pot", expected_total="9,00 €")
     tap(pot)
 
-    expect(page.locator("#messages .msg.error")).to_have_text(
+    # The refusal shows beside the cart, where the member is looking.
+    expect(page.locator("#cart").get_by_test_id("refusal")).to_have_text(
         "Stock insuffisant pour « Dernier pot » : il n'en reste que 1."
     )
     expect(page.locator("#cart .line .qty")).to_have_text("1 ×")
@@ -225,7 +230,7 @@ def test_the_last_pot_cannot_be_sold_twice(seller: Page, db):
     tap(pay_button(page, "Compte juste"))
     expect(page.locator("#result .done")).to_contain_text("Vente n° 1 enregistrée")
     # The refusal does not linger beside a sale that went through.
-    expect(page.locator("#messages .msg.error")).to_have_count(0)
+    expect(page.get_by_test_id("refusal")).to_have_count(0)
     expect(pot.locator(".stock")).to_have_text("Épuisé")
     expect(pot).to_be_disabled()
     expect(pot).to_have_class(re.compile(r"\bout\b"))
@@ -286,3 +291,43 @@ def test_two_fast_clicks_on_the_note_record_one_sale(seller: Page, db):
     assert again.status == 200
     assert "Vente n° 1 enregistrée" in again.text()
     assert sales(db) == [(1, "sale", 1500, 500, None)]
+
+
+def test_the_next_customer_never_sees_the_last_sales_change_or_undo(seller: Page, db):
+    page, tap = seller, Taps()
+    fill_cart(page, tap, "Kokedama", "Cookie", expected_total="15,00 €")
+    tap(pay_button(page, "20,00 €"))
+    expect(page.get_by_test_id("change")).to_have_text("Rendu 5,00 €")
+    expect(page.get_by_role("button", name="Annuler la vente n° 1")).to_be_visible()
+
+    # The next customer's first item: the result gives way to one line naming its sale.
+    tap(tile(page, "Cookie"))
+    expect(page.get_by_test_id("strip")).to_have_text("Vente n° 1 · rendu 5,00 €")
+    expect(page.get_by_test_id("change")).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("Annuler"))).to_have_count(0)
+    fill_cart(page, tap, "Kokedama", "Café", "Dernier pot", expected_total="25,50 €")
+    expect(page.locator("#cart .line")).to_have_count(4)
+    expect(page.get_by_role("button", name=re.compile("Annuler"))).to_have_count(0)
+    assert sales(db) == [(1, "sale", 1500, 500, None)]
+
+
+def test_the_split_panel_follows_the_cart(seller: Page, db):
+    page, tap = seller, Taps()
+    expect(page.locator("#cart .payrow .split")).to_be_disabled()
+    fill_cart(page, tap, "Café", expected_total="1,50 €")
+    tap(page.get_by_role("link", name="Autre / plusieurs"))
+    settled(page)
+    page.get_by_label("Carte").fill("1,50")
+    due = page.get_by_test_id("due")
+    expect(due).to_have_text("Le compte est bon.")
+
+    tap(tile(page, "Cookie"))  # the cart changes under the open panel
+    expect(due).to_have_text("Reste à payer 2,50 €")
+    expect(page.get_by_role("button", name="Encaisser 4,00 €")).to_be_visible()
+    expect(page.get_by_label("Carte")).to_have_value("1,50")
+    settled(page)
+    page.get_by_label("Espèces").fill("2,50")
+    expect(due).to_have_text("Le compte est bon.")
+    tap(page.get_by_role("button", name="Encaisser 4,00 €"))
+    expect(page.locator("#result .done")).to_contain_text("Vente n° 1 enregistrée")
+    assert payments(db, 1) == [("cash", 250), ("card", 150)]
