@@ -1,10 +1,13 @@
 """The sell screen's cart form: one address, the tapped button says what to do."""
 
 import re
+from pathlib import Path
 
 import pytest
 
+from pos.db import now_iso
 from pos.db import sales as journal
+from pos.db.prices import add_markdown, change_price
 from tests.conftest import product_id
 
 
@@ -160,3 +163,69 @@ def test_the_split_panel_follows_the_cart(actions, client, db):
     again = client.get("/sell/split?amount_card=1,50", headers={"HX-Request": "true"})
     assert "Reste à payer 2,50 €" in text_of(again.get_data(as_text=True))
     assert "Encaisser 4,00 €" in text_of(again.get_data(as_text=True))
+
+
+# --- Charged = shown ----------------------------------------------------------------------
+
+
+def test_a_price_changed_between_tap_and_payment_records_nothing(actions, db):
+    actions.login("Léo")
+    cookie = product_id(db, "Cookie")
+    actions.post(f"/sell/cart/add/{cookie}")
+    seen = actions.seen()
+    change_price(db, cookie, 200, member_id=None)
+    refused = actions.post("/sell/cart/act", {"act": "pay:card", **seen})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 409
+    assert (
+        "Le prix de Cookie a changé : 2,50 € → 2,00 €. Vérifiez le total puis encaissez."
+        in text_of(html)
+    )
+    assert re.search(r'<li class="line changed">', html)
+    assert re.search(r'class="total changed"[^>]*>Total <strong>2,00', html)
+    assert db.execute("SELECT count(*) FROM sales").fetchone()[0] == 0
+    # Tapped again on the cart as now shown, it is recorded at the price shown.
+    paid = actions.post("/sell/cart/act", {"act": "pay:card", **actions.seen()})
+    assert paid.status_code == 200
+    assert db.execute("SELECT method, amount FROM payments").fetchall() == [("card", 200)]
+
+
+def test_a_markdown_starting_between_tap_and_payment_records_nothing(actions, db):
+    actions.login("Léo")
+    koke = product_id(db, "Kokedama")
+    actions.post(f"/sell/cart/add/{koke}")
+    seen = actions.seen()
+    category = db.execute("SELECT category_id FROM products WHERE id = ?", [koke]).fetchone()[0]
+    add_markdown(db, category, 2000, now_iso(), member_id=None)
+    refused = actions.post("/sell/cart/act", {"act": "pay:exact", **seen})
+    assert refused.status_code == 409
+    assert "Le prix de Kokedama a changé : 12,50 € → 10,00 €." in text_of(refused.get_data(True))
+    assert db.execute("SELECT count(*) FROM sales").fetchone()[0] == 0
+
+
+def test_two_tabs_never_share_a_cart_silently(actions, db):
+    actions.login("Léo")
+    actions.post(f"/sell/cart/add/{product_id(db, 'Café')}")
+    tab_a = actions.seen()  # tab A shows "Café 1,50 €"
+    actions.post(f"/sell/cart/add/{product_id(db, 'Kokedama')}")  # tab B, same session
+    paid = actions.post("/sell/cart/act", {"act": "pay:exact", **tab_a})
+    assert paid.status_code == 409
+    assert "autre onglet" in paid.get_data(as_text=True)
+    assert db.execute("SELECT count(*) FROM sales").fetchone()[0] == 0
+    # A line's button from tab A (by position) is refused too, the cart left as it is.
+    removed = actions.post("/sell/cart/act", {"act": "0:remove", **tab_a})
+    assert removed.status_code == 409 and "autre onglet" in removed.get_data(as_text=True)
+    assert text_of(actions.client.get("/sell").get_data(as_text=True)).count("1 × ") == 2
+
+
+def test_a_payment_without_what_was_shown_records_nothing(actions, db):
+    actions.login("Léo")
+    actions.post(f"/sell/cart/add/{product_id(db, 'Café')}")
+    refused = actions.post("/sell/pay", {"key": actions.seen()["key"], "method": "exact"})
+    assert refused.status_code == 409
+    assert db.execute("SELECT count(*) FROM sales").fetchone()[0] == 0
+
+
+def test_the_stock_refusal_is_one_sentence_everywhere():
+    pot = (Path(__file__).parent.parent / "pos/translations/messages.pot").read_text()
+    assert len(re.findall(r'msgid "Stock insuffisant', pot)) == 1

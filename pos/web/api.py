@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from flask import Blueprint, jsonify, request
 
@@ -13,7 +14,7 @@ from pos.db import sales as journal
 from pos.db.catalogue import get_products, list_products
 from pos.db.events import log_event
 from pos.db.request import get_db
-from pos.errors import IdempotencyConflict, InvalidInput, Unauthorized
+from pos.errors import CartChanged, IdempotencyConflict, InvalidInput, Unauthorized
 from pos.money import InvalidAmount, parse_amount, rate_to_api, to_api
 from pos.web.openapi import SPEC
 
@@ -186,8 +187,31 @@ def _sale_request(db, body: dict) -> dict:
     if not isinstance(customer, str):
         raise InvalidInput("Le nom du client doit être un texte.", field="customer")
     cart = price_cart(items)
+    _check_expected_total(body, cart.total)
     settle(cart.total, merge_payments(payments))  # a payment that cannot work: 422 before the lock
     return {"cart": cart, "payments": payments, "channel": channel, "customer": customer}
+
+
+EXPECTED = re.compile(r"^-?\d+\.\d{2}$")
+
+
+def _check_expected_total(body: dict, total: int) -> None:
+    """Charged = shown: with `expected_total` (what the client showed), a total that no
+    longer matches (a price changed, a markdown started) records nothing: 409."""
+    expected = body.get("expected_total")
+    if expected is None:
+        return
+    if not isinstance(expected, str) or not EXPECTED.match(expected):
+        raise InvalidInput(
+            '« expected_total » doit être un texte décimal, par exemple "12.50".',
+            field="expected_total",
+        )
+    if parse_amount(expected) != total:
+        raise CartChanged(
+            f"Le total a changé : {expected} attendus, {to_api(total)} maintenant "
+            "(un prix ou une remise a changé). Rien n'est enregistré : vérifiez puis renvoyez.",
+            field="expected_total",
+        )
 
 
 def _record_sale(db, sale: dict, key: str, digest: str) -> tuple[int, dict, bool]:

@@ -161,6 +161,11 @@ SPEC = {
                                     },
                                     "channel": {"enum": ["stall", "online"]},
                                     "customer": {"type": "string", "maxLength": 80},
+                                    "expected_total": {
+                                        **MONEY,
+                                        "description": "Le total que le client a montré ; "
+                                        "409 cart_changed s'il ne correspond plus.",
+                                    },
                                 },
                             }
                         }

@@ -7,7 +7,8 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.conftest import login_in_browser
+from pos.db.prices import change_price
+from tests.conftest import login_in_browser, product_id
 
 pytestmark = pytest.mark.e2e
 
@@ -331,3 +332,35 @@ def test_the_split_panel_follows_the_cart(seller: Page, db):
     tap(page.get_by_role("button", name="Encaisser 4,00 €"))
     expect(page.locator("#result .done")).to_contain_text("Vente n° 1 enregistrée")
     assert payments(db, 1) == [("cash", 250), ("card", 150)]
+
+
+def test_a_price_change_between_tap_and_payment_is_shown_not_charged(seller: Page, db):
+    page, tap = seller, Taps()
+    fill_cart(page, tap, "Cookie", "Kokedama", expected_total="15,00 €")
+    change_price(db, product_id(db, "Cookie"), 200, member_id=None)  # on another tablet
+    tap(pay_button(page, "Carte"))
+
+    expect(page.locator("#result").get_by_test_id("refusal")).to_have_text(
+        "Le prix de Cookie a changé : 2,50 € → 2,00 €. Vérifiez le total puis encaissez."
+    )
+    expect(total(page)).to_have_text(re.compile(r"Total\s+14,50\s€"))
+    expect(page.locator("#cart .line.changed")).to_contain_text("Cookie")
+    expect(page.locator("#cart .total.changed")).to_be_visible()
+    assert sales(db) == []
+    tap(pay_button(page, "Carte"))
+    expect(page.locator("#result .done")).to_contain_text("Vente n° 1 enregistrée · 14,50 €")
+    assert payments(db, 1) == [("card", 1450)]
+
+
+def test_two_tabs_of_one_browser_never_pay_each_others_cart(seller: Page, db):
+    page, tap = seller, Taps()
+    fill_cart(page, tap, "Café", expected_total="1,50 €")
+    other = page.context.new_page()  # the same session, another tab
+    other.goto("/sell")
+    fill_cart(other, Taps(), "Kokedama", "Cookie", expected_total="16,50 €")
+
+    tap(pay_button(page, "Compte juste"))  # the first tab still shows "Café 1,50 €"
+    expect(page.locator("#result").get_by_test_id("refusal")).to_contain_text("autre onglet")
+    expect(total(page)).to_have_text(re.compile(r"Total\s+16,50\s€"))
+    assert sales(db) == []
+    other.close()
