@@ -1,13 +1,19 @@
 """The sell screen's cart form: one address, the tapped button says what to do."""
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from pos import clock
+from pos.cart import Payment, item_of, price_cart
 from pos.db import now_iso
 from pos.db import sales as journal
+from pos.db.catalogue import get_product, move_stock, set_product_active
 from pos.db.prices import add_markdown, change_price
+from pos.db.sales import record_sale
+from pos.db.till import close_day
 from tests.conftest import product_id
 
 
@@ -229,3 +235,69 @@ def test_a_payment_without_what_was_shown_records_nothing(actions, db):
 def test_the_stock_refusal_is_one_sentence_everywhere():
     pot = (Path(__file__).parent.parent / "pos/translations/messages.pot").read_text()
     assert len(re.findall(r'msgid "Stock insuffisant', pot)) == 1
+
+
+# --- Tablets in step ----------------------------------------------------------------------
+
+
+def version_of(client) -> str:
+    """The "what changed" version the sell screen polls with."""
+    html = client.get("/sell").get_data(as_text=True)
+    return re.search(r'hx-get="/sell/changes\?v=([\w.]+)"', html).group(1)
+
+
+def poll(client, version: str):
+    return client.get(f"/sell/changes?v={version}", headers={"HX-Request": "true"})
+
+
+def test_nothing_changed_costs_an_empty_answer(actions, client):
+    actions.login("Léo")
+    version = version_of(client)
+    unchanged = poll(client, version)
+    assert unchanged.status_code == 204 and unchanged.data == b""
+    assert "Set-Cookie" not in unchanged.headers  # a poll is not activity: no session write
+
+
+@pytest.mark.parametrize("change", ["sale", "price", "markdown", "stock", "till", "product"])
+def test_what_other_tablets_do_changes_the_version(actions, client, db, change):
+    actions.login("Léo")
+    version = version_of(client)
+    koke = product_id(db, "Kokedama")
+    if change == "sale":
+        cart = price_cart([item_of(get_product(db, koke), 1)])
+        record_sale(db, cart, [Payment("card", cart.total)], member=None)
+    elif change == "price":
+        change_price(db, koke, 1300, member_id=None)
+    elif change == "markdown":
+        add_markdown(db, 1, 1000, now_iso(), member_id=None)
+    elif change == "stock":
+        move_stock(db, koke, "loss", -1, reason="cassé")
+    elif change == "till":
+        close_day(db, {"id": 1, "name": "Awa"}, {2000: 2, 1000: 2}, "", 10**6)
+    elif change == "product":
+        set_product_active(db, koke, False)
+    changed = poll(client, version)
+    assert changed.status_code == 200 and changed.headers["HX-Trigger"] == "stock-changed"
+    assert f"v={version}" not in changed.get_data(as_text=True)
+
+
+def test_a_markdown_that_starts_later_changes_the_version_when_it_starts(actions, client, db):
+    actions.login("Léo")
+    add_markdown(db, 1, 1000, (clock.now() + timedelta(hours=1)).isoformat(), member_id=None)
+    version = version_of(client)
+    clock.set_offset(2 * 3600)
+    try:
+        assert poll(client, version).status_code == 200
+    finally:
+        clock.set_offset(0)
+
+
+def test_a_till_closed_on_another_tablet_refuses_new_items_and_says_so(actions, client, db):
+    actions.login("Léo")
+    close_day(db, {"id": 1, "name": "Awa"}, {2000: 2, 1000: 2}, "", 10**6)
+    tiles = client.get("/sell/tiles", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "La caisse a été clôturée" in tiles
+    assert all("disabled" in b for b in re.findall(r'<button class="tile[^>]*>', tiles))
+    refused = actions.post(f"/sell/cart/add/{product_id(db, 'Café')}")
+    assert refused.status_code == 409 and "caisse" in refused.get_data(as_text=True)
+    assert 'class="line' not in refused.get_data(as_text=True)

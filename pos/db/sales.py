@@ -234,6 +234,18 @@ def _insert(db: Database, table: str, rows: list[dict]) -> int | None:
     return db.conn.execute(sql, [row[c] for row in rows for c in columns]).lastrowid
 
 
+def sell_version(db: Database) -> str:
+    """What the sell screen shows, as one cheap version: a counter the catalogue, stock and
+    till writes bump (migration 0015), and how many markdowns are in force (one starts at its
+    time, without a write)."""
+    row = db.execute(
+        "SELECT (SELECT version FROM sell_version),"
+        " (SELECT count(*) FROM markdowns WHERE removed_at IS NULL AND starts_at <= ?)",
+        [clock.now().isoformat(timespec="microseconds")],
+    ).fetchone()
+    return f"{row[0]}.{row[1]}"
+
+
 def sale_number_for_key(db: Database, key: str) -> int | None:
     """The number of the entry recorded under this idempotency key, if any."""
     row = db.execute("SELECT number FROM sales WHERE idempotency_key = ?", [key]).fetchone()

@@ -58,6 +58,7 @@ def device_limit() -> FailureWindow:
     return current_app.extensions.setdefault("etal_pin_window", FailureWindow())
 
 
+PASSIVE_ENDPOINTS = {"sell.changes"}
 OPEN_ENDPOINTS = {"auth.login", "auth.pin", "auth.language", "static", "api", "errors"}
 
 
@@ -84,7 +85,8 @@ def load_member() -> None:
     member = coop.get_member(get_db(), member_id)
     if member and member["active"]:
         g.member = member
-        session["seen"] = int(time.time())
+        if request.endpoint not in PASSIVE_ENDPOINTS:  # a tablet's polling is not activity
+            session["seen"] = int(time.time())
 
 
 def login_required(view):

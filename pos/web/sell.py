@@ -61,6 +61,8 @@ def _context(
         "clock_behind": False,
     }
     if screen:  # a tap's fragment never shows the tiles: no catalogue query on the hot path
+        context["version"] = journal.sell_version(db)
+        context["till_open"] = current_day(db) is not None
         products = list_products(db, active_only=True)
         context["categories"] = _group(products, list_categories(db))
         context["clock_behind"] = journal.clock_is_behind(db)
@@ -99,8 +101,21 @@ def result(number: int):
 @bp.get("/sell/tiles")
 @login_required
 def tiles():
-    """The product tiles alone (refreshed when stock changes)."""
+    """The product tiles alone (refreshed when stock, prices or the till change)."""
     return page("sell/index.html", "tiles", **_context(screen=True))
+
+
+@bp.get("/sell/changes")
+@login_required
+def changes():
+    """Polled every second by each tablet: an empty 204 while nothing changed; else the new
+    version, and `stock-changed` for the tiles to refresh (stock, prices, the till)."""
+    version = journal.sell_version(get_db())
+    if request.args.get("v") == version:
+        return "", 204
+    response = page("sell/index.html", "changes", version=version)
+    response.headers["HX-Trigger"] = "stock-changed"
+    return response
 
 
 def _cart_response(status: int = 200, clear_result: bool = False, strip: bool = False, **extra):

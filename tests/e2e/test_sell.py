@@ -7,7 +7,9 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from pos.db.prices import change_price
+from pos.db import now_iso
+from pos.db.prices import add_markdown, change_price
+from pos.db.till import close_day
 from tests.conftest import login_in_browser, product_id
 
 pytestmark = pytest.mark.e2e
@@ -364,3 +366,40 @@ def test_two_tabs_of_one_browser_never_pay_each_others_cart(seller: Page, db):
     expect(total(page)).to_have_text(re.compile(r"Total\s+16,50\s€"))
     assert sales(db) == []
     other.close()
+
+
+def test_another_tablet_selling_the_last_pot_greys_it_here_without_a_reload(
+    seller: Page, browser, live_server, db
+):
+    page = seller
+    pot = tile(page, "Dernier pot")
+    expect(pot).to_be_enabled()
+    other = browser.new_context(
+        viewport={"width": 1280, "height": 800}, locale="fr-FR", base_url=live_server.url
+    )
+    tablet_b = other.new_page()
+    login_in_browser(tablet_b, "Awa")
+    tablet_b.wait_for_url("**/sell")
+    fill_cart(tablet_b, Taps(), "Dernier pot", expected_total="9,00 €")
+    settled(tablet_b)
+    pay_button(tablet_b, "Carte").click()
+    expect(tablet_b.locator("#result .done")).to_contain_text("Vente n° 1 enregistrée")
+    other.close()
+
+    # Within 2 seconds, without a reload, this tablet shows it sold out.
+    expect(pot).to_be_disabled(timeout=2500)
+    expect(pot.locator(".stock")).to_have_text("Épuisé")
+
+
+def test_a_markdown_and_a_z_elsewhere_reach_this_tablet(seller: Page, db):
+    page = seller
+    koke = tile(page, "Kokedama")
+    category = db.execute("SELECT id FROM categories WHERE name = 'Plantes'").fetchone()[0]
+    add_markdown(db, category, 2000, now_iso(), member_id=None)
+    expect(koke.locator(".price")).to_have_text("10,00 €", timeout=2500)
+    expect(koke.locator(".markdown")).to_have_text("au lieu de 12,50 €")
+
+    close_day(db, {"id": 1, "name": "Awa"}, {2000: 2, 1000: 2}, "", 10**6)
+    expect(page.get_by_test_id("till-closed")).to_be_visible(timeout=2500)
+    expect(koke).to_be_disabled()
+    assert page.evaluate("document.querySelectorAll('.tile:not([disabled])').length") == 0
