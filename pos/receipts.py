@@ -56,6 +56,7 @@ class ReceiptLine:
     total: int
     discount: int = 0
     discount_label: str = ""
+    cart_share: int = 0  # the part of `discount` that is the line's share of the cart's
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,12 @@ class Receipt:
     qr_text: str = ""
     duplicate: int = 0
     hash_excerpt: str = ""
+    cart_discount_label: str = ""
+
+    @property
+    def cart_discount(self) -> int:
+        """The cart discount as typed: one amount, however it was spread over the lines."""
+        return sum(line.cart_share for line in self.lines)
 
 
 @dataclass(frozen=True)
@@ -222,8 +229,15 @@ def _items(page: _Page, lines: Iterable[ReceiptLine]) -> None:
         else:
             page.wrapped(unit, align="right")
             page.wrapped(amount, align="right")
-        if line.discount:
-            page.columns(line.discount_label or "Remise", money(-line.discount), indent="  ")
+        own = line.discount - line.cart_share
+        if own:
+            page.columns(line.discount_label or "Remise", money(-own), indent="  ")
+
+
+def _cart_discount(page: _Page, receipt: Receipt) -> None:
+    if receipt.cart_discount:
+        label = " ".join(filter(None, ("Remise", clean(receipt.cart_discount_label))))
+        page.columns(label, money(-receipt.cart_discount))
 
 
 def _vat_table(page: _Page, vat: Sequence[VatLine]) -> None:
@@ -276,6 +290,7 @@ def layout(receipt: Receipt, width: int, *, tz: str = RECEIPT_TZ) -> list[PrintL
     _header(page, receipt.seller)
     _heading(page, receipt, tz)
     _items(page, receipt.lines)
+    _cart_discount(page, receipt)
     page.rule()
     _totals(page, receipt)
     _closing(page, receipt)
@@ -349,10 +364,14 @@ def receipt_of(sale: dict, settings: dict[str, str], duplicate: int = 0) -> Rece
                 unit_price=ln["unit_price"],
                 total=ln["total"],
                 discount=ln["discount"],
-                discount_label=ln["discount_reason"],
+                discount_label=ln["discount_reason"]
+                if ln["discount"] != ln.get("cart_share", 0)
+                else "",
+                cart_share=ln.get("cart_share", 0),
             )
             for ln in sale["lines"]
         ],
+        cart_discount_label=sale["discount_reason"],
         total=sale["total"],
         vat=sale["vat"],
         payments=[ReceiptPayment(p["method"], p["amount"]) for p in sale["payments"]],

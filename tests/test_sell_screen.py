@@ -301,3 +301,39 @@ def test_a_till_closed_on_another_tablet_refuses_new_items_and_says_so(actions, 
     refused = actions.post(f"/sell/cart/add/{product_id(db, 'Café')}")
     assert refused.status_code == 409 and "caisse" in refused.get_data(as_text=True)
     assert 'class="line' not in refused.get_data(as_text=True)
+
+
+# --- Discounts as typed -------------------------------------------------------------------
+
+
+def test_a_cart_discount_reads_as_typed_on_the_cart_and_the_receipt(actions, client, db):
+    actions.login("Léo")
+    actions.post(f"/sell/cart/add/{product_id(db, 'Kokedama')}")
+    actions.post(f"/sell/cart/add/{product_id(db, 'Cookie')}")
+    cart = actions.post(
+        "/sell/cart/discount", {"kind": "amount", "value": "0,50", "reason": "fidélité"}
+    ).get_data(as_text=True)
+    shown = text_of(cart)
+    assert "Remise fidélité −0,50 €" in shown and "Total 14,50 €" in shown
+    # The lines keep their own amounts: the spread shares (−0,42 / −0,08) are nowhere.
+    assert "12,50 €" in shown and "2,50 €" in shown and "0,42" not in shown
+    assert actions.sell(method="card").status_code == 200
+    receipt = client.get("/sell/sales/1/receipt").get_data(as_text=True)
+    assert len(re.findall(r"Remise fidélité\s+[-−]0,50", receipt)) == 1, receipt
+    assert "0,42" not in receipt and "0,08" not in receipt
+    stored = db.execute("SELECT discount, cart_share FROM sale_lines ORDER BY position").fetchall()
+    assert stored == [(42, 42), (8, 8)]
+
+
+@pytest.mark.parametrize(
+    ("url", "value"),
+    [("/sell/cart/discount", "50"), ("/sell/cart/line/0/discount", "2,51")],
+    ids=["cart", "line"],
+)
+def test_a_discount_above_what_it_applies_to_is_refused(actions, client, db, url, value):
+    actions.login("Léo")
+    actions.post(f"/sell/cart/add/{product_id(db, 'Cookie')}")
+    refused = actions.post(url, {"kind": "amount", "value": value, "reason": "erreur"})
+    assert refused.status_code == 422
+    assert "dépasse" in text_of(refused.get_data(as_text=True))
+    assert "Total 2,50 €" in text_of(client.get("/sell").get_data(as_text=True))

@@ -90,6 +90,7 @@ def _line_row(position: int, line) -> dict:
         "discount": line.discount,
         "discount_reason": line.discount_reason,
         "total": line.total,
+        "cart_share": line.share,
     }
 
 
@@ -308,6 +309,7 @@ def _negated(line: dict) -> dict:
         "quantity": -line["quantity"],
         "discount": -line["discount"],
         "total": -line["total"],
+        "cart_share": -line.get("cart_share", 0),
     }
 
 
@@ -385,7 +387,15 @@ def _refund_line(line: dict, take: int, already: int) -> dict:
     q, t, d = line["quantity"], line["total"], line["discount"]
     total = div_round(t * (already + take), q) - div_round(t * already, q)
     discount = div_round(d * (already + take), q) - div_round(d * already, q)
-    return {**_negated(line), "quantity": -take, "total": -total, "discount": -discount}
+    s = line.get("cart_share", 0)
+    share = div_round(s * (already + take), q) - div_round(s * already, q)
+    return {
+        **_negated(line),
+        "quantity": -take,
+        "total": -total,
+        "discount": -discount,
+        "cart_share": -share,
+    }
 
 
 def get_sale(db: Database, number: int) -> dict:
