@@ -337,3 +337,18 @@ def test_a_discount_above_what_it_applies_to_is_refused(actions, client, db, url
     assert refused.status_code == 422
     assert "dépasse" in text_of(refused.get_data(as_text=True))
     assert "Total 2,50 €" in text_of(client.get("/sell").get_data(as_text=True))
+
+
+def test_an_odd_cash_amount_is_one_tap_from_the_notes(actions, client, db):
+    actions.login("Léo")
+    cart = actions.post(f"/sell/cart/add/{product_id(db, 'Kokedama')}").get_data(as_text=True)
+    row = re.search(r'<div class="payrow">(.*?)</div>', cart, re.S).group(1)
+    buttons = re.findall(r"<button[^>]*>(.*?)</button>", row)
+    assert buttons.index("Autre somme") == buttons.index("50,00\xa0€") + 1
+    other = re.search(r'<button class="note other"[^>]*>', row).group(0)
+    assert 'hx-get="/sell/cash"' in other and 'hx-target="#result"' in other
+    pad = client.get("/sell/cash", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'name="tendered"' in pad and 'data-key="0"' in pad and 'data-key=","' in pad
+    paid = actions.post("/sell/pay", {**actions.seen(), "method": "note", "tendered": "23"})
+    assert "Rendu 10,50 €" in text_of(paid.get_data(as_text=True))
+    assert db.execute("SELECT method, amount FROM payments").fetchall() == [("cash", 2300)]

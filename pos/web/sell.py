@@ -255,6 +255,8 @@ def act():
         return _pay(what)
     if target == "channel":
         return channel()
+    if target == "cash" and what == "pad":
+        return cash()
     if target == "cart" and what == "discount":
         return discount_form()
     if target.isdigit() and what == "discount":
@@ -363,9 +365,8 @@ def _done(sale: dict, cart: dict, key: str, *, just_written: bool = False):
     done = url_for("sell.index", done=sale["number"])
     if not request.htmx:
         return redirect(done)
-    response = page(
-        "sell/index.html", "after_sale", **_context(_result(sale, just_written=just_written))
-    )
+    context = _context(_result(sale, just_written=just_written))
+    response = page("sell/index.html", "after_sale", **context, **_seen_version())
     response.headers["HX-Trigger"] = "stock-changed"
     response.headers["HX-Replace-Url"] = done
     return response
@@ -382,6 +383,13 @@ def _result(sale: dict, *, just_written: bool = False) -> dict:
         last = journal.last_sale_number(get_db(), member_id) if member_id else None
     refusal = undo_refusal(sale, member_id, last, clock.now(), _undo_minutes())
     return {"sale": sale, "tendered": cash, "can_undo": refusal is None, "refusal": refusal}
+
+
+@bp.get("/sell/cash")
+@login_required
+def cash():
+    """The cash keypad, for an odd amount tendered (23 €) beside the note buttons."""
+    return page("sell/cash.html", "pad", **_context())
 
 
 @bp.get("/sell/split")
@@ -448,10 +456,16 @@ def undo(number: int):
     if not request.htmx:
         flash(message, "ok")
         return redirect(url_for("sell.index"))
-    response = page("sell/index.html", "after_sale", **_context(message=message))
+    response = page("sell/index.html", "after_sale", **_context(message=message), **_seen_version())
     response.headers["HX-Trigger"] = "stock-changed"
     response.headers["HX-Replace-Url"] = url_for("sell.index")
     return response
+
+
+def _seen_version() -> dict:
+    """This tablet's own change, already shown: its poller moves on to the new version (no
+    second refresh of the tiles under the member's finger)."""
+    return {"version": journal.sell_version(get_db()), "oob_version": True}
 
 
 def _undo_minutes() -> int:

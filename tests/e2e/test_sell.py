@@ -403,3 +403,19 @@ def test_a_markdown_and_a_z_elsewhere_reach_this_tablet(seller: Page, db):
     expect(page.get_by_test_id("till-closed")).to_be_visible(timeout=2500)
     expect(koke).to_be_disabled()
     assert page.evaluate("document.querySelectorAll('.tile:not([disabled])').length") == 0
+
+
+def test_an_odd_amount_tendered_on_the_cash_keypad(seller: Page, db):
+    page, tap = seller, Taps()
+    fill_cart(page, tap, "Kokedama", "Cookie", expected_total="15,00 €")
+    tap(pay_button(page, "Autre somme"))  # one tap from beside the notes
+    pad = page.locator(".cashpad")
+    for key in "23":
+        tap(pad.locator(f'.key[data-key="{key}"]'))
+    expect(page.locator("#tendered")).to_have_value("23")
+    tap(page.get_by_role("button", name="Encaisser en espèces"))
+
+    expect(page.get_by_test_id("change")).to_have_text("Rendu 8,00 €")
+    assert tap.count == 6
+    assert sales(db) == [(1, "sale", 1500, 800, None)]
+    assert payments(db, 1) == [("cash", 2300)]
