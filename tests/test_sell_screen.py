@@ -352,3 +352,38 @@ def test_an_odd_cash_amount_is_one_tap_from_the_notes(actions, client, db):
     paid = actions.post("/sell/pay", {**actions.seen(), "method": "note", "tendered": "23"})
     assert "Rendu 10,50 €" in text_of(paid.get_data(as_text=True))
     assert db.execute("SELECT method, amount FROM payments").fetchall() == [("cash", 2300)]
+
+
+# --- Idle logout and Back -----------------------------------------------------------------
+
+
+def idle_out(client) -> None:
+    """As if the tablet had been left alone longer than the idle time."""
+    with client.session_transaction() as session:
+        session["seen"] = 0
+
+
+def test_the_cart_survives_an_idle_logout_of_the_same_member(actions, client, db):
+    actions.login("Léo")
+    actions.post(f"/sell/cart/add/{product_id(db, 'Kokedama')}")
+    idle_out(client)
+    assert client.get("/sell").status_code == 302  # logged out
+    actions.login("Léo")
+    assert "Total 12,50 €" in text_of(client.get("/sell").get_data(as_text=True))
+
+
+def test_another_member_never_inherits_the_cart(actions, client, db):
+    actions.login("Léo")
+    actions.post(f"/sell/cart/add/{product_id(db, 'Kokedama')}")
+    idle_out(client)
+    client.get("/sell")
+    actions.login("Awa")
+    assert "Total 0,00 €" in text_of(client.get("/sell").get_data(as_text=True))
+
+
+def test_the_address_after_a_sale_names_it(actions, client, db):
+    actions.login("Léo")
+    paid = actions.sell(product_id(db, "Cookie"), method="note", tendered="5")
+    assert paid.headers["HX-Replace-Url"] == "/sell?done=1"
+    again = text_of(client.get("/sell?done=1").get_data(as_text=True))
+    assert "Vente n° 1 enregistrée" in again and "Rendu 2,50 €" in again

@@ -72,8 +72,7 @@ def load_member() -> None:
     settings = get_settings()
     idle = int(settings["idle_minutes"]) * 60
     if time.time() - session.get("seen", 0) > idle:
-        session.pop("member_id", None)
-        session.pop("cart", None)
+        session.pop("member_id", None)  # the cart stays, for the same member only (basket)
         flash(
             _(
                 "Déconnexion automatique après %(n)s minutes sans activité.",
@@ -145,10 +144,13 @@ def pin(member_id: int):
         if rules.pin_matches(member["pin_hash"], request.form.get("pin", "")):
             coop.clear_pin_failures(db, member_id)
             log_event(db, "login", member, address=request.remote_addr)
+            cart = session.get("cart")  # left by an idle logout: kept if it is this member's
             session.clear()
             session.update(
                 member_id=member_id, seen=int(time.time()), lang=request.cookies.get("lang", "fr")
             )
+            if cart and cart.get("member_id") == member_id:
+                session["cart"] = cart
             return redirect(url_for("sell.index"))
         device_limit().fail(request.remote_addr or "?")
         member = coop.record_pin_failure(db, member_id)

@@ -419,3 +419,22 @@ def test_an_odd_amount_tendered_on_the_cash_keypad(seller: Page, db):
     assert tap.count == 6
     assert sales(db) == [(1, "sale", 1500, 800, None)]
     assert payments(db, 1) == [("cash", 2300)]
+
+
+def test_back_after_a_sale_shows_its_result_again(seller: Page, db):
+    page, tap = seller, Taps()
+    fill_cart(page, tap, "Kokedama", "Cookie", expected_total="15,00 €")
+    tap(pay_button(page, "20,00 €"))
+    expect(page.get_by_test_id("change")).to_have_text("Rendu 5,00 €")
+    expect(page).to_have_url(re.compile(r"/sell\?done=1$"))
+
+    tap(page.locator(".topbar nav").get_by_role("link", name="Historique"))
+    page.wait_for_url("**/sell/history")
+    page.go_back()
+    expect(page.get_by_test_id("change")).to_have_text("Rendu 5,00 €")
+    page.reload()
+    expect(page.get_by_test_id("change")).to_have_text("Rendu 5,00 €")
+    # The next customer's first item: the address is the sell screen's again.
+    tap(tile(page, "Café"))
+    expect(page.get_by_test_id("strip")).to_have_text("Vente n° 1 · rendu 5,00 €")
+    expect(page).to_have_url(re.compile(r"/sell$"))
