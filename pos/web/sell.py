@@ -281,6 +281,7 @@ def _pay(method: str):
     if priced is None:
         raise InvalidInput(_("Le panier est vide : touchez un produit pour l'ajouter."))
     payments = _payments(method, request.form, priced.total)
+    _undo_minutes()  # for the answer, read before the write
     entry: dict = {}
     journal.record_sale(
         db,
@@ -469,7 +470,11 @@ def _seen_version() -> dict:
 
 
 def _undo_minutes() -> int:
-    return int(get_settings()["undo_minutes"])
+    """The undo window, read once a request (before a sale is written: the settings' cache
+    is dropped by any write)."""
+    if "undo_minutes" not in g:
+        g.undo_minutes = int(get_settings()["undo_minutes"])
+    return g.undo_minutes
 
 
 @bp.get("/sell/history")
