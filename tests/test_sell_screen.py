@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from tests.conftest import product_id
 
 def text_of(html: str) -> str:
     """What a member reads of some HTML: tags gone, spaces as one."""
-    return " ".join(re.sub(r"<[^>]+>", "", html).replace("\xa0", " ").split())
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).replace("\xa0", " ").split())
 
 
 def test_plain_form_taps_work_without_javascript(actions, client, db):
@@ -402,3 +403,22 @@ def test_a_payment_reads_back_nothing_it_wrote(app, actions, db):
     assert not [s for s in after if re.search(r"FROM (sale_lines|payments|sales)\b", s)], after
     # 28 today (a trigger's statements included; the drawer re-reads the settings after the write)
     assert len(statements) <= 28, statements
+
+
+def test_the_last_unit_sold_elsewhere_between_tap_and_payment(actions, db):
+    actions.login("Léo")
+    pot = product_id(db, "Dernier pot")
+    actions.post(f"/sell/cart/add/{pot}")
+    seen = actions.seen()
+    cart = price_cart([item_of(get_product(db, pot), 1)])
+    record_sale(db, cart, [Payment("card", cart.total)], member=None)  # another tablet
+    refused = actions.client.post(  # as htmx sends it: the button's own target named
+        "/sell/cart/act",
+        data={"act": "pay:exact", **seen},
+        headers={"HX-Request": "true", "HX-Target": "result", "X-CSRFToken": actions.token},
+    )
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'id="result"' in html
+    assert "Stock insuffisant pour « Dernier pot » : il n'en reste que 0." in text_of(html)
+    assert '<li class="line changed">' in html
+    assert db.execute("SELECT count(*) FROM sales").fetchone()[0] == 1
