@@ -9,6 +9,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
+from jinja2 import BytecodeCache
 
 from pos.db.request import init_app as init_db
 from pos.i18n import tr
@@ -72,6 +73,27 @@ class SecurityHeaders:
         return self.wsgi_app(environ, start)
 
 
+class CompiledTemplates(BytecodeCache):
+    """Templates compiled once per process and shared by every app it builds (tests build
+    hundreds; compiling the sell screen's templates anew costs more than the rest of an app).
+
+    Keyed by template name and checked against the source's checksum, as Jinja does.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if (code := self._code.get(bucket.key)) is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
 def select_locale() -> str:
     """French unless the member chose English on this device."""
     lang = session.get("lang")
@@ -92,6 +114,7 @@ def register(app: Flask) -> None:
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
     errors.register(app)
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     app.jinja_env.trim_blocks = True  # no blank lines left by {% %} tags: lighter fragments
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["eur"] = eur
