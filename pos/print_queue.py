@@ -66,7 +66,7 @@ def config_of(url: str, settings: dict[str, str]) -> PrinterConfig:
 def send(config: PrinterConfig, lines: Sequence[PrintLine], *, drawer: bool = False) -> None:
     """Send one job on its own connection, after any job already being sent (about 5 s each)."""
     asked = time.monotonic()
-    if not PRINTER_LOCK.acquire(timeout=printing.JOB_SECONDS + 1):
+    if not PRINTER_LOCK.acquire(timeout=printing.job_seconds() + 1):
         raise PrinterUnavailable(N_("L’imprimante est occupée : réessayez dans un instant."))
     try:
         failed = _last_failure.get(config.url)
