@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pos import clock, create_app
+from pos import clock
 from pos import db as database
 from pos.db import coop
 from pos.db.catalogue import insert_category, insert_product
 from pos.db.till import open_day
+from pos.web.app import create_app
 
 pytest_plugins = ["tests.conftest_printer"]
 

@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from pos import create_app
 from pos import db as database
 from pos import stock as rules
 from pos.cart import Item, Payment, price_cart
@@ -20,6 +19,7 @@ from pos.db import coop, till
 from pos.db import stock as store
 from pos.db.catalogue import get_product, stock_from_ledger
 from pos.db.sales import record_refund, record_sale, record_void
+from pos.web.app import create_app
 from tests.conftest import FLOAT, Actions, copy_seeded, product_id
 
 

@@ -11,9 +11,9 @@ from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from jinja2 import BytecodeCache
 
-from pos.db.request import init_app as init_db
 from pos.i18n import tr
 from pos.money import format_eur, format_rate, rate_to_decimal
+from pos.web.db import init_app as init_db
 
 csrf = CSRFProtect()
 babel = Babel()

@@ -13,12 +13,12 @@ from pos.catalogue import LIGHT_INK, tile_ink
 from pos.db import sales as journal
 from pos.db.catalogue import list_categories, list_products
 from pos.db.events import log_event
-from pos.db.request import get_db, get_settings
 from pos.db.till import current_day
 from pos.errors import InvalidInput
 from pos.money import InvalidAmount, parse_amount
 from pos.web import basket
 from pos.web.auth import admin_required, login_required
+from pos.web.db import get_db, get_settings
 from pos.web.printing import open_drawer_after_sale
 from pos.web.render import page
 
