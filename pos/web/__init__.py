@@ -13,6 +13,7 @@ from jinja2 import BytecodeCache
 
 from pos.i18n import tr
 from pos.money import format_eur, format_rate, rate_to_decimal
+from pos.web import assets
 from pos.web.db import init_app as init_db
 
 csrf = CSRFProtect()
@@ -104,6 +105,7 @@ def register(app: Flask) -> None:
     """Wire extensions, blueprints and helpers into the app."""
     init_db(app)
     app.session_interface = CookieSession()
+    assets.init_app(app)  # hashed, compressed static files, before the security headers
     app.wsgi_app = SecurityHeaders(app.wsgi_app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
