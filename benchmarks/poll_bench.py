@@ -6,15 +6,14 @@ Each tablet's sell screen asks GET /sell/changes?v=<version> every second; while
 changed the answer is an empty 204. This serves a `pos demo` coop with `pos serve` (waitress),
 logs in like a member, then sends --polls sequential polls on one keep-alive connection and
 prints their latency (p50, p99) and the server's CPU time per poll (from /proc), hence what
-8 tablets polling every second cost. Then, in-process, the price of the version counter on
-the sale path: --sales sales recorded with the counter's triggers and with them dropped.
+8 tablets polling every second cost. (The sale path itself runs no trigger for it: stock
+changes are read from the last stock movement; benchmarks/statements.py counts a payment.)
 """
 
 from __future__ import annotations
 
 import argparse
 import re
-import statistics
 import sys
 import tempfile
 import time
@@ -76,52 +75,16 @@ def bench_polls(work: Path, polls: int) -> dict:
     }
 
 
-def bench_sales(work: Path, sales: int) -> dict:
-    """Sales recorded in-process with and without the version counter's triggers."""
-    from pos import db as database
-    from pos.cart import Payment, item_of, price_cart
-    from pos.db.catalogue import get_products
-    from pos.db.sales import record_sale
-
-    timings = {}
-    for n, label in enumerate(("with the counter", "without it")):
-        path = work / f"sales-{n}.db"
-        _token, lines = make_etal_db(path)
-        conn = database.connect(path)
-        if label == "without it":
-            names = conn.execute(
-                "SELECT name FROM sqlite_master"
-                " WHERE type = 'trigger' AND name LIKE 'sell_version%'"
-            ).fetchall()
-            for (name,) in names:
-                conn.execute(f"DROP TRIGGER {name}")
-        products = get_products(conn, [pid for pid, _q, _p in lines])
-        cart = price_cart([item_of(products[pid], q) for pid, q, _p in lines])
-        spent = []
-        for _ in range(sales):
-            start = time.perf_counter()
-            record_sale(conn, cart, [Payment("card", cart.total)], member=None)
-            spent.append((time.perf_counter() - start) * 1000)
-        conn.close()
-        timings[label] = statistics.median(spent)
-    return timings
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--polls", type=int, default=2000)
-    parser.add_argument("--sales", type=int, default=500)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         polls = bench_polls(Path(tmp), args.polls)
-        sales = bench_sales(Path(tmp), args.sales)
     print(f"{args.polls} polls, nothing changed (204):")
     print(f"  latency p50 {polls['p50_ms']:.2f} ms, p99 {polls['p99_ms']:.2f} ms")
     print(f"  server CPU {polls['cpu_ms_per_poll']:.2f} ms a poll;", end=" ")
     print(f"{TABLETS} tablets each second: {polls['cpu_percent_8_tablets']:.1f} % of one core")
-    print(f"{args.sales} sales in-process (median, 2 lines each, fsync):")
-    for label, ms in sales.items():
-        print(f"  {label}: {ms:.2f} ms")
     return 0
 
 

@@ -236,15 +236,16 @@ def _insert(db: Database, table: str, rows: list[dict]) -> int | None:
 
 
 def sell_version(db: Database) -> str:
-    """What the sell screen shows, as one cheap version: a counter the catalogue, stock and
-    till writes bump (migration 0015), and how many markdowns are in force (one starts at its
-    time, without a write)."""
+    """What the sell screen shows, as one cheap version: a counter the catalogue and till
+    writes bump (migration 0015), the last stock movement (every sale, void, refund or
+    correction of a tracked product makes one), and how many markdowns are in force (one
+    starts at its time, without a write)."""
     row = db.execute(
-        "SELECT (SELECT version FROM sell_version),"
+        "SELECT (SELECT version FROM sell_version), (SELECT max(id) FROM stock_movements),"
         " (SELECT count(*) FROM markdowns WHERE removed_at IS NULL AND starts_at <= ?)",
         [clock.now().isoformat(timespec="microseconds")],
     ).fetchone()
-    return f"{row[0]}.{row[1]}"
+    return f"{row[0]}.{row[1] or 0}.{row[2]}"
 
 
 def sale_number_for_key(db: Database, key: str) -> int | None:

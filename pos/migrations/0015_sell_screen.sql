@@ -1,7 +1,8 @@
 -- The sell screen.
 -- 1. A cheap "what changed" version that tablets poll: every write that changes what a tile
---    or the till shows (a sale or any stock movement updates products.stock; prices, markdowns,
---    categories, opening and closing the till) bumps one counter, read in one statement.
+--    or the till shows (a product's catalogue fields and price, markdowns, categories, opening
+--    and closing the till) bumps one counter, read in one statement with the last stock
+--    movement's id (every stock change is a movement: the sale path runs no trigger).
 CREATE TABLE sell_version (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     version INTEGER NOT NULL
@@ -13,7 +14,9 @@ BEGIN
     UPDATE sell_version SET version = version + 1;
 END;
 
-CREATE TRIGGER sell_version_product_changed AFTER UPDATE ON products
+CREATE TRIGGER sell_version_product_changed AFTER UPDATE OF
+    category_id, name, short_name, price, vat_rate, color, emoji, photo, track_stock, low_stock,
+    active, position ON products
 BEGIN
     UPDATE sell_version SET version = version + 1;
 END;
