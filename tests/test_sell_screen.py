@@ -429,3 +429,18 @@ def test_the_last_unit_sold_elsewhere_between_tap_and_payment(actions, db):
     assert "Stock insuffisant pour « Dernier pot » : il n'en reste que 0." in text_of(html)
     assert '<li class="line changed">' in html
     assert db.execute("SELECT count(*) FROM sales").fetchone()[0] == 1
+
+
+def test_an_admin_refused_for_stock_is_offered_the_correction_beside_the_cart(actions, db):
+    actions.login("Awa")
+    pot = product_id(db, "Dernier pot")
+    actions.post(f"/sell/cart/add/{pot}")
+    refused = actions.client.post(
+        f"/sell/cart/add/{pot}",
+        headers={"HX-Request": "true", "HX-Target": "cart", "X-CSRFToken": actions.token},
+    )
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'id="cart"' in html
+    refusal = re.search(r'data-testid="refusal">(.*?)</p>', html).group(1)
+    assert "Stock insuffisant" in refusal and f"/admin/products/{pot}" in refusal
+    assert "Corriger le stock" in refusal

@@ -42,6 +42,7 @@ def _context(
     screen: bool = False,
     refusal: str | None = None,
     changed: frozenset = frozenset(),
+    link: tuple[str, str] | None = None,
 ):
     """What the sell templates show; the tiles (and clock check) only for the whole screen."""
     db = get_db()
@@ -56,6 +57,7 @@ def _context(
         "strip": basket.last_sale() if priced and not result else None,
         "message": message,
         "refusal": refusal,
+        "refusal_link": link,  # what to do next, for an admin ("Corriger le stock")
         "changed": changed,
         "categories": [],
         "clock_behind": False,
@@ -150,8 +152,8 @@ def refused(exc: EtalError):
     product = exc.details.get("product_id")
     changed = frozenset([product]) if product else frozenset()
     if target == "cart":
-        return _cart_response(exc.status, refusal=message, changed=changed)
-    context = _context(refusal=message, changed=changed)
+        return _cart_response(exc.status, refusal=message, changed=changed, link=next_step(exc))
+    context = _context(refusal=message, changed=changed, link=next_step(exc))
     return page("sell/index.html", "after_sale", status=exc.status, **context)
 
 
