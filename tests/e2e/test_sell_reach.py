@@ -79,9 +79,9 @@ def each_cart_size(page: Page, state: str, problems: list) -> None:
         check(page, state, wanted, problems)
 
 
-def pay_exact(page: Page, number: int) -> None:
+def pay(page: Page, number: int, button: str = "Compte juste") -> None:
     settled(page)
-    page.locator("#cart .payrow").get_by_role("button", name="Compte juste").click()
+    page.locator("#cart .payrow").get_by_role("button", name=button, exact=True).click()
     expect(page.locator("#result .done")).to_contain_text(f"Vente n° {number} enregistrée")
 
 
@@ -122,9 +122,10 @@ def test_total_payments_and_tiles_stay_in_reach(browser, live_server, eight_prod
         expect(page.locator("#cart .line")).to_have_count(0)
 
         each_cart_size(page, "before a sale", problems)
-        pay_exact(page, 1)
+        pay(page, 1)
         each_cart_size(page, "after a sale", problems)
-        pay_exact(page, 2)
+        pay(page, 2, "50,00 €")  # with change to read, through the receipt's state too
+        expect(page.get_by_test_id("change")).to_have_text("Rendu 8,50 €")
         settled(page)
         page.get_by_role("button", name="Ticket ?").click()
         expect(page.get_by_test_id("receipt")).to_contain_text("Ticket n° 2")
