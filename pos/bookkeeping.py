@@ -24,6 +24,7 @@ from pos.accounts import Period
 from pos.db import accounts as ledger
 from pos.db import exports as cursors
 from pos.errors import EtalError
+from pos.i18n import N_
 from pos.money import split_vat
 from pos.shares import InvalidShares, Member, ShareSheet, share_result
 
@@ -118,13 +119,24 @@ class MissingSiret(EtalError):
 # --- The FEC ---------------------------------------------------------------------------------
 
 
-def ledger_entries(db: Database, accounts: Mapping[str, Any]) -> list[list[fec.FecLine]]:
+class BooksDoNotBalance(EtalError):
+    """A closed day's payments do not cover its sales lines: the journal was tampered with."""
+
+    code = "books_do_not_balance"
+    status = 409
+
+
+def ledger_entries(
+    db: Database, accounts: Mapping[str, Any], *, strict: bool = True
+) -> list[list[fec.FecLine]]:
     """Every validated entry since the coop's first, numbered for good (pos.booking).
 
     A closed till day gives, in this order: its float (beyond the last Z's count), its sales
     (VT, PieceRef Z<n>), its cash movements, its expenses and repayments, its cash difference;
     all dated the day it opened and validated on its Z's date. An open day gives nothing yet.
     What was recorded while no day was open is dated and validated when recorded.
+    Raises BooksDoNotBalance when a day's payments miss its lines, unless not strict (the
+    reconciliation then parks the gap on the suspense account, to name it).
     """
     everything = Period()
     sales = ledger.revenue_by_account(db, everything)
@@ -145,14 +157,24 @@ def ledger_entries(db: Database, accounts: Mapping[str, Any]) -> list[list[fec.F
         products = {rate: t for (kind, rate), t in parts.items() if kind == "products"}
         goods = {rate: t for (kind, rate), t in parts.items() if kind == "goods"}
         delta = day["float_total"] - counted
+        paid = pays.get(day["id"], {})
+        gap = sum(parts.values()) - sum(paid.values())
+        if gap and strict:
+            raise BooksDoNotBalance(
+                N_(
+                    "Le Z n° %(z)s ne tient pas : ses paiements ne couvrent pas ses lignes "
+                    "de vente. Lancez « pos verify »."
+                ),
+                z=z,
+            )
+        if gap:  # shown by the reconciliation, parked on the suspense account meanwhile
+            paid = {**paid, "other": paid.get("other", 0) + gap}
         for order, ident, lines in (
             (0, 0, booking.float_entry(on, z, delta, accounts)),
             (
                 1,
                 0,
-                fec.sales_day_entry(
-                    on, z, pays.get(day["id"], {}), products, accounts, goods_by_rate=goods
-                ),
+                fec.sales_day_entry(on, z, paid, products, accounts, goods_by_rate=goods),
             ),
             *(
                 (2, m["id"], booking.movement_entry(on, z, m, accounts))
@@ -332,7 +354,7 @@ def reconcile(
     differences = what 658/758 carry; member advances = repayments + what 467 says is owed.
     """
     accounts = accounts_from_settings(settings)
-    history = ledger_entries(db, accounts)
+    history = ledger_entries(db, accounts, strict=False)
     low, high = period.start or date.min, period.end or date.max
     entries = [e for e in history if low <= e[0].date <= high]
     sales_code = accounts["journals"]["sales"][0]
@@ -358,13 +380,15 @@ def reconcile(
         ]
     total, paid, change = ledger.journal_totals(db, period)
     closures = [c for c in ledger.closures_in(db, period) if c.number is not None]
+    open_days = till_days - len(closures)
+    stated_days = ledger.day_closures_stated_in(db, period)
     till = accounts["paid_from"]["till"]
     diff_accounts = (accounts["shortfall"], accounts["surplus"])
     booked_diff = -sum(_balance(entries, account) for account in diff_accounts)
     checks += [
         booking.Check("lines_payments", total, paid - change),
         booking.Check("fec_sales", fec_sales_total(vt.values(), accounts), closed_lines),
-        booking.Check("closures_days", len(closures), till_days),
+        booking.Check("closures_days", stated_days, till_days - open_days),
         booking.Check("differences", sum(c.difference or 0 for c in closures), booked_diff),
     ]
     if last_counted is not None:
@@ -382,7 +406,7 @@ def reconcile(
     unclassified = sum(
         1 for e in entries if e[0].journal_code == "CA" and any(ln.account == suspense for ln in e)
     )
-    return booking.Reconciliation(tuple(checks), till_days - len(closures), unclassified)
+    return booking.Reconciliation(tuple(checks), open_days, unclassified)
 
 
 def advances_of(

@@ -12,9 +12,8 @@ import pytest
 from pos import accounts, charts, clock
 from pos.cart import Discount, Item, Payment, price_cart
 from pos.db import accounts as ledger
-from pos.db import coop, now_iso
+from pos.db import coop, now_iso, stock
 from pos.db import sales as journal
-from pos.db import stock
 from pos.db import till as store
 from pos.money import format_eur
 from tests.conftest import product_id

@@ -132,6 +132,14 @@ def closures_in(db: Database, period: Period) -> list[ClosureLine]:
     ]
 
 
+def day_closures_stated_in(db: Database, period: Period) -> int:
+    """How many Z state a day of the period (their own "period" text), whatever their day."""
+    low, high = period.date_bounds()
+    return db.execute(
+        "SELECT count(*) FROM closures WHERE kind = 'day' AND period BETWEEN ? AND ?", [low, high]
+    ).fetchone()[0]
+
+
 def open_day_total(db: Database, period: Period) -> int:
     """The net sales so far of a till day of the period still open (0 when none)."""
     low, high = period.utc_bounds()
