@@ -11,7 +11,7 @@ SETTINGS = {
     "brand": "Mousse & Miettes",
     "legal_name": "CAE Coopérer pour Entreprendre (démo)",
     "address": "12 rue des Halles, 44000 Nantes",
-    "siret": "90000000000001",
+    "siret": "90000000100017",
     "vat_number": "FR00900000000",
     "vat_franchise": "0",
     "receipt_footer": "Merci ! Flashcoop d'une semaine, produits faits main.",

@@ -635,3 +635,53 @@ def test_random_weeks_tie_out(tmp_path_factory, week, leave_open):
     finally:
         clock.set_offset(0)
         db.close()
+
+
+def test_the_fec_is_named_for_its_period_and_may_be_latin_9(books, tmp_path):
+    path, db = books
+    night_market(db)
+    coop.save_settings(db, {"exercise_end": "2026-11-30"})
+    week = export(path, tmp_path / "a", "--from", "2026-11-16", "--to", "2026-11-22")
+    assert week["fec_name"] == "900000000-ecritures-20261116-20261122.txt"
+    coop.save_settings(db, {"fec_encoding": "iso-8859-15"})
+    year = tmp_path / "b"
+    result = CliRunner().invoke(
+        main, ["export", "--db", str(path), "--out", str(year), "--to", "2026-11-30"]
+    )
+    assert result.exit_code == 0, result.output
+    raw = (year / "900000000FEC20261130.txt").read_bytes()
+    rows = validate_fec(raw, encoding="iso-8859-15")
+    assert any("Journée" in r["EcritureLib"] for r in rows)
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("siret", "valid"),
+    [
+        ("90000000100017", True),  # the demo's: SIREN 900000001 and SIRET both pass Luhn
+        ("90000000000001", False),  # the old demo's: the SIRET passes, its SIREN does not
+        ("73282932000074", True),
+        ("35600000000001", True),  # La Poste: digits adding up to a multiple of 5
+    ],
+)
+def test_the_siren_is_checked_with_its_own_key(siret, valid):
+    from pos.settings import siret_is_valid
+
+    assert siret_is_valid(siret) is valid
+
+
+def test_the_dashboard_keeps_a_night_market_on_its_day(books):
+    path, db = books
+    at(FRI, 17)
+    store.open_day(db, AWA, FLOAT)
+    sell(db, [("Kokedama", 1)], [Payment("card", 1250)])
+    at(SAT, 0, 20)
+    sell(db, [("Cookie", 2)], [Payment("cash", 500)])
+    app = create_app(path, TESTING=True)
+    with app.test_request_context():
+        from pos.web.accounts import dashboard_figures
+
+        board = dashboard_figures(coop.load_settings(db))
+    assert board.today == FRI and board.day.revenue == 1750
+    assert dict(board.hours_today)[0] == 500  # the 00:20 sale, in the Friday's hours

@@ -16,6 +16,7 @@ from pos import accounts, bookkeeping, charts, clock
 from pos.db import accounts as ledger
 from pos.db import coop
 from pos.db.request import get_db, get_settings
+from pos.db.till import current_day
 from pos.errors import InvalidInput
 from pos.money import InvalidAmount, form_text, parse_amount, rate_form_text
 from pos.shares import RULES
@@ -56,6 +57,9 @@ def _period(settings: dict) -> accounts.Period:
 def dashboard_figures(settings: dict) -> accounts.Dashboard:
     """Today's and the week's figures, from the database."""
     db, today = get_db(), _today()
+    open_day = current_day(db)  # a night market after midnight is still its day
+    if open_day:
+        today = clock.local(open_day["opened_at"]).date()
     week, day = _week(settings), accounts.Period(today, today)
     week_figures = accounts.figures(*ledger.sales_counts(db, week))
     goal = int(settings["sales_goal"] or 0)
@@ -65,7 +69,7 @@ def dashboard_figures(settings: dict) -> accounts.Dashboard:
         week=week,
         day=accounts.figures(*ledger.sales_counts(db, day)),
         week_figures=week_figures,
-        hours_today=accounts.by_local_hour(by_hour, only=today),
+        hours_today=accounts.by_local_hour(ledger.revenue_by_hour(db, day)),
         hours_week=accounts.by_local_hour(by_hour),
         top_products=tuple(ledger.top_products(db, week)),
         stock=tuple(ledger.stock_figures(db)),

@@ -59,4 +59,4 @@ def test_admin_shares_the_result_and_downloads_the_bundle(page: Page, db, tmp_pa
     download.value.save_as(target)
     names = [n.split("/", 1)[1] for n in zipfile.ZipFile(target).namelist()]
     assert "sales-lines.csv" in names and "member-shares.csv" in names
-    assert any(re.fullmatch(r"900000000FEC\d{8}\.txt", n) for n in names)
+    assert any(re.fullmatch(r"900000000-ecritures-\d{8}-\d{8}\.txt", n) for n in names)
