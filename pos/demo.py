@@ -35,6 +35,8 @@ CATALOGUE = {
     ],
 }
 
+RESOLD = ("Boissons",)
+
 
 def load_demo(db: Database) -> list[tuple[str, str, str]]:
     """Fill an empty coop database; return the members (name, PIN, role)."""
@@ -43,6 +45,8 @@ def load_demo(db: Database) -> list[tuple[str, str, str]]:
         coop.insert_member(db, name, pin, role)
     for category, products in CATALOGUE.items():
         category_id = insert_category(db, category)
+        if category in RESOLD:  # bought to resell (the juice): 707, not 701
+            db.execute("UPDATE categories SET revenue = 'goods' WHERE id = ?", [category_id])
         for position, (name, short, price, vat, cost, emoji, color, stock) in enumerate(products):
             insert_product(
                 db,

@@ -6,7 +6,7 @@ import tracemalloc
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pos.exports import (
@@ -453,6 +453,7 @@ def days(draw):
     return shares, sales, goods
 
 
+@settings(deadline=None)
 @given(days())
 def test_sales_day_entry_always_balances(day):
     payments, sales, goods = day

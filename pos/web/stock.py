@@ -226,7 +226,9 @@ def expenses():
             {
                 "spent_on": _today(),
                 "category": "materials",
-                "paid_from": "till" if current_day(db) else "bank",
+                "paid_from": request.args.get("paid_from", "")
+                if request.args.get("paid_from") in rules.PAID_FROM
+                else ("till" if current_day(db) else "bank"),
             },
             {},
         )
