@@ -163,12 +163,13 @@ def test_each_share_is_within_one_cent_of_its_exact_share(args):
 
 
 def test_mixed_shares_round_once_on_the_exact_combined_share():
-    # to_share 100, half by hours: exact shares 25 + 16.67 = 41.67, 25 + 33.33 = 58.33 ... with
-    # three members the old pot-by-pot rounding gave one member 2 rounding cents.
-    members = [Member("Ana", 1), Member("Bea", 1), Member("Cyr", 1)]
-    sheet = share_result(101, members, rule="mix", hours_weight_bp=5000)
-    assert [s.amount for s in sheet.shares] == [34, 34, 33]
-    assert [s.remainder_cents for s in sheet.shares] == [1, 1, 0]
+    # 10,00 cents half by hours: exact shares Ana 1.67 + 1.67 = 3.33, Bea 1.67 + 3.33 = 5,
+    # Cyr 1.67. Rounding pot by pot gave Ana 2 rounding cents (4) and Cyr, with the larger
+    # remainder, none (1); rounding once gives the cent to Cyr.
+    members = [Member("Ana", 1), Member("Bea", 2), Member("Cyr", 0)]
+    sheet = share_result(10, members, rule="mix", hours_weight_bp=5000)
+    assert [s.amount for s in sheet.shares] == [3, 5, 2]
+    assert [s.remainder_cents for s in sheet.shares] == [0, 0, 1]
 
 
 @given(sharings())
