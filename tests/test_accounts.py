@@ -17,6 +17,7 @@ from pos.db import sales as journal
 from pos.db import till as store
 from pos.money import format_eur
 from tests.conftest import product_id
+from tests.fec_check import validate_fec
 
 AWA = {"id": 1, "name": "Awa"}
 
@@ -141,6 +142,8 @@ def test_a_loss_is_a_loss_with_no_shares(actions, client, db):
     response = client.get("/accounts/bundle.zip")
     zipped = zipfile.ZipFile(io.BytesIO(response.data))
     response.close()
+    [fec] = [n for n in zipped.namelist() if n.endswith(".txt")]
+    validate_fec(zipped.read(fec))
     shares = next(n for n in zipped.namelist() if n.endswith("member-shares.csv"))
     assert len(zipped.read(shares).decode("utf-8-sig").strip().splitlines()) == 1  # header only
 

@@ -626,6 +626,8 @@ def test_random_weeks_tie_out(tmp_path_factory, week, leave_open):
             assert not [r for r in fec if r["EcritureDate"] == f"{opened[-1]:%Y%m%d}"]
         bilan = ledger.bilan(db, Period(opened[0], opened[-1]))
         assert bilan.result == bilan.revenue_ht - bilan.expenses_ht + sum(c[3] for c in closures)
+        sheet = bookkeeping.share_sheet(db, Period(opened[0], opened[-1]), coop.load_settings(db))
+        assert sheet is not None and sheet.result == bilan.result  # the shares see it too
         numbers = _period_entries(fec)
         for first in opened[1:2]:
             part = export(path, folder / f"from-{first}", "--from", first.isoformat())
