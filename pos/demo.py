@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from pos.db import coop
+from pos.db.accounts import save_categories_revenue
 from pos.db.catalogue import insert_category, insert_product
 
 SETTINGS = {
@@ -46,7 +47,7 @@ def load_demo(db: Database) -> list[tuple[str, str, str]]:
     for category, products in CATALOGUE.items():
         category_id = insert_category(db, category)
         if category in RESOLD:  # bought to resell (the juice): 707, not 701
-            db.execute("UPDATE categories SET revenue = 'goods' WHERE id = ?", [category_id])
+            save_categories_revenue(db, {category_id: "goods"})
         for position, (name, short, price, vat, cost, emoji, color, stock) in enumerate(products):
             insert_product(
                 db,

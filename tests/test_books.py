@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pos import bookkeeping, clock, create_app
+from pos import bookkeeping, clock
 from pos import db as database
 from pos.accounts import Period
 from pos.cart import Discount, Item, Payment, price_cart
@@ -27,6 +27,7 @@ from pos.db import accounts as ledger
 from pos.db import coop, stock
 from pos.db import sales as journal
 from pos.db import till as store
+from pos.web.app import create_app
 from tests.conftest import FLOAT, csrf_of, product_id, seed
 from tests.fec_check import validate_fec
 
