@@ -688,3 +688,51 @@ def test_the_dashboard_keeps_a_night_market_on_its_day(books):
         board = dashboard_figures(coop.load_settings(db))
     assert board.today == FRI and board.day.revenue == 1750
     assert dict(board.hours_today)[0] == 500  # the 00:20 sale, in the Friday's hours
+
+
+def test_an_older_coop_migrates_its_movements_and_expenses(tmp_path):
+    """0011: a movement linked to an expense becomes an expense movement; others wait (471)."""
+    from pos.db import _migrations, _split_sql
+
+    db = database.connect(tmp_path / "old.db", create=True)
+    for number, _name, sql in _migrations():
+        if number < 11:
+            for statement in _split_sql(sql):
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {number}")
+    db.execute(
+        "INSERT INTO members(name, role, pin_hash, created_at) VALUES ('Awa', 'admin', 'x', '')"
+    )
+    db.execute(
+        "INSERT INTO till_days(opened_at, float_total) VALUES ('2026-11-20T08:00:00+00:00', 0)"
+    )
+    for reason in ("Dépense : Mairie", "Monnaie du voisin"):
+        db.execute(
+            "INSERT INTO cash_movements(day_id, amount, reason, created_at) "
+            "VALUES (1, -500, ?, '')",
+            [reason],
+        )
+    db.execute(
+        "INSERT INTO expenses(spent_on, supplier, category, total, paid_from, cash_movement_id, "
+        "member_id, created_at) VALUES ('2026-11-20', 'Mairie', 'stall_fee', 500, 'till', 1, 1, '')"
+    )
+    db.execute(
+        "INSERT INTO expenses(spent_on, supplier, category, total, paid_from, member_id, "
+        "created_at) VALUES ('2026-11-19', 'Jardinerie', 'materials', 900, 'member', 1, '')"
+    )
+    db.conn.commit()
+    database.migrate(db)
+    assert db.execute("SELECT kind FROM cash_movements ORDER BY id").fetchall() == [
+        ("expense",),
+        ("other",),
+    ]
+    assert db.execute(
+        "SELECT day_id, booked_on, payer_id FROM expenses ORDER BY id"
+    ).fetchall() == [
+        (1, "2026-11-20", None),
+        (None, "2026-11-19", 1),
+    ]
+    assert db.execute("SELECT revenue FROM categories").fetchall() == []
+    with pytest.raises(Exception, match="never modified"):
+        db.execute("UPDATE cash_movements SET amount = 1")
+    db.close()
