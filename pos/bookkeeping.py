@@ -251,7 +251,7 @@ class ExportFile:
 def export_files(
     db: Database, period: Period, dialect: str, settings: Mapping[str, str], closing: date
 ) -> list[ExportFile]:
-    """The six CSV files and the FEC, each still to be streamed."""
+    """The seven CSV files and the FEC, each still to be streamed."""
     sources: dict[str, Callable[[], Iterable[dict]]] = {
         "sales-lines.csv": lambda: cursors.sales_lines(db, period),
         "payments.csv": lambda: cursors.payments(db, period),
@@ -259,6 +259,7 @@ def export_files(
         "expenses.csv": lambda: cursors.expenses(db, period),
         "closures.csv": lambda: cursors.closures(db, period),
         "member-shares.csv": lambda: _share_rows(db, period, settings),
+        "member-advances.csv": lambda: _advance_rows(db, period, settings),
     }
     files = [
         ExportFile(name, _csv(exports.CSV_EXPORTS[name], rows, dialect))
@@ -292,6 +293,18 @@ def _csv(columns, rows, dialect):
 def _share_rows(db: Database, period: Period, settings: Mapping[str, str]) -> Iterator[dict]:
     sheet = share_sheet(db, period, settings)
     return exports.share_rows(sheet) if sheet else iter(())
+
+
+def _advance_rows(db: Database, period: Period, settings: Mapping[str, str]) -> Iterator[dict]:
+    """Per member, up to the period's end: advanced, repaid, still owed (whom to pay back)."""
+    for advance in advances_of(db, period, settings)[0]:
+        yield {
+            "member": advance.name,
+            "aux_account": booking.member_aux(advance.member_id, advance.name)[0],
+            "advanced": advance.advanced,
+            "repaid": advance.repaid,
+            "owed": advance.owed,
+        }
 
 
 def write_folder(files: Iterable[ExportFile], folder: str | Path) -> list[Path]:

@@ -133,6 +133,13 @@ SHARES_COLUMNS = [
     _col("remainder_cents", "Centimes d'arrondi", "int"),
     _col("amount", "Part totale", "money"),
 ]
+ADVANCES_COLUMNS = [
+    _col("member", "Membre"),
+    _col("aux_account", "Compte auxiliaire (467)"),
+    _col("advanced", "Avancé", "money"),
+    _col("repaid", "Remboursé", "money"),
+    _col("owed", "Reste dû", "money"),
+]
 CSV_EXPORTS: dict[str, list[Column]] = {
     "sales-lines.csv": SALES_LINES_COLUMNS,
     "payments.csv": PAYMENTS_COLUMNS,
@@ -140,6 +147,7 @@ CSV_EXPORTS: dict[str, list[Column]] = {
     "expenses.csv": EXPENSES_COLUMNS,
     "closures.csv": CLOSURES_COLUMNS,
     "member-shares.csv": SHARES_COLUMNS,
+    "member-advances.csv": ADVANCES_COLUMNS,
 }
 
 

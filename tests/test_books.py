@@ -359,6 +359,14 @@ def test_an_advance_is_the_chosen_members_and_is_paid_back(actions, client, db, 
     files = export(Path(actions.db_path), tmp_path / "out")
     [expense] = files["expenses.csv"]
     assert (expense["paid_from"], expense["payer"]) == ("member", "Léo")
+    [advance] = files["member-advances.csv"]
+    assert advance == {
+        "member": "Léo",
+        "aux_account": "M0002",
+        "advanced": "24.90",
+        "repaid": "10.00",
+        "owed": "14.90",
+    }
     lines = [r for r in files["fec"] if r["CompteNum"] == "467"]
     assert {(r["CompAuxNum"], r["CompAuxLib"]) for r in lines} == {("M0002", "Léo")}
     assert [(r["JournalCode"], r["debit"], r["credit"]) for r in lines] == [

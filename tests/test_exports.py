@@ -171,6 +171,7 @@ def test_export_catalogue():
         "expenses.csv",
         "closures.csv",
         "member-shares.csv",
+        "member-advances.csv",
     }
     required = {"sale_number", "sold_at", "channel", "seller", "product", "quantity"}
     required |= {"unit_price", "vat_rate", "total", "vat", "discount", "kind", "refers_to"}
