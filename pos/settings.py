@@ -112,6 +112,9 @@ class Checked:
 def check_settings(form: dict[str, str]) -> Checked:
     """Validate the settings form; keep what was typed, say what is wrong per field."""
     values = {key: str(form.get(key, "")).strip() for key in DEFAULTS if key in form}
+    for key in form:  # the VAT account of any configured rate (account_vat_210...)
+        if re.fullmatch(r"account_vat_\d{1,4}", key) and str(form[key]).strip():
+            values[key] = str(form[key]).strip()
     errors: dict[str, str] = {}
     if "brand" in values and not values["brand"]:
         errors["brand"] = N_("Donnez un nom de marque.")

@@ -744,3 +744,18 @@ def test_an_older_coop_migrates_its_movements_and_expenses(tmp_path):
     with pytest.raises(Exception, match="never modified"):
         db.execute("UPDATE cash_movements SET amount = 1")
     db.close()
+
+
+def test_a_configured_rate_gets_its_vat_account_field(actions, client, db):
+    actions.login("Awa")
+    coop.save_settings(db, {"vat_rates": "210,550,1000,2000,0"})
+    html = client.get("/admin/settings").get_data(as_text=True)
+    assert 'name="account_vat_210"' in html and 'name="account_vat_550"' in html
+    form = {k: v for k, v in coop.load_settings(db).items() if k.startswith("account_")}
+    form |= {"brand": "Les Kokés", "legal_name": "CAE Test", "siret": "90000000100017"}
+    saved = actions.post("/admin/settings", {**form, "account_vat_210": "445714"}, htmx=False)
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:500]
+    assert coop.load_settings(db)["account_vat_210"] == "445714"
+    accounts = bookkeeping.accounts_from_settings(coop.load_settings(db))
+    assert accounts["vat_collected_by_rate"][210] == "445714"
+    assert accounts["labels"]["445714"] == "TVA collectée 2,1 %"
