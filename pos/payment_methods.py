@@ -75,6 +75,12 @@ def word(code: str) -> str:
     return method.word if method else code
 
 
+def moves_drawer(code: str) -> bool:
+    """Whether a payment by this method is money in the cash drawer."""
+    method = METHODS.get(code)
+    return bool(method and method.moves_drawer)
+
+
 def may_exceed(code: str) -> bool:
     """Whether a payment by this method may be more than is due (the rest is change)."""
     method = METHODS.get(code)

@@ -55,6 +55,8 @@ def test_a_new_method_is_one_entry_and_sells_end_to_end(
     split = actions.client.get("/sell/split").get_data(as_text=True)
     assert 'name="amount_voucher"' in split and "Bon cadeau" in split
 
+    status = store.day_status(db, store.current_day(db))
+    assert status["expected_cash"] == 6000  # the float alone: a voucher is no cash in the drawer
     closure = store.get_closure(db, store.close_day(db, {"id": 1, "name": "Awa"}, FLOAT, "", 10**6))
     assert closure["data"]["by_method"]["voucher"] == 250
     assert "Bon cadeau" in closure_text(closure, seller_of(settings), 42)
