@@ -29,7 +29,15 @@ class PaymentMethod:
     offered: bool = True  # offered for new sales and refunds (False: retired, still named)
 
 
-METHODS: dict[str, PaymentMethod] = {}
+class _Registry(dict):
+    """The methods by code; `x in METHODS` is simply False for what is not a code (an API body
+    may hold any JSON value there, a list or an object included)."""
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, str) and dict.__contains__(self, code)
+
+
+METHODS: dict[str, PaymentMethod] = _Registry()
 CODES: list[str] = []  # the codes in order, kept in step with METHODS (the API's schema)
 
 

@@ -80,3 +80,9 @@ def test_an_unknown_method_is_refused_by_the_api_and_the_table(client, api_token
     assert "voucher" not in client.get("/api/v1/openapi.json").get_data(as_text=True)
     with pytest.raises(Exception, match="CHECK"):
         db.execute("INSERT INTO payments (sale_id, method, amount) VALUES (1, 'Bad code', 1)")
+
+
+@pytest.mark.parametrize("value", [{}, [], None, 3, "CASH", "voucher"])
+def test_what_is_not_a_registered_code_is_no_method(value):
+    assert value not in payment_methods.METHODS
+    assert "cash" in payment_methods.METHODS
