@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -128,8 +129,7 @@ class SeededCoops:
         return self.files[which]
 
     def _seed(self, today: date) -> None:
-        folder = self.folder / today.isoformat()
-        folder.mkdir()
+        folder = Path(tempfile.mkdtemp(prefix=f"{today}-", dir=self.folder))
         moved = clock.offset_seconds()  # a test may have moved the clock: seed on the real one
         clock.set_offset(0)
         try:
