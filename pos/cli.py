@@ -230,8 +230,30 @@ def member_list(db_path):
     from pos.db import coop
 
     for m in coop.list_members(database.open_existing(db_path), active_only=False):
-        state = " (bloqué)" if m["locked_until"] else ""
+        state = f" ({m['failed_pins']} code(s) faux)" if m["failed_pins"] else ""
         click.echo(f"{m['id']}\t{m['name']}\t{m['role']}{state}")
+
+
+@member.command("unlock")
+@click.argument("name")
+@DB_OPTION
+@clear_errors
+def member_unlock(name, db_path):
+    """Effacer les codes faux et les attentes d'un membre, sur tous les appareils."""
+    from pos.db import coop, pins
+    from pos.db.events import log_event
+
+    db = database.open_existing(db_path)
+    found = [
+        m
+        for m in coop.list_members(db, active_only=False)
+        if m["name"].casefold() == name.strip().casefold()
+    ]
+    if not found:
+        raise EtalError(f"Aucun membre « {name} ».")
+    pins.unlock_member(db, found[0]["id"])
+    log_event(db, "member_unlocked", None, member_id=found[0]["id"], by="pos member unlock")
+    click.echo(f"{found[0]['name']} peut se connecter de nouveau.")
 
 
 @main.group()
@@ -242,17 +264,25 @@ def token() -> None:
 @token.command("create")
 @click.argument("name")
 @DB_OPTION
+@click.option(
+    "--scope",
+    "scope",
+    default="sell,read",
+    show_default=True,
+    help="Portées séparées par des virgules : sell (vendre), refund (rembourser), read (lire).",
+)
 @clear_errors
-def token_create(name, db_path):
+def token_create(name, db_path, scope):
     """Créer un jeton d'API (affiché une seule fois, sur la dernière ligne)."""
     from pos.db import coop
 
+    scopes = member_rules.parse_scopes(scope)
     db = database.open_existing(db_path)
-    value = coop.insert_token(db, name)
+    value = coop.insert_token(db, name, scopes)
     from pos.db.events import log_event
 
-    log_event(db, "token_created", None, name=name)
-    click.echo(f"Jeton « {name} » créé. Gardez-le : il ne sera plus affiché.")
+    log_event(db, "token_created", None, name=name, scopes=",".join(scopes))
+    click.echo(f"Jeton « {name} » créé ({', '.join(scopes)}). Gardez-le : il ne sera plus affiché.")
     click.echo(value)
 
 
@@ -264,7 +294,10 @@ def token_list(db_path):
     from pos.db import coop
 
     for t in coop.list_tokens(database.open_existing(db_path)):
-        click.echo(f"{t['id']}\t{t['name']}\t{t['created_at']}\t{t['revoked_at'] or 'actif'}")
+        click.echo(
+            f"{t['id']}\t{t['name']}\t{t['scopes']}\t{t['created_at']}\t"
+            f"{t['revoked_at'] or 'actif'}"
+        )
 
 
 @token.command("revoke")
@@ -275,7 +308,8 @@ def token_revoke(token_id, db_path):
     """Révoquer un jeton d'API."""
     from pos.db import coop
 
-    coop.revoke_token(database.open_existing(db_path), token_id)
+    if not coop.revoke_token(database.open_existing(db_path), token_id):
+        raise EtalError(f"Aucun jeton actif n° {token_id}.")
     click.echo(f"Jeton {token_id} révoqué.")
 
 

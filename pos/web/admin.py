@@ -11,7 +11,7 @@ from pos import catalogue as rules
 from pos import members as member_rules
 from pos import settings as coop_settings
 from pos.db import catalogue as store
-from pos.db import coop
+from pos.db import coop, pins, sessions
 from pos.db.events import log_event
 from pos.db.request import get_db, get_settings
 from pos.errors import InvalidInput
@@ -327,11 +327,21 @@ def members():
 @bp.post("/members/<int:member_id>/unlock")
 @admin_required
 def unlock(member_id: int):
-    """Clear a member's wrong PINs."""
-    coop.clear_pin_failures(get_db(), member_id)
+    """Clear a member's wrong PINs and delays, on every device."""
+    pins.unlock_member(get_db(), member_id)
     log_event(get_db(), "member_unlocked", g.member, member_id=member_id)
     flash(_("Compte débloqué."), "ok")
     return redirect(url_for("admin.members"))
+
+
+@bp.post("/members/sign-out-everywhere")
+@admin_required
+def sign_out_everywhere():
+    """End every session on every device (a lost tablet, a PIN seen over a shoulder)."""
+    ended = sessions.end_all_sessions(get_db())
+    log_event(get_db(), "sessions_ended", g.member, count=ended)
+    flash(_("Tous les appareils sont déconnectés : chacun retape son code."), "ok")
+    return redirect(url_for("auth.login"))
 
 
 @bp.post("/tokens/<int:token_id>/revoke")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from pos import clock, till
@@ -14,7 +14,7 @@ from pos.errors import InvalidInput
 from pos.i18n import translate
 from pos.money import InvalidAmount, parse_amount
 from pos.web import eur
-from pos.web.auth import admin_required, login_required
+from pos.web.auth import admin_required, end_session, login_required
 from pos.web.render import page
 
 bp = Blueprint("till", __name__, url_prefix="/till")
@@ -110,9 +110,7 @@ def handover():
     if errors:
         raise InvalidInput(_("Indiquez des nombres entiers de pièces et de billets."))
     result = store.record_handover(db, g.member, successor, counts or None)
-    lang = session.get("lang", "fr")
-    session.clear()
-    session["lang"] = lang
+    end_session()  # the one who hands over is logged out on the server too
     message = _(
         "%(a)s passe la caisse à %(b)s. Espèces attendues : %(e)s.",
         a=g.member["name"],
