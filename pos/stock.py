@@ -6,12 +6,11 @@ message for each wrong field, so a form can be shown again with what was typed k
 
 from __future__ import annotations
 
-import io
 import re
-import warnings
 from dataclasses import dataclass, field
 from datetime import date
 
+from pos import images
 from pos.i18n import N_
 from pos.money import InvalidAmount, parse_amount, parse_rate
 
@@ -181,27 +180,9 @@ def check_expense(form: dict, *, vat_rates: list[int], today: str) -> Checked:
     return out
 
 
-class InvalidPhoto(ValueError):
-    """The file sent is not a picture Pillow can read."""
+InvalidPhoto = images.InvalidImage
 
 
 def reduce_photo(data: bytes, max_px: int = PHOTO_MAX_PX) -> bytes:
     """A photo turned upright, at most `max_px` on its longer side, as a JPEG."""
-    from PIL import Image, ImageOps, UnidentifiedImageError  # only when a photo comes in
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                image = ImageOps.exif_transpose(image).convert("RGB")
-                image.thumbnail((max_px, max_px))
-                out = io.BytesIO()
-                image.save(out, "JPEG", quality=82, optimize=True)
-                return out.getvalue()
-    except (
-        UnidentifiedImageError,
-        OSError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-    ) as exc:
-        raise InvalidPhoto(str(exc)) from exc
+    return images.to_jpeg(data, max_px)

@@ -15,6 +15,7 @@ from pos.db import coop, pins, sessions
 from pos.db.events import log_event
 from pos.db.request import get_db, get_settings
 from pos.errors import InvalidInput
+from pos.i18n import translate
 from pos.money import form_text, rate_to_decimal
 from pos.web.auth import admin_required
 from pos.web.render import page
@@ -53,8 +54,7 @@ LOGO_MAX = (384, 160)  # dots: fits the narrowest (58 mm) printer
 
 def _take_logo(values: dict, errors: dict) -> None:
     """A receipt logo: grey levels, at most 384 dots wide, kept beside the database."""
-    from PIL import Image, UnidentifiedImageError
-
+    from pos.images import InvalidImage, shrink
     from pos.print_queue import logo_path
 
     target = logo_path(current_app.config["DATABASE"])
@@ -65,14 +65,12 @@ def _take_logo(values: dict, errors: dict) -> None:
     if upload is None or not upload.filename:
         return
     try:
-        with Image.open(upload.stream) as image:
-            image = image.convert("L")
-            image.thumbnail(LOGO_MAX)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            image.save(target, "PNG")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        errors["logo"] = _("Ce fichier n'est pas une image lisible (PNG ou JPEG).")
+        image = shrink(upload.stream, LOGO_MAX, "L")
+    except InvalidImage as exc:
+        errors["logo"] = translate(exc.msgid, exc.params)
         return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    image.save(target, "PNG")
     values["receipt_logo"] = "logo.png"
 
 
@@ -137,9 +135,9 @@ def _take_photo(checked: rules.ProductForm) -> None:
     if upload is None or not upload.filename:
         return
     try:
-        data = reduce_photo(upload.read(), TILE_PHOTO_PX)
-    except InvalidPhoto:
-        checked.errors["photo"] = _("Ce fichier n'est pas une photo lisible (JPEG ou PNG).")
+        data = reduce_photo(upload.stream, TILE_PHOTO_PX)
+    except InvalidPhoto as exc:
+        checked.errors["photo"] = translate(exc.msgid, exc.params)
         return
     folder = files_dir()
     folder.mkdir(parents=True, exist_ok=True)

@@ -253,11 +253,9 @@ def _photo(errors: dict) -> bytes | None:
     if upload is None or not upload.filename:
         return None
     try:
-        return rules.reduce_photo(upload.read())
-    except rules.InvalidPhoto:
-        errors["photo"] = _(
-            "Ce fichier n'est pas une photo lisible : prenez une photo JPEG ou PNG du ticket."
-        )
+        return rules.reduce_photo(upload.stream)
+    except rules.InvalidPhoto as exc:
+        errors["photo"] = translate(exc.msgid, exc.params)
         return None
 
 
