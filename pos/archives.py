@@ -11,10 +11,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from pos import clock, journal, signing
-from pos.db.events import event_entry
-from pos.db.till import closure_entry
 
-FILES = ("sales.jsonl", "sale_lines.jsonl", "payments.jsonl", "closures.jsonl", "events.jsonl")
+LINKED_FILES = tuple(f"{table}.jsonl" for table in journal.LINKED)
+FILES = (
+    "sales.jsonl",
+    "sale_lines.jsonl",
+    "payments.jsonl",
+    "closures.jsonl",
+    "events.jsonl",
+    *LINKED_FILES,
+    "chain_links.jsonl",
+)
+OLD_FILES = FILES[:5]  # archives made before every table was chained
 
 
 def period_bounds(period: str | None) -> tuple[str, str]:
@@ -72,8 +80,9 @@ def verify_archive(path: str | Path) -> tuple[list[str], dict]:
         return [f"fichier illisible : {exc}"], {}
     with archive:
         names = set(archive.namelist())
+        files = FILES if "chain_links.jsonl" in names else OLD_FILES
         missing = [
-            n for n in ("manifest.json", "manifest.sig", "public_key.pem", *FILES) if n not in names
+            n for n in ("manifest.json", "manifest.sig", "public_key.pem", *files) if n not in names
         ]
         if missing:
             return [f"fichier absent de l'archive : {n}" for n in missing], {}
@@ -82,16 +91,17 @@ def verify_archive(path: str | Path) -> tuple[list[str], dict]:
             problems.append("manifest.json : signature invalide")
         manifest = json.loads(body)
         data = {}
-        for name in FILES:
+        for name in files:
             data[name] = archive.read(name)
             if hashlib.sha256(data[name]).hexdigest() != manifest["files"][name]["sha256"]:
                 problems.append(f"{name} : empreinte SHA-256 différente du manifeste")
     try:
         rows = {
             name: [json.loads(line) for line in data[name].decode().splitlines() if line]
-            for name in FILES
+            for name in files
         }
         problems += _check_chains(rows, pem)
+        problems += _check_links(rows)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         problems.append(f"contenu illisible ou incomplet ({exc.__class__.__name__} : {exc})")
     return problems, manifest
@@ -120,11 +130,11 @@ def _check_chains(rows: dict[str, list[dict]], pem: bytes) -> list[str]:
             for s in rows["sales.jsonl"]
         ],
         "closures": [
-            (f"clôture n° {c['number']}", c["hash"], c["prev_hash"], closure_entry(c))
+            (f"clôture n° {c['number']}", c["hash"], c["prev_hash"], journal.closure_entry(c))
             for c in rows["closures.jsonl"]
         ],
         "events": [
-            (f"événement n° {e['number']}", e["hash"], e["prev_hash"], event_entry(e))
+            (f"événement n° {e['number']}", e["hash"], e["prev_hash"], journal.event_entry(e))
             for e in rows["events.jsonl"]
         ],
     }
@@ -137,6 +147,49 @@ def _check_chains(rows: dict[str, list[dict]], pem: bytes) -> list[str]:
         if not signing.verify(pem, c["hash"].encode(), c["signature"]):
             problems.append(f"clôture n° {c['number']} : signature invalide")
     return problems
+
+
+def _check_links(rows: dict[str, list[dict]]) -> list[str]:
+    """Recompute the chains of stock and cash movements, floats and expenses in the archive."""
+    if "chain_links.jsonl" not in rows:
+        return []
+    problems = []
+    for table in journal.LINKED:
+        by_id = {row["id"]: row for row in rows[f"{table}.jsonl"]}
+        links = [link for link in rows["chain_links.jsonl"] if link["chain"] == table]
+        entries = []
+        for link in links:
+            covers = tuple(c for c in link["covers"].split(",") if c)
+            row = by_id.get(link["row_id"])
+            name = journal.label(table, link["row_id"])
+            if row is None:
+                problems.append(f"{name} : absente de l'archive")
+                break
+            entries.append(
+                (
+                    name,
+                    link["hash"],
+                    link["prev_hash"],
+                    journal.link_entry(table, row["id"], covers, row),
+                )
+            )
+        broken = _first_break(entries) if entries else None
+        if broken:
+            problems.append(f"{broken} : empreinte chaînée invalide")
+        unlinked = sorted(set(by_id) - {link["row_id"] for link in links})
+        if unlinked and entries and unlinked[0] < links[-1]["row_id"]:
+            problems.append(f"{journal.label(table, unlinked[0])} : hors de la chaîne")
+    return problems
+
+
+def key_matches(manifest: dict, key_pem: bytes | None, fingerprint: str | None) -> str | None:
+    """None when the archive's key is the one given (a .pub file or its fingerprint), else why."""
+    found = manifest.get("public_key_fingerprint", "")
+    expected = signing.fingerprint(key_pem) if key_pem is not None else (fingerprint or "")
+    expected = expected.strip().lower().replace(":", "").replace(" ", "")
+    if not found or found.lower() != expected:
+        return f"l'archive est signée par la clé {found or '?'}, pas par la clé {expected} donnée"
+    return None
 
 
 def _first_break(entries: list[tuple[str, str, str, dict]]) -> str | None:

@@ -415,50 +415,90 @@ def archive_create(db_path, folder, period):
 
 @archive.command("verify")
 @click.argument("file", type=click.Path(dir_okay=False))
-def archive_verify(file):
-    """Vérifier une archive hors ligne, sans base : empreintes, chaînes, signatures."""
-    from pos.archives import verify_archive
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="La clé publique de la coop gardée à part (coop.db.pub), qui doit avoir signé l'archive.",
+)
+@click.option(
+    "--fingerprint",
+    default=None,
+    help="Ou l'empreinte de cette clé (imprimée sur chaque Z).",
+)
+@clear_errors
+def archive_verify(file, key_file, fingerprint):
+    """Vérifier une archive hors ligne, sans base : empreintes, chaînes, signatures, clé."""
+    from pos.archives import key_matches, verify_archive
 
     problems, manifest = verify_archive(file)
+    if not problems and (key_file or fingerprint):
+        wrong = key_matches(
+            manifest, Path(key_file).read_bytes() if key_file else None, fingerprint
+        )
+        problems = [wrong] if wrong else []
     if problems:
         for problem in problems:
             click.echo(f"ÉCHEC : {problem}", err=True)
         sys.exit(1)
     rows = sum(f["rows"] for f in manifest["files"].values())
+    key = manifest["public_key_fingerprint"]
     click.echo(
         f"OK : archive intacte ({rows} lignes, période {manifest.get('period') or 'tout'}),"
-        f" clé {manifest['public_key_fingerprint']}."
+        f" clé {key}."
     )
+    if key_file or fingerprint:
+        click.echo("La clé est bien celle donnée : l'archive vient de cette coop.")
+    else:
+        click.echo(
+            "Attention : sans --key ni --fingerprint, seule la cohérence interne de l'archive est"
+            " vérifiée (une archive refaite et signée avec une autre clé passerait aussi)."
+            f" Comparez l'empreinte {key} à celle imprimée sur les Z, ou donnez --key coop.db.pub."
+        )
 
 
 @main.command()
 @DB_OPTION
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Vérifier les Z avec cette clé publique gardée à part (sinon celle à côté de la base).",
+)
+@click.option("--fingerprint", default=None, help="Ou exiger que la clé ait cette empreinte.")
 @clear_errors
-def verify(db_path):
-    """Vérifier la chaîne du journal des ventes (et la numérotation sans trou)."""
-    from pos.db.sales import verify_chain
-    from pos.db.till import verify_closures
+def verify(db_path, key_file, fingerprint):
+    """Vérifier chaque chaîne du journal, chaque Z (signature, pointes, totaux recalculés)."""
+    from pos import journal, signing
+    from pos.db import chains
 
     db = database.open_existing(db_path)
-    from pos.db.events import verify_events
-    from pos.db.till import verify_signatures
-
-    broken = (
-        verify_chain(db)
-        or verify_closures(db)
-        or verify_events(db)
-        or verify_signatures(db, db_path)
-    )
-    if broken:
-        click.echo(f"ÉCHEC : la chaîne est rompue à la {broken}.", err=True)
+    public = Path(key_file) if key_file else signing.key_paths(db_path)[1]
+    pem = public.read_bytes() if public.is_file() else None
+    if fingerprint and (pem is None or signing.fingerprint(pem) != fingerprint.strip().lower()):
+        raise EtalError(f"la clé {public.name} n'a pas l'empreinte {fingerprint}.")
+    report = chains.verify(db, pem)
+    if report.problem:
+        click.echo(
+            f"ÉCHEC : le journal ne correspond plus à partir de : {report.problem}.", err=True
+        )
         sys.exit(1)
-    count = db.execute("SELECT count(*) FROM sales").fetchone()[0]
-    closures = db.execute("SELECT count(*) FROM closures").fetchone()[0]
-    events = db.execute("SELECT count(*) FROM events").fetchone()[0]
-    click.echo(
-        f"OK : {count} écritures, {closures} clôtures signées, {events} événements ; "
-        "chaînes intactes, numérotation continue."
+    counts = ", ".join(
+        f"{report.counts.get(c, 0)} {journal.CHAIN_NAMES[c]}" for c in journal.CHAINS[1:]
     )
+    click.echo(
+        f"OK : {report.counts['sales']} écritures, {report.signed} clôtures signées ({counts}) ;"
+        " chaînes intactes, numérotation continue, chaque Z recalculé et ses pointes retrouvées."
+    )
+    if report.pending:
+        waiting = ", ".join(f"{n} {journal.CHAIN_NAMES[t]}" for t, n in report.pending.items())
+        click.echo(f"À chaîner au prochain Z : {waiting}.")
+    if public.is_file():
+        click.echo(
+            f"Clé publique {public.name} : empreinte {signing.fingerprint(public.read_bytes())}."
+        )
 
 
 @main.group()

@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from pos import clock, journal
 from pos.cart import Payment, PricedCart, merge_payments, settle
-from pos.db import group_commit, query, transaction
+from pos.db import chains, group_commit, query, transaction
 from pos.db.catalogue import move_stock
 from pos.errors import (
     ClockBehind,
@@ -141,6 +141,7 @@ def _take_stock(db, lines: list[dict], tracked: set[int], sale_id: int, member, 
             }
         )
     _insert(db, "stock_movements", moves)
+    chains.seal(db, "stock_movements")
 
 
 def _last_entry(db: Database) -> dict | None:
@@ -433,32 +434,7 @@ def list_sales(
 
 
 def verify_chain(db: Database) -> str | None:
-    """The first journal entry that does not match, as 'vente n° N', or None.
+    """The first sale that does not match, as 'vente n° N', or None (see pos.db.chains)."""
+    from pos.db import chains
 
-    Entries are checked in number order; a missing number is reported where it is missing,
-    before the hash break it causes on the entry after it.
-    """
-    gap: list[str] = []
-
-    def entries():
-        for expected, sale in enumerate(query(db, "SELECT * FROM sales ORDER BY number"), 1):
-            if sale["number"] != expected:
-                gap.append(
-                    f"vente n° {expected} (manquante : la numérotation saute à {sale['number']})"
-                )
-                return
-            lines = list(
-                query(
-                    db, "SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY position", [sale["id"]]
-                )
-            )
-            pays = list(
-                query(db, "SELECT * FROM payments WHERE sale_id = ? ORDER BY id", [sale["id"]])
-            )
-            yield (
-                f"vente n° {sale['number']}",
-                sale["hash"],
-                journal.sale_entry(sale, lines, pays),
-            )
-
-    return journal.first_break(entries()) or (gap[0] if gap else None)
+    return journal.walk(chains.sale_entries(db), "sales")[0]

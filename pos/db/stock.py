@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from pos import pricing
-from pos.db import now_iso, transaction
+from pos.db import chains, now_iso, transaction
 from pos.db.catalogue import move_stock
 from pos.db.till import add_movement, current_day
 from pos.errors import InvalidInput, NotFound, TillClosed
@@ -189,7 +189,7 @@ def record_expense(
             )
         name = _store_photo(photo, files_dir) if photo else None
         try:
-            return (
+            expense_id = (
                 db["expenses"]
                 .insert(
                     {
@@ -213,6 +213,8 @@ def record_expense(
                 )
                 .last_pk
             )
+            chains.seal(db, "expenses")
+            return expense_id
         except BaseException:
             if name:
                 (files_dir / name).unlink(missing_ok=True)
