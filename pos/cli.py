@@ -166,9 +166,34 @@ def serve(db_path, host, port, threads, printer):
         port=port,
         threads=threads,
         ident="etal",
-        channel_timeout=30,
         clear_untrusted_proxy_headers=True,
+        **_connection_limits(),
     )
+
+
+# Idle or crawling connections cost waitress a small object each (no thread: a request reaches
+# a thread only once it has fully arrived), so many are allowed; the limit that shut the
+# tablets out was waitress's default of 100. poll() instead of select(), which stops at 1024.
+CONNECTION_LIMIT = 1000
+CHANNEL_TIMEOUT = 20  # seconds of silence before a connection is closed
+
+
+def _connection_limits() -> dict:
+    """Waitress's limits, within the file descriptors this process may open."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = CONNECTION_LIMIT + 100  # the database, its WAL, logs, the printer...
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        soft = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return {
+        "connection_limit": max(50, min(CONNECTION_LIMIT, soft - 100)),
+        "channel_timeout": CHANNEL_TIMEOUT,
+        "cleanup_interval": 10,
+        "asyncore_use_poll": True,
+        "backlog": 1024,
+    }
 
 
 def _fewer_malloc_arenas() -> None:
