@@ -162,6 +162,15 @@ def _entry_time(last: dict | None) -> str:
     return now.isoformat(timespec="microseconds")
 
 
+def last_entry_time(db: Database) -> datetime | None:
+    """When the journal's last entry (sale or closure) was written, or None."""
+    row = db.execute(
+        "SELECT max(t) FROM (SELECT max(created_at) AS t FROM sales"
+        " UNION ALL SELECT max(created_at) FROM closures)"
+    ).fetchone()
+    return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+
 def clock_is_behind(db: Database) -> bool:
     """Whether the clock reads earlier than the last entry (selling must stop)."""
     last = _last_entry(db)

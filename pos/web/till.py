@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
-from pos import clock, till
+from pos import clock, clock_window, till
 from pos.db import coop
+from pos.db import sales as sales_store
 from pos.db import till as store
 from pos.db.events import log_event
 from pos.db.request import get_db, get_settings
@@ -262,9 +265,25 @@ def print_closure_again(number: int):
 def set_clock():
     """Set the till's time from the tablet's own clock (no battery clock on a Pi)."""
     raw = request.form.get("tablet_ms", "")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 15:
         raise InvalidInput(_("L'heure de la tablette n'a pas été transmise."))
     tablet = int(raw) / 1000
+    try:
+        moment = datetime.fromtimestamp(tablet, UTC)
+    except (OverflowError, ValueError, OSError):  # past year 9999: no plausible time
+        moment = datetime.max.replace(tzinfo=UTC)
+    try:
+        refused = clock_window.check_correction(
+            moment,
+            sales_store.last_entry_time(get_db()),
+            confirmed=bool(request.form.get("confirm")),
+        )
+    except clock_window.NeedsConfirmation as asked:
+        return page(
+            "till/clock_confirm.html", message=translate(asked.message), tablet_ms=raw, status=409
+        )
+    if refused:
+        raise InvalidInput(refused.msgid, **refused.params)
     offset = tablet - (clock.now().timestamp() - clock.offset_seconds())
     clock.set_offset(offset)
     coop.save_settings(get_db(), {"clock_offset": f"{offset:.3f}"})
