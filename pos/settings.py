@@ -150,13 +150,19 @@ def check_settings(form: dict[str, str]) -> Checked:
 
 def _check_printing(form: dict[str, str], values: dict[str, str], errors: dict[str, str]) -> None:
     """The printer URL must parse; the paper width is one a receipt printer has."""
+    from pos.printer_urls import device_refusal
     from pos.printing import InvalidPrinterUrl, parse_printer_url
 
     if values.get("printer_url"):
         try:
-            values["printer_url"] = parse_printer_url(values["printer_url"]).url
+            config = parse_printer_url(values["printer_url"])
+            values["printer_url"] = config.url
         except InvalidPrinterUrl as exc:
             errors["printer_url"] = message_of(exc)  # shown in the member's language
+        else:
+            refused = config.kind in ("serial", "file") and device_refusal(config.target)
+            if refused:
+                errors["printer_url"] = refused
     if values.get("paper_width", "") not in PAPER_WIDTHS:
         errors["paper_width"] = N_("Choisissez 32 (58 mm), 42 ou 48 (80 mm) caractères.")
     if "printer_url" in form:  # the printing part of the form was sent: an absent box is "no"
