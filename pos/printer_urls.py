@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from pos.i18n import N_, Message, message_of
+from pos.numbers import is_digits
 
 KINDS = ("network", "usb", "serial", "file", "preview")
 WIDTHS = (32, 42, 48)
@@ -207,7 +208,7 @@ def _options(url: str, options: dict[str, str], pages: dict[str, Any]) -> dict[s
         if name in options:
             fields[name] = _flag(url, name, options[name])
     if "baudrate" in options:
-        if not options["baudrate"].isdigit() or int(options["baudrate"]) <= 0:
+        if not is_digits(options["baudrate"]) or int(options["baudrate"]) <= 0:
             raise _bad(url, N_("baudrate doit être un nombre, ex. 9600"))
         fields["baudrate"] = int(options["baudrate"])
     for name in ("in_ep", "out_ep"):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from pos.i18n import N_, message_of
 from pos.money import InvalidAmount, parse_amount, parse_rate
+from pos.numbers import is_digits
 
 DEFAULTS: dict[str, str] = {
     "brand": "",
@@ -62,7 +63,7 @@ DEFAULTS: dict[str, str] = {
 FIXED_COSTS = ("stall_fee", "target_pay", "cae_contribution")
 
 PAPER_WIDTHS = ("", "32", "42", "48")  # "": the width the printer URL gives
-_SIRET = re.compile(r"^\d{14}$")
+_SIRET = re.compile(r"^\d{14}$", re.ASCII)
 _ACCOUNT = re.compile(r"^[0-9][0-9A-Z]{2,11}$")
 
 
@@ -108,7 +109,7 @@ def check_settings(form: dict[str, str]) -> Checked:
         values["siret"] = siret
     values["vat_franchise"] = "1" if form.get("vat_franchise") in ("1", "on", "true") else "0"
     if "backup_keep" in values and not (
-        values["backup_keep"].isdigit() and int(values["backup_keep"]) <= 1000
+        is_digits(values["backup_keep"]) and int(values["backup_keep"]) <= 1000
     ):
         errors["backup_keep"] = N_("Indiquez un nombre de copies entre 0 et 1000.")
     if "cash_difference_threshold" in values:
@@ -123,7 +124,7 @@ def check_settings(form: dict[str, str]) -> Checked:
         if not _ACCOUNT.match(values[key]):
             errors[key] = N_("Un numéro de compte : 3 à 12 chiffres (ex. : 5115).")
     for key in ("idle_minutes", "undo_minutes"):
-        if key in values and not (values[key].isdigit() and 1 <= int(values[key]) <= 240):
+        if key in values and not (is_digits(values[key]) and 1 <= int(values[key]) <= 240):
             errors[key] = N_("Indiquez un nombre de minutes entre 1 et 240.")
     for key in FIXED_COSTS:
         if key in values:

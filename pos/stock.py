@@ -13,6 +13,7 @@ from datetime import date
 from pos import images
 from pos.i18n import N_
 from pos.money import InvalidAmount, parse_amount, parse_rate
+from pos.numbers import is_digits
 
 EXPENSE_CATEGORIES = ("materials", "stall_fee", "transport", "communication", "other")
 PAID_FROM = ("till", "bank", "member")
@@ -63,7 +64,7 @@ def parse_date(text: str) -> str | None:
 def parse_units(text: str, *, allow_zero: bool = False) -> int | None:
     """A whole number of units, or None."""
     raw = str(text or "").strip()
-    if not raw.isdigit() or int(raw) > MAX_UNITS or (int(raw) == 0 and not allow_zero):
+    if not is_digits(raw) or int(raw) > MAX_UNITS or (int(raw) == 0 and not allow_zero):
         return None
     return int(raw)
 
@@ -74,9 +75,9 @@ def _text(form: dict, key: str) -> str:
 
 def _product(form: dict, products: set[int], out: Checked) -> None:
     raw = str(form.get("product_id", "")).strip()
-    if not raw.isdigit() or int(raw) not in products:
+    if not is_digits(raw) or int(raw) not in products:
         out.errors["product_id"] = N_("Choisissez un produit de la liste.")
-    out.values["product_id"] = int(raw) if raw.isdigit() else None
+    out.values["product_id"] = int(raw) if is_digits(raw) else None
 
 
 def _units(form: dict, out: Checked, key: str = "quantity") -> None:

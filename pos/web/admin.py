@@ -17,6 +17,7 @@ from pos.db.request import get_db, get_settings
 from pos.errors import InvalidInput
 from pos.i18n import translate
 from pos.money import form_text, rate_to_decimal
+from pos.numbers import is_digits
 from pos.web.auth import admin_required
 from pos.web.render import page
 
@@ -190,7 +191,7 @@ def new_product():
     form = request.form.to_dict()
     checked = _check(form, None)
     stock = form.get("stock", "0").strip() or "0"
-    if not stock.isdigit():
+    if not is_digits(stock, 6):  # at most 999 999 units
         checked.errors["stock"] = _("Indiquez un nombre entier d'unités, par exemple 40.")
     _take_photo(checked)
     if checked.errors:
@@ -270,7 +271,7 @@ def correct_stock(product_id: int):
     product = store.get_product(db, product_id)
     counted = request.form.get("counted", "").strip()
     reason = " ".join(request.form.get("reason", "").split()) or _("correction")
-    if product is None or not counted.isdigit():
+    if product is None or not is_digits(counted, 6):
         raise InvalidInput(
             _("Indiquez le nombre d'unités comptées, par exemple 12."), field="counted"
         )

@@ -25,6 +25,7 @@ from pos import members as rules
 from pos.db import coop, pins, sessions
 from pos.db.events import log_event
 from pos.db.request import get_db, get_settings
+from pos.errors import InvalidInput
 from pos.web.render import page
 
 
@@ -82,6 +83,18 @@ def _remember_device(response, member_id: int):
 
 
 OPEN_ENDPOINTS = {"auth.login", "auth.pin", "auth.language", "static", "api", "errors"}
+
+
+@bp.before_app_request
+def refuse_control_characters() -> None:
+    """No form or query value may hold a NUL byte: no name, reason or number has one."""
+    if request.path.startswith("/static"):
+        return
+    sources = [request.args] + ([request.form] if request.method == "POST" else [])
+    for values in sources:
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                raise InvalidInput(_("Caractère invalide dans ce qui a été envoyé."))
 
 
 @bp.before_app_request

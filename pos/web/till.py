@@ -16,6 +16,7 @@ from pos.db.request import get_db, get_settings
 from pos.errors import InvalidInput
 from pos.i18n import translate
 from pos.money import InvalidAmount, parse_amount
+from pos.numbers import query_int
 from pos.web import eur
 from pos.web.auth import admin_required, end_session, login_required
 from pos.web.render import page
@@ -105,7 +106,7 @@ def movement():
 def handover():
     """Hand the till to another member (optional count); they log in next."""
     db = get_db()
-    to_id = request.form.get("to_member", type=int)
+    to_id = request.form.get("to_member", type=query_int)
     successor = coop.get_member(db, to_id) if to_id else None
     if successor is None:
         raise InvalidInput(_("Choisissez le membre qui prend la caisse."), field="to_member")
