@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pos.i18n import N_, message_of
+from pos.i18n import N_, Message, message_of
 from pos.money import InvalidAmount, parse_amount, parse_rate
 from pos.numbers import is_digits
 
@@ -94,10 +94,90 @@ class Checked:
     errors: dict[str, str]
 
 
+# Set by Étal itself, never by a form: the clock correction (pos.clock_window) and the logo.
+INTERNAL = ("clock_offset", "receipt_logo")
+TEXT_LIMIT = 500
+
+
+def _cents(value: str) -> bool:
+    return is_digits(value)
+
+
+def _day_or_empty(value: str) -> bool:
+    from pos.numbers import parse_day
+
+    try:
+        return value == "" or bool(parse_day(value))
+    except ValueError:
+        return False
+
+
+def _offset(value: str) -> bool:
+    from pos.clock_window import stored_offset
+
+    return stored_offset(value) != 0 or value.strip() in ("0", "0.000", "")
+
+
+def _basis_points(value: str) -> bool:
+    return is_digits(value, 5) and int(value) <= 10000
+
+
+def _rates(value: str) -> bool:
+    return all(_basis_points(r) for r in value.split(",") if r) and bool(value)
+
+
+# How each stored setting must read; a stored value that does not is replaced by its default
+# when read (`readable`), so that no setting can stop the server or a page.
+STORED_FORMS = {
+    "vat_franchise": lambda v: v in ("0", "1"),
+    "drawer_on_cash": lambda v: v in ("0", "1"),
+    "sales_goal": _cents,
+    "stall_fee": _cents,
+    "target_pay": _cents,
+    "cae_contribution": _cents,
+    "cash_difference_threshold": _cents,
+    "week_start": _day_or_empty,
+    "share_rule": lambda v: v in ("equal", "hours", "mix"),
+    "share_kept_back": _basis_points,
+    "share_hours_weight": _basis_points,
+    "vat_rates": _rates,
+    "idle_minutes": lambda v: is_digits(v, 3) and 1 <= int(v) <= 240,
+    "undo_minutes": lambda v: is_digits(v, 3) and 1 <= int(v) <= 240,
+    "language": lambda v: v in ("fr", "en"),
+    "paper_width": lambda v: v in PAPER_WIDTHS,
+    "backup_keep": lambda v: is_digits(v, 4) and int(v) <= 1000,
+    "clock_offset": _offset,
+    **{key: (lambda v: bool(_ACCOUNT.match(v))) for key in DEFAULTS if key.startswith("account_")},
+}
+
+
+def readable(stored: dict[str, str]) -> dict[str, str]:
+    """The settings as pages may use them: unknown keys dropped, unreadable values defaulted."""
+    values = dict(DEFAULTS)
+    for key, value in stored.items():
+        if key not in DEFAULTS or not isinstance(value, str) or len(value) > 4 * TEXT_LIMIT:
+            continue
+        form = STORED_FORMS.get(key)
+        if form is None or form(value):
+            values[key] = value
+    return values
+
+
 def check_settings(form: dict[str, str]) -> Checked:
-    """Validate the settings form; keep what was typed, say what is wrong per field."""
-    values = {key: str(form.get(key, "")).strip() for key in DEFAULTS if key in form}
+    """Validate the settings form; keep what was typed, say what is wrong per field.
+
+    Only the keys a form may set are taken (never the clock correction nor the logo), each
+    checked; a value that passes is stored in the form `readable` expects.
+    """
+    values = {
+        key: str(form.get(key, "")).strip()
+        for key in DEFAULTS
+        if key in form and key not in INTERNAL
+    }
     errors: dict[str, str] = {}
+    for key, value in values.items():
+        if len(value) > TEXT_LIMIT:
+            errors[key] = Message(N_("Texte trop long : %(n)s caractères au plus."), n=TEXT_LIMIT)
     if "brand" in values and not values["brand"]:
         errors["brand"] = N_("Donnez un nom de marque.")
     if "legal_name" in values and not values["legal_name"]:
@@ -146,6 +226,10 @@ def check_settings(form: dict[str, str]) -> Checked:
                 "Séparez les taux par des points-virgules : 5,5 ; 10 ; 20 ; 0."
             )
     _check_printing(form, values, errors)
+    for key, value in values.items():  # whatever no rule above refused must still read back
+        check = STORED_FORMS.get(key)
+        if key not in errors and check is not None and not check(value):
+            errors[key] = N_("Valeur invalide pour ce réglage.")
     return Checked(values, errors)
 
 

@@ -6,13 +6,13 @@ from sqlite_utils import Database
 
 from pos import members as rules
 from pos.db import now_iso, query, transaction
-from pos.settings import DEFAULTS
+from pos.settings import readable
 
 
 def load_settings(db: Database) -> dict[str, str]:
     """All settings, defaults filled in."""
     stored = {row["key"]: row["value"] for row in db["settings"].rows}
-    return {**DEFAULTS, **stored}
+    return readable(stored)  # a bad stored value never stops a page: its default is used
 
 
 def save_settings(db: Database, values: dict[str, str]) -> None:
