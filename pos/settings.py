@@ -226,6 +226,12 @@ def check_settings(form: dict[str, str]) -> Checked:
                 "Séparez les taux par des points-virgules : 5,5 ; 10 ; 20 ; 0."
             )
     _check_printing(form, values, errors)
+    if values.get("backup_dir"):
+        from pos.backup import folder_refusal
+
+        refused = folder_refusal(values["backup_dir"])
+        if refused:
+            errors["backup_dir"] = refused
     for key, value in values.items():  # whatever no rule above refused must still read back
         check = STORED_FORMS.get(key)
         if key not in errors and check is not None and not check(value):

@@ -14,7 +14,7 @@ from pos.db import till as store
 from pos.db.events import log_event
 from pos.db.request import get_db, get_settings
 from pos.errors import InvalidInput
-from pos.i18n import translate
+from pos.i18n import message_of, translate
 from pos.money import InvalidAmount, parse_amount
 from pos.numbers import query_int
 from pos.web import eur
@@ -189,8 +189,8 @@ def _after_closure(number: int) -> None:
     settings = get_settings()
     try:
         path = backup_after_closure(current_app.config["DATABASE"], settings, number)
-    except OSError as exc:
-        flash(_("Sauvegarde impossible : %(e)s", e=str(exc)), "error")
+    except (OSError, ValueError) as exc:  # the Z is kept whatever happens to its copy
+        flash(_("Sauvegarde impossible : %(e)s", e=translate(message_of(exc))), "error")
     else:
         if path:
             log_event(get_db(), "backup", g.member, path=str(path), closure=number)
