@@ -18,7 +18,7 @@ from pos.errors import InvalidInput
 from pos.i18n import translate
 from pos.money import form_text, rate_to_decimal
 from pos.numbers import is_digits
-from pos.web.auth import admin_required
+from pos.web.auth import admin_required, local_path
 from pos.web.render import page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -281,11 +281,7 @@ def correct_stock(product_id: int):
             db, product_id, "correction", diff, reason=reason, member_id=g.member["id"]
         )
     flash(_("Stock de « %(name)s » : %(n)s.", name=product["name"], n=counted), "ok")
-    return redirect(
-        request.form.get("next")
-        if request.form.get("next", "").startswith("/")
-        else url_for("admin.catalogue")
-    )
+    return redirect(local_path(request.form.get("next")) or url_for("admin.catalogue"))
 
 
 @bp.route("/members", methods=["GET", "POST"])

@@ -27,7 +27,7 @@ from pos.db.till import current_day
 from pos.errors import InvalidInput, TillClosed
 from pos.i18n import translate
 from pos.money import form_text
-from pos.web.auth import login_required
+from pos.web.auth import admin_required, login_required
 from pos.web.render import page
 
 bp = Blueprint("stock", __name__, url_prefix="/stock")
@@ -174,9 +174,12 @@ def write_off():
 
 
 @bp.route("/inventory", methods=["GET", "POST"])
-@login_required
+@admin_required
 def inventory():
-    """Inventory mode: type what you count; each difference becomes a correction."""
+    """Inventory mode: type what you count; each difference becomes a correction.
+
+    Admins only, as the per-product correction: both set the stock to a count.
+    """
     db = get_db()
     products = store.tracked_products(db)
     if request.method == "GET":
