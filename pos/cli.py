@@ -5,14 +5,16 @@ from __future__ import annotations
 import functools
 import os
 import socket
+import sqlite3
 import sys
+import zipfile
 from pathlib import Path
 
 import click
 
 from pos import db as database
 from pos import members as member_rules
-from pos.errors import EtalError
+from pos.errors import EtalError, storage_error
 
 DB_OPTION = click.option(
     "--db",
@@ -39,13 +41,20 @@ def clear_errors(command):
                     f"Pas de base Étal à {exc.message} "
                     "(créez-la avec « pos init » ou « pos demo »)."
                 )
-            click.echo(f"Erreur : {message}", err=True)
+            click.echo(f"Erreur : {_one_line(message)}", err=True)
             sys.exit(1)
-        except (OSError, ValueError) as exc:
-            click.echo(f"Erreur : {exc}", err=True)
+        except (OSError, ValueError, sqlite3.DatabaseError, zipfile.BadZipFile, KeyError) as exc:
+            known = storage_error(exc)  # a full disk, a damaged file: one line that says so
+            if known is None and isinstance(exc, sqlite3.DatabaseError | zipfile.BadZipFile):
+                known = EtalError(f"fichier endommagé ou illisible ({exc})")
+            click.echo(f"Erreur : {_one_line(known.message if known else exc)}", err=True)
             sys.exit(1)
 
     return wrapped
+
+
+def _one_line(message: object) -> str:
+    return " ".join(str(message).split())
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -148,7 +157,7 @@ def serve(db_path, host, port, threads, printer):
     from pos import create_app
 
     _fewer_malloc_arenas()
-
+    _refuse_damaged(db_path)
     app = create_app(db_path, PRINTER=printer)
     from pos.db.events import log_event
 
@@ -194,6 +203,20 @@ def _connection_limits() -> dict:
         "asyncore_use_poll": True,
         "backlog": 1024,
     }
+
+
+def _refuse_damaged(db_path: str) -> None:
+    """Never serve a database that fails SQLite's quick_check: say so and stop."""
+    db = database.connect(db_path)
+    try:
+        found = [row[0] for row in db.execute("PRAGMA quick_check(5)")]
+    finally:
+        db.close()
+    if found != ["ok"]:
+        raise EtalError(
+            f"{db_path} est endommagée ({'; '.join(found)[:300]}) : restaurez la dernière"
+            " sauvegarde (README, « Restore ») avant de relancer pos serve."
+        )
 
 
 def _fewer_malloc_arenas() -> None:
@@ -540,6 +563,7 @@ def printer() -> None:
     help="URL de l'imprimante (ou POS_PRINTER ; sinon le réglage de la base).",
 )
 @DB_OPTION
+@clear_errors
 def printer_test(url, db_path):
     """Imprimer la page de test (tous les caractères français et €) et dire si elle est sortie."""
     from pos.printing import InvalidPrinterUrl, PrinterUnavailable, print_test
@@ -547,7 +571,7 @@ def printer_test(url, db_path):
     try:
         config, seller = _printer_and_seller(url, db_path)
         print_test(config, seller)
-    except (InvalidPrinterUrl, PrinterUnavailable, EtalError) as exc:
+    except (InvalidPrinterUrl, PrinterUnavailable) as exc:  # a database error: « Erreur »
         click.echo(f"Échec : {exc}", err=True)
         sys.exit(1)
     click.echo(
