@@ -69,6 +69,8 @@ CLOSURE_KEYS = (
     "reason",
     "grand_total",
 )
+# Columns added to closures later (a new Z field): covered when set, so older Zs still verify.
+CLOSURE_EXTRA: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,7 @@ def closure_entry(closure: dict) -> dict:
     Closures made before the tips existed have none and are hashed as they were.
     """
     entry = {k: closure[k] for k in CLOSURE_KEYS}
+    entry.update({k: closure[k] for k in CLOSURE_EXTRA if closure.get(k) not in (None, "")})
     if closure.get("tips"):
         entry["tips"] = closure["tips"]
     return entry

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 
 from pos import images
 from pos.i18n import N_
 from pos.money import InvalidAmount, parse_amount, parse_rate
-from pos.numbers import is_digits
+from pos.numbers import is_digits, parse_day
 
 EXPENSE_CATEGORIES = ("materials", "stall_fee", "transport", "communication", "other")
 PAID_FROM = ("till", "bank", "member")
@@ -55,8 +54,8 @@ def parse_date(text: str) -> str | None:
     match = _FR_DATE.match(raw)
     if match:
         raw = f"{match[3]}-{int(match[2]):02d}-{int(match[1]):02d}"
-    try:
-        return date.fromisoformat(raw).isoformat() if len(raw) == 10 else None
+    try:  # this century only: no year 1, no year 9999
+        return parse_day(raw).isoformat()
     except ValueError:
         return None
 

@@ -153,3 +153,4 @@ def test_nothing_hostile_landed_in_the_books(admin, coop):
                     assert abs(value) < 10**13, (table, row)
                 if isinstance(value, str):
                     assert "\x00" not in value and len(value) < 100_000, (table, value[:40])
+                    assert not value.startswith(("0001-", "9999-")), (table, value)
