@@ -7,42 +7,9 @@ import sqlite3
 from pathlib import Path
 
 from pos import clock
-from pos.i18n import N_, Message
+from pos.backup_folder import BackupFolderRefused, folder_refusal
 
 PREFIX = "etal-"
-
-
-class BackupFolderRefused(ValueError):
-    """The backup folder would let anyone on the Wi-Fi download the backups."""
-
-
-def served_folders() -> list[Path]:
-    """The folders the web server hands out files from (static/) or reads pages from."""
-    from pos import asset_dir
-
-    return [asset_dir("static").resolve(), asset_dir("templates").resolve()]
-
-
-def folder_refusal(folder: str | Path) -> Message | None:
-    """Why backups may not go to this folder (None: they may).
-
-    A backup holds every sale, the PIN and token hashes: never inside a folder the web
-    server serves, where anyone on the stall's Wi-Fi could download it.
-    """
-    try:
-        where = Path(folder).expanduser().resolve()
-    except (OSError, RuntimeError, ValueError):
-        return Message(N_("Dossier de sauvegarde illisible : %(folder)s"), folder=str(folder))
-    for served in served_folders():
-        if where == served or served in where.parents:
-            return Message(
-                N_(
-                    "Le dossier de sauvegarde ne peut pas être dans %(served)s : tout le Wi-Fi"
-                    " du stand pourrait télécharger les sauvegardes. Choisissez la clé USB."
-                ),
-                served=str(served),
-            )
-    return None
 
 
 def backup_to(db_path: str | Path, folder: str | Path, *, label: str = "", keep: int = 0) -> Path:

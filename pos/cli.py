@@ -70,7 +70,8 @@ def _fresh_db(path: str, force: bool):
         Path(str(target) + suffix).unlink(missing_ok=True)
     db = database.connect(target, create=True)
     database.migrate(db)
-    from pos import secret_key_for, signing
+    from pos import signing
+    from pos.web.app import secret_key_for
 
     secret_key_for(target.resolve())
     signing.ensure_keys(target)
@@ -142,9 +143,9 @@ def demo(db_path, force):
 @DB_OPTION
 @click.option(
     "--host",
-    default="0.0.0.0",
+    default="127.0.0.1",
     show_default=True,
-    help="Adresse d'écoute (0.0.0.0 : joignable depuis le Wi-Fi du stand).",
+    help="Adresse d'écoute (127.0.0.1 : cet appareil seul ; 0.0.0.0 : le Wi-Fi du stand).",
 )
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
@@ -154,7 +155,7 @@ def serve(db_path, host, port, threads, printer):
     """Servir l'application (waitress) pour les tablettes du stand."""
     import waitress
 
-    from pos import create_app
+    from pos.web.app import create_app
 
     _fewer_malloc_arenas()
     _refuse_damaged(db_path)
@@ -168,6 +169,8 @@ def serve(db_path, host, port, threads, printer):
     click.echo(f"Étal est prêt : ouvrez http://{shown}:{port}/")
     if host in ("0.0.0.0", "::"):
         click.echo(f"Sur le Wi-Fi du stand : http://{_lan_address()}:{port}/")
+    elif host.startswith("127."):
+        click.echo("Seul cet appareil peut l'ouvrir ; pour les tablettes : --host 0.0.0.0")
     sys.stdout.flush()
     waitress.serve(
         app,
@@ -207,11 +210,7 @@ def _connection_limits() -> dict:
 
 def _refuse_damaged(db_path: str) -> None:
     """Never serve a database that fails SQLite's quick_check: say so and stop."""
-    db = database.connect(db_path)
-    try:
-        found = [row[0] for row in db.execute("PRAGMA quick_check(5)")]
-    finally:
-        db.close()
+    found = database.quick_check(db_path)
     if found != ["ok"]:
         raise EtalError(
             f"{db_path} est endommagée ({'; '.join(found)[:300]}) : restaurez la dernière"

@@ -227,7 +227,7 @@ def check_settings(form: dict[str, str]) -> Checked:
             )
     _check_printing(form, values, errors)
     if values.get("backup_dir"):
-        from pos.backup import folder_refusal
+        from pos.backup_folder import folder_refusal
 
         refused = folder_refusal(values["backup_dir"])
         if refused:

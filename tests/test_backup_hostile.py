@@ -6,9 +6,10 @@ import stat
 
 import pytest
 
-from pos import asset_dir, signing
+from pos import signing
 from pos.backup import BackupFolderRefused, backup_to
 from pos.cli import main
+from pos.web.app import asset_dir
 
 BASE = {"brand": "Kokés", "legal_name": "CAE", "siret": "90000000000001"}
 

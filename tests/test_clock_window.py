@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pos import clock, create_app
+from pos import clock
 from pos.clock_window import NeedsConfirmation, check_correction, stored_offset
 from pos.db import coop
+from pos.web.app import create_app
 
 
 @pytest.fixture(autouse=True)

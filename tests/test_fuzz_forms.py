@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from pos import create_app
 from pos import db as database
+from pos.web.app import create_app
 from tests.conftest import Actions, csrf_of, seed
 
 ROOT = Path(__file__).resolve().parent.parent

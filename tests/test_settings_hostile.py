@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pos import clock, create_app
+from pos import clock
 from pos.db import coop
 from pos.settings import DEFAULTS, check_settings, readable
+from pos.web.app import create_app
 
 BASE = {"brand": "Kokés", "legal_name": "CAE", "siret": "90000000000001"}
 

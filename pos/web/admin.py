@@ -13,12 +13,12 @@ from pos import settings as coop_settings
 from pos.db import catalogue as store
 from pos.db import coop, pins, sessions
 from pos.db.events import log_event
-from pos.db.request import get_db, get_settings
 from pos.errors import InvalidInput
 from pos.i18n import translate
 from pos.money import form_text, rate_to_decimal
 from pos.numbers import is_digits
 from pos.web.auth import admin_required, local_path
+from pos.web.db import get_db, get_settings
 from pos.web.render import page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -24,8 +24,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from pos import members as rules
 from pos.db import coop, pins, sessions
 from pos.db.events import log_event
-from pos.db.request import get_db, get_settings
 from pos.errors import InvalidInput
+from pos.web.db import get_db, get_settings
 from pos.web.render import page
 
 

@@ -12,13 +12,13 @@ from pos.db import coop
 from pos.db import sales as sales_store
 from pos.db import till as store
 from pos.db.events import log_event
-from pos.db.request import get_db, get_settings
 from pos.errors import InvalidInput
 from pos.i18n import message_of, translate
 from pos.money import InvalidAmount, parse_amount
 from pos.numbers import query_int
 from pos.web import eur
 from pos.web.auth import admin_required, end_session, login_required
+from pos.web.db import get_db, get_settings
 from pos.web.render import page
 
 bp = Blueprint("till", __name__, url_prefix="/till")
