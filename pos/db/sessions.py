@@ -7,7 +7,7 @@ import secrets
 
 from sqlite_utils import Database
 
-from pos.db import now_iso, transaction
+from pos.db import now_iso, query, transaction
 
 
 def _key(session_id: str) -> str:
@@ -25,13 +25,19 @@ def start_session(db: Database, member_id: int) -> str:
     return session_id
 
 
-def session_member(db: Database, session_id: str, member_id: int) -> bool:
-    """Whether this session is live and belongs to this member."""
-    row = db.execute(
-        "SELECT 1 FROM web_sessions WHERE id = ? AND member_id = ? AND ended_at IS NULL",
-        [_key(session_id), member_id],
-    ).fetchone()
-    return row is not None
+def session_member(db: Database, session_id: str, member_id: int) -> dict | None:
+    """The member of this session if it is live and theirs (one query per request), else None."""
+    from pos.db.coop import _MEMBERS
+
+    rows = list(
+        query(
+            db,
+            f"{_MEMBERS} JOIN web_sessions s ON s.member_id = m.id"
+            " WHERE m.id = ? AND s.id = ? AND s.ended_at IS NULL",
+            [member_id, _key(session_id)],
+        )
+    )
+    return rows[0] if rows else None
 
 
 def end_session(db: Database, session_id: str) -> None:

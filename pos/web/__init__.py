@@ -86,6 +86,7 @@ class BoundedInt(IntegerConverter):
         kwargs.setdefault("max", MAX_PATH_INT)
         super().__init__(map, *args, **kwargs)
 
+
 class CompiledTemplates(BytecodeCache):
     """Templates compiled once per process and shared by every app it builds (tests build
     hundreds; compiling the sell screen's templates anew costs more than the rest of an app).

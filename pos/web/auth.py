@@ -118,11 +118,11 @@ def load_member() -> None:
         )
         return
     db = get_db()
-    if not sessions.session_member(db, str(session.get("sid", "")), member_id):
+    member = sessions.session_member(db, str(session.get("sid", "")), member_id)
+    if member is None:
         session.pop("member_id", None)  # logged out, handed over or ended by an admin
         return
-    member = coop.get_member(db, member_id)
-    if member and member["active"]:
+    if member["active"]:
         g.member = member
         g.no_store = True  # a logged-in page is never kept by the browser or a proxy
         if POLL_HEADER not in request.headers:
