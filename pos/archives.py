@@ -108,45 +108,47 @@ def verify_archive(path: str | Path) -> tuple[list[str], dict]:
 
 
 def _check_chains(rows: dict[str, list[dict]], pem: bytes) -> list[str]:
-    """Recompute the sales, closures and events chains inside the archive."""
-    problems = []
+    """Recompute the sales, closures and events chains inside the archive (pos.journal)."""
     lines, pays = {}, {}
     for line in rows["sale_lines.jsonl"]:
         lines.setdefault(line["sale_id"], []).append(line)
     for pay in rows["payments.jsonl"]:
         pays.setdefault(pay["sale_id"], []).append(pay)
+
+    def sale(s: dict) -> dict:
+        return journal.sale_entry(
+            s,
+            sorted(lines.get(s["id"], []), key=lambda ln: ln["position"]),
+            sorted(pays.get(s["id"], []), key=lambda p: p["id"]),
+        )
+
     chains = {
-        "sales": [
-            (
-                f"vente n° {s['number']}",
-                s["hash"],
-                s["prev_hash"],
-                journal.sale_entry(
-                    s,
-                    sorted(lines.get(s["id"], []), key=lambda ln: ln["position"]),
-                    sorted(pays.get(s["id"], []), key=lambda p: p["id"]),
-                ),
-            )
-            for s in rows["sales.jsonl"]
-        ],
+        "sales": [_entry("sales", s, sale(s)) for s in rows["sales.jsonl"]],
         "closures": [
-            (f"clôture n° {c['number']}", c["hash"], c["prev_hash"], journal.closure_entry(c))
-            for c in rows["closures.jsonl"]
+            _entry("closures", c, journal.closure_entry(c)) for c in rows["closures.jsonl"]
         ],
-        "events": [
-            (f"événement n° {e['number']}", e["hash"], e["prev_hash"], journal.event_entry(e))
-            for e in rows["events.jsonl"]
-        ],
+        "events": [_entry("events", e, journal.event_entry(e)) for e in rows["events.jsonl"]],
     }
-    for entries in chains.values():
-        if entries:
-            broken = _first_break(entries)
-            if broken:
-                problems.append(f"{broken} : empreinte chaînée invalide")
+    problems = [p for chain, entries in chains.items() if (p := _broken(chain, entries))]
     for c in rows["closures.jsonl"]:
         if not signing.verify(pem, c["hash"].encode(), c["signature"]):
             problems.append(f"clôture n° {c['number']} : signature invalide")
     return problems
+
+
+def _entry(chain: str, row: dict, content: dict | None) -> journal.Entry:
+    return journal.Entry(
+        row["number"], journal.label(chain, row["number"]), row["prev_hash"], row["hash"], content
+    )
+
+
+def _broken(chain: str, entries: list[journal.Entry]) -> str | None:
+    """The first entry of a (possibly mid-chain) slice that does not match, as a problem."""
+    if not entries:
+        return None
+    first = entries[0]
+    broken = journal.walk(entries, chain, prev=first.prev_hash, first=first.position)[0]
+    return f"{broken} : empreinte chaînée invalide" if broken else None
 
 
 def _check_links(rows: dict[str, list[dict]]) -> list[str]:
@@ -161,23 +163,20 @@ def _check_links(rows: dict[str, list[dict]]) -> list[str]:
         for link in links:
             covers = tuple(c for c in link["covers"].split(",") if c)
             row = by_id.get(link["row_id"])
-            name = journal.label(table, link["row_id"])
-            if row is None:
-                problems.append(f"{name} : absente de l'archive")
-                break
+            content = journal.link_entry(table, row["id"], covers, row) if row else None
             entries.append(
-                (
-                    name,
-                    link["hash"],
+                journal.Entry(
+                    link["seq"],
+                    journal.label(table, link["row_id"]),
                     link["prev_hash"],
-                    journal.link_entry(table, row["id"], covers, row),
+                    link["hash"],
+                    content,
                 )
             )
-        broken = _first_break(entries) if entries else None
-        if broken:
-            problems.append(f"{broken} : empreinte chaînée invalide")
+        if broken := _broken(table, entries):
+            problems.append(broken)
         unlinked = sorted(set(by_id) - {link["row_id"] for link in links})
-        if unlinked and entries and unlinked[0] < links[-1]["row_id"]:
+        if unlinked and links and unlinked[0] < links[-1]["row_id"]:
             problems.append(f"{journal.label(table, unlinked[0])} : hors de la chaîne")
     return problems
 
@@ -189,13 +188,4 @@ def key_matches(manifest: dict, key_pem: bytes | None, fingerprint: str | None) 
     expected = expected.strip().lower().replace(":", "").replace(" ", "")
     if not found or found.lower() != expected:
         return f"l'archive est signée par la clé {found or '?'}, pas par la clé {expected} donnée"
-    return None
-
-
-def _first_break(entries: list[tuple[str, str, str, dict]]) -> str | None:
-    prev = entries[0][2]
-    for label, stored, _prev, entry in entries:
-        if journal.entry_hash(prev, entry) != stored:
-            return label
-        prev = stored
     return None

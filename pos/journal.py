@@ -208,7 +208,12 @@ class Entry:
 
 
 def walk(
-    entries: Iterable[Entry], chain: str | None = None, names: dict[int, str] | None = None
+    entries: Iterable[Entry],
+    chain: str | None = None,
+    names: dict[int, str] | None = None,
+    *,
+    prev: str = GENESIS,
+    first: int = 1,
 ) -> tuple[str | None, dict[int, str]]:
     """(the first entry that does not match, or None; position → hash up to there).
 
@@ -216,7 +221,7 @@ def walk(
     prev_hash the previous hash) and its content hashes to its stored hash.
     """
     hashes: dict[int, str] = {}
-    prev, expected = GENESIS, 1
+    expected = first  # an archive's period starts mid-chain: from its first entry's prev_hash
     for entry in entries:
         if entry.position != expected:
             missing = (
@@ -234,16 +239,6 @@ def walk(
             names[entry.position] = entry.name
         expected += 1
     return None, hashes
-
-
-def first_break(entries: Iterable[tuple[str, str, dict[str, Any]]]) -> str | None:
-    """The label of the first (label, stored hash, entry) whose chained hash does not match."""
-    prev = GENESIS
-    for name, stored, entry in entries:
-        if entry_hash(prev, entry) != stored:
-            return name
-        prev = stored
-    return None
 
 
 STEP = 8  # hex digits of each entry's hash a Z keeps, to name the first entry changed
