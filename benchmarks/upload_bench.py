@@ -136,7 +136,7 @@ def upload(server: Server, kind: str, data: bytes) -> int:
     else:
         answer = session.post(
             f"{server.url}/admin/settings",
-            data={"brand": "Kokés", "legal_name": "CAE", "siret": "90000000000001"},
+            data={"brand": "Kokés", "legal_name": "CAE", "siret": "90000000100017"},
             headers=headers,
             files={"logo": ("logo.png", data)},
         )

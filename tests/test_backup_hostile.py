@@ -11,7 +11,7 @@ from pos.backup import BackupFolderRefused, backup_to
 from pos.cli import main
 from pos.web.app import asset_dir
 
-BASE = {"brand": "Kokés", "legal_name": "CAE", "siret": "90000000000001"}
+BASE = {"brand": "Kokés", "legal_name": "CAE", "siret": "90000000100017"}
 
 
 def mode(path) -> int:

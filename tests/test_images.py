@@ -95,7 +95,7 @@ def test_every_upload_refuses_the_huge_png_and_stores_nothing(actions, db, db_pa
     product = post_file(actions, f"/admin/products/{koke}", "photo", bomb, {**GOOD, "name": "K"})
     assert product.status_code == 422 and "mégapixels" in product.get_data(as_text=True)
     assert db.execute("SELECT photo FROM products WHERE id = ?", [koke]).fetchone()[0] is None
-    settings = {"brand": "Kokés", "legal_name": "CAE", "siret": "90000000000001"}
+    settings = {"brand": "Kokés", "legal_name": "CAE", "siret": "90000000100017"}
     logo = post_file(actions, "/admin/settings", "logo", bomb, settings)
     assert logo.status_code == 422 and "mégapixels" in logo.get_data(as_text=True)
     assert not (db_path.parent / (db_path.name + ".files") / "logo.png").exists()

@@ -31,7 +31,7 @@ def test_a_folder_or_a_link_to_the_database_is_refused(db_path, tmp_path):
 
 def test_the_settings_screen_refuses_the_database_as_printer(actions, db, db_path):
     actions.login("Awa")
-    base = {"brand": "Kokés", "legal_name": "CAE", "siret": "90000000000001", "paper_width": "32"}
+    base = {"brand": "Kokés", "legal_name": "CAE", "siret": "90000000100017", "paper_width": "32"}
     answer = actions.post(
         "/admin/settings", {**base, "printer_url": f"file://{db_path}"}, htmx=False
     )

@@ -9,7 +9,7 @@ from pos.db import coop
 from pos.settings import DEFAULTS, check_settings, readable
 from pos.web.app import create_app
 
-BASE = {"brand": "Kokés", "legal_name": "CAE", "siret": "90000000000001"}
+BASE = {"brand": "Kokés", "legal_name": "CAE", "siret": "90000000100017"}
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ from pos.db import coop
 from pos.db.till import current_day
 from pos.errors import InvalidInput
 from pos.money import InvalidAmount, form_text, parse_amount, rate_form_text
-from pos.numbers import is_decimal, is_digits, parse_day
+from pos.numbers import is_decimal, is_digits, parse_day, query_int
 from pos.shares import RULES
 from pos.web.auth import admin_required, login_required
 from pos.web.db import get_db, get_settings
@@ -178,7 +178,7 @@ def set_books():
 def repay():
     """Pay a member back what they advanced, from the till or the bank (a recorded step)."""
     db, settings = get_db(), get_settings()
-    member = coop.get_member(db, request.form.get("member_id", type=int) or 0)
+    member = coop.get_member(db, request.form.get("member_id", type=query_int) or 0)
     if member is None:
         raise InvalidInput(_("Choisissez le membre à rembourser."), field="member_id")
     paid_from = request.form.get("paid_from", "")

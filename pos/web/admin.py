@@ -45,7 +45,7 @@ def settings():
             return redirect(url_for("admin.settings"))
     if not errors:
         for key in ("sales_goal", "cash_difference_threshold", *coop_settings.FIXED_COSTS):
-            if str(values.get(key, "")).lstrip("-").isdigit():
+            if is_digits(str(values.get(key, "")).lstrip("-")):
                 values[key] = form_text(int(values[key]))
     return page("admin/settings.html", values=values, errors=errors, status=422 if errors else 200)
 

@@ -104,7 +104,7 @@ def movement():
     signed = amount * (booking.movement_sign(kind) or 1) if kind != "other" else sign * amount
     party = None
     if kind in ("member_in", "member_out"):
-        party = coop.get_member(get_db(), form.get("party_id", type=int) or 0)
+        party = coop.get_member(get_db(), form.get("party_id", type=query_int) or 0)
         if party is None:
             raise InvalidInput(
                 _("Choisissez le membre qui apporte ou prend l'argent."), field="party_id"
