@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from pos import clock
 from pos.money import VatLine, allocate, div_round, exact_base, split_vat, vat_table
+from pos.numbers import parse_day
 
 WEEK_DAYS = 7
 EXPENSE_CATEGORIES = ("materials", "stall_fee", "transport", "communication", "other")
@@ -52,7 +53,10 @@ def _utc_midnight(day: date) -> str:
 
 def week_of(week_start: str, first_day: date | None, today: date) -> Period:
     """The Flashcoop week: the week_start setting, else the first till day, else today; 7 days."""
-    start = date.fromisoformat(week_start) if week_start else (first_day or today)
+    try:  # a setting never stops a page: an unreadable week_start is as good as none
+        start = parse_day(week_start)
+    except ValueError:
+        start = first_day or today
     return Period(start, start + timedelta(days=WEEK_DAYS - 1))
 
 

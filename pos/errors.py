@@ -138,3 +138,39 @@ class TillAlreadyOpen(EtalError):
 
     code = "till_open"
     status = 409
+
+
+class DiskFull(EtalError):
+    """The disk holding the database is full: nothing was recorded."""
+
+    code = "disk_full"
+    status = 507
+
+    def __init__(self, message: str = "", **kw: object):
+        super().__init__(
+            message
+            or N_(
+                "Le disque est plein : libérez de la place (anciennes sauvegardes, photos,"
+                " fichiers de la clé) puis recommencez. Rien n'a été enregistré."
+            ),
+            **kw,
+        )
+
+
+SQLITE_FULL = 13
+SQLITE_CORRUPT = 11
+SQLITE_NOTADB = 26
+
+
+def storage_error(exc: BaseException) -> EtalError | None:
+    """The Étal error a storage failure means (disk full, damaged file), or None."""
+    import errno
+
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF == SQLITE_FULL:
+        return DiskFull()
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return DiskFull()
+    if code is not None and code & 0xFF in (SQLITE_CORRUPT, SQLITE_NOTADB):
+        return DatabaseUnusable(N_("fichier endommagé (%(why)s)"), why=str(exc))
+    return None

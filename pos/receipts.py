@@ -16,6 +16,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pos.money import VatLine, format_eur, format_rate
+from pos.numbers import is_digits
 from pos.payment_methods import WORDS
 
 Align = Literal["left", "center", "right"]
@@ -169,7 +170,7 @@ def _when(moment: datetime, tz: str) -> str:
 
 def _siret(siret: str) -> str:
     digits = siret.replace(" ", "")
-    if len(digits) == 14 and digits.isdigit():
+    if len(digits) == 14 and is_digits(digits, 14):
         return f"{digits[:3]} {digits[3:6]} {digits[6:9]} {digits[9:]}"
     return siret
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from pos.i18n import N_
 from pos.money import VatLine, vat_table
+from pos.numbers import is_digits
 from pos.payment_methods import moves_drawer
 
 # French coins and notes, in cents, from 1 cent to 500 €.
@@ -30,7 +31,7 @@ def parse_counts(form: dict[str, str]) -> tuple[dict[int, int], dict[str, str]]:
     for denomination in DENOMINATIONS:
         key = f"n_{denomination}"
         raw = str(form.get(key, "") or "0").strip()
-        if not raw.isdigit() or int(raw) > 100000:
+        if not is_digits(raw) or int(raw) > 100000:
             errors[key] = N_("Indiquez un nombre entier de pièces ou de billets.")
             continue
         if int(raw):

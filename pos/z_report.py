@@ -61,6 +61,8 @@ def closure_layout(closure: dict, seller: Seller, width: int) -> list[PrintLine]
     page.rule()
     page.columns("Grand total perpétuel", money(closure["grand_total"]), bold=True)
     page.wrapped(f"Empreinte : {closure['hash'][:16]}")
+    if closure.get("key_fingerprint"):  # to check archives and `pos verify` against, later
+        page.wrapped(f"Clé de signature : {closure['key_fingerprint']}")
     page.lines.append(PrintLine(kind="cut"))
     return page.lines
 

@@ -367,7 +367,7 @@ def live_server(db_path):
 def api_token(db_path) -> str:
     """A fresh API token for the seeded coop."""
     conn = database.connect(db_path)
-    token = coop.insert_token(conn, "tests")
+    token = coop.insert_token(conn, "tests", ("sell", "refund", "read"))
     conn.close()
     return token
 

@@ -7,7 +7,7 @@ import json
 from sqlite_utils import Database
 
 from pos import booking, clock, journal, till
-from pos.db import now_iso, query, transaction
+from pos.db import chains, now_iso, query, transaction
 from pos.db.events import log_event
 from pos.errors import InvalidInput, TillAlreadyOpen, TillClosed
 from pos.i18n import N_
@@ -44,6 +44,7 @@ def open_day(db: Database, member: dict | None, counts: dict[int, int]) -> int:
             )
             .last_pk
         )
+        chains.seal(db, "till_days")
         log_event(db, "till_opened", member, float_total=till.count_total(counts))
         close_periods(db)
         return day_id
@@ -79,7 +80,7 @@ def add_movement(
                 N_("Il n'y a pas assez d'espèces dans la caisse pour cette sortie."),
                 field="amount",
             )
-        return (
+        movement_id = (
             db["cash_movements"]
             .insert(
                 {
@@ -95,6 +96,8 @@ def add_movement(
             )
             .last_pk
         )
+        chains.seal(db, "cash_movements")
+        return movement_id
 
 
 def movements(db: Database, day_id: int) -> list[dict]:
@@ -181,23 +184,7 @@ def grand_total(db: Database) -> int:
     return db.execute("SELECT coalesce(sum(total), 0) FROM sales").fetchone()[0]
 
 
-CLOSURE_KEYS = (
-    "number",
-    "kind",
-    "period",
-    "day_id",
-    "created_at",
-    "member_id",
-    "member",
-    "totals",
-    "float_total",
-    "expected_cash",
-    "counted_cash",
-    "counts",
-    "difference",
-    "reason",
-    "grand_total",
-)
+CLOSURE_KEYS = journal.CLOSURE_KEYS  # what a closure's hash covers lives in pos/journal.py
 CLOSURE_KINDS = {"day": "Z du jour", "month": "Clôture mensuelle", "year": "Clôture annuelle"}
 
 
@@ -251,6 +238,7 @@ def _insert_closure(db: Database, closure: dict, signer) -> int:
         number=(tip["number"] if tip else 0) + 1,
         created_at=now_iso(),
         prev_hash=tip["hash"] if tip else journal.GENESIS,
+        tips=json.dumps(chains.tips(db), sort_keys=True),  # signed with the totals
     )
     closure["hash"] = journal.entry_hash(closure["prev_hash"], closure_entry(closure))
     closure["signature"] = (signer or _coop_signer(db))(closure["hash"].encode())
@@ -305,9 +293,7 @@ def close_periods(db: Database, signer=None) -> list[int]:
     return made
 
 
-def closure_entry(closure: dict) -> dict:
-    """What a closure's hash covers."""
-    return {k: closure[k] for k in CLOSURE_KEYS}
+closure_entry = journal.closure_entry
 
 
 def get_closure(db: Database, number: int) -> dict | None:
@@ -318,7 +304,16 @@ def get_closure(db: Database, number: int) -> dict | None:
     closure = rows[0]
     closure["data"] = json.loads(closure["totals"])
     closure["count_data"] = json.loads(closure["counts"] or "{}")
+    closure["key_fingerprint"] = _key_fingerprint(db)
     return closure
+
+
+def _key_fingerprint(db: Database) -> str:
+    """The fingerprint of the public key beside this database ('' when there is none)."""
+    from pos import signing
+
+    public = signing.key_paths(db.execute("PRAGMA database_list").fetchone()[2])[1]
+    return signing.fingerprint(public.read_bytes()) if public.is_file() else ""
 
 
 def list_closures(db: Database) -> list[dict]:
@@ -326,27 +321,6 @@ def list_closures(db: Database) -> list[dict]:
     return list(query(db, "SELECT * FROM closures ORDER BY number DESC"))
 
 
-def verify_signatures(db: Database, db_path) -> str | None:
-    """The first closure whose Ed25519 signature does not match the coop's public key."""
-    from pos import signing
-
-    public = signing.key_paths(db_path)[1]
-    rows = list(query(db, "SELECT number, hash, signature FROM closures ORDER BY number"))
-    if not rows:
-        return None
-    if not public.exists():
-        return f"clôture n° {rows[0]['number']} (clé publique {public.name} introuvable)"
-    pem = public.read_bytes()
-    for row in rows:
-        if not signing.verify(pem, row["hash"].encode(), row["signature"]):
-            return f"clôture n° {row['number']} (signature invalide)"
-    return None
-
-
 def verify_closures(db: Database) -> str | None:
-    """The first closure whose chained hash does not match, or None."""
-    entries = (
-        (f"clôture n° {c['number']}", c["hash"], closure_entry(c))
-        for c in query(db, "SELECT * FROM closures ORDER BY number")
-    )
-    return journal.first_break(entries)
+    """The first closure whose chained hash does not match, or None (see pos.db.chains)."""
+    return chains.verify_closure_chain(db)

@@ -10,6 +10,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from jinja2 import BytecodeCache
+from werkzeug.routing import IntegerConverter
 
 from pos import payment_methods
 from pos.catalogue import initials
@@ -23,6 +24,7 @@ babel = Babel()
 htmx = Htmx()
 
 LANGUAGES = ("fr", "en")
+MAX_PATH_INT = 10**12 - 1
 mimetypes.add_type("application/manifest+json", ".webmanifest")
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -76,6 +78,16 @@ class SecurityHeaders:
         return self.wsgi_app(environ, start)
 
 
+class BoundedInt(IntegerConverter):
+    """A path integer: ASCII digits only, at most 12 of them (never past SQLite's 2^63)."""
+
+    regex = r"[0-9]{1,12}"
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_PATH_INT)
+        super().__init__(map, *args, **kwargs)
+
+
 class CompiledTemplates(BytecodeCache):
     """Templates compiled once per process and shared by every app it builds (tests build
     hundreds; compiling the sell screen's templates anew costs more than the rest of an app).
@@ -112,6 +124,8 @@ def register(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     htmx.init_app(app)
+    # Before any route: every <int:…> in a path is ASCII digits and bounded (2^63 is a 404).
+    app.url_map.converters["int"] = BoundedInt
     from pos.web import accounts, admin, api, auth, errors, prices, printing, sell, stock, till
 
     for module in (auth, sell, till, admin, api, printing, stock, prices, accounts):
@@ -142,7 +156,7 @@ def _locale() -> str:
 
 
 def _no_store(response):
-    """API answers and pages marked g.no_store are never cached."""
+    """API answers and logged-in pages (g.no_store) are never cached."""
     if request.path.startswith("/api/") or getattr(g, "no_store", False):
         response.headers.setdefault("Cache-Control", "no-store")
     return response

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
-from pos import booking, clock, till
+from pos import booking, clock, clock_window, till
 from pos.db import coop
+from pos.db import sales as sales_store
 from pos.db import till as store
 from pos.db.events import log_event
 from pos.errors import InvalidInput
-from pos.i18n import translate
+from pos.i18n import message_of, translate
 from pos.money import InvalidAmount, parse_amount
+from pos.numbers import query_int
 from pos.web import eur
-from pos.web.auth import admin_required, login_required
+from pos.web.auth import admin_required, end_session, login_required
 from pos.web.db import get_db, get_settings
 from pos.web.render import page
 
@@ -100,7 +104,7 @@ def movement():
     signed = amount * (booking.movement_sign(kind) or 1) if kind != "other" else sign * amount
     party = None
     if kind in ("member_in", "member_out"):
-        party = coop.get_member(get_db(), form.get("party_id", type=int) or 0)
+        party = coop.get_member(get_db(), form.get("party_id", type=query_int) or 0)
         if party is None:
             raise InvalidInput(
                 _("Choisissez le membre qui apporte ou prend l'argent."), field="party_id"
@@ -133,7 +137,7 @@ def _movement_reason(kind: str, method: str, party: dict | None) -> str:
 def handover():
     """Hand the till to another member (optional count); they log in next."""
     db = get_db()
-    to_id = request.form.get("to_member", type=int)
+    to_id = request.form.get("to_member", type=query_int)
     successor = coop.get_member(db, to_id) if to_id else None
     if successor is None:
         raise InvalidInput(_("Choisissez le membre qui prend la caisse."), field="to_member")
@@ -141,9 +145,7 @@ def handover():
     if errors:
         raise InvalidInput(_("Indiquez des nombres entiers de pièces et de billets."))
     result = store.record_handover(db, g.member, successor, counts or None)
-    lang = session.get("lang", "fr")
-    session.clear()
-    session["lang"] = lang
+    end_session()  # the one who hands over is logged out on the server too
     message = _(
         "%(a)s passe la caisse à %(b)s. Espèces attendues : %(e)s.",
         a=g.member["name"],
@@ -218,8 +220,8 @@ def _after_closure(number: int) -> None:
     settings = get_settings()
     try:
         path = backup_after_closure(current_app.config["DATABASE"], settings, number)
-    except OSError as exc:
-        flash(_("Sauvegarde impossible : %(e)s", e=str(exc)), "error")
+    except (OSError, ValueError) as exc:  # the Z is kept whatever happens to its copy
+        flash(_("Sauvegarde impossible : %(e)s", e=translate(message_of(exc))), "error")
     else:
         if path:
             log_event(get_db(), "backup", g.member, path=str(path), closure=number)
@@ -295,9 +297,25 @@ def print_closure_again(number: int):
 def set_clock():
     """Set the till's time from the tablet's own clock (no battery clock on a Pi)."""
     raw = request.form.get("tablet_ms", "")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 15:
         raise InvalidInput(_("L'heure de la tablette n'a pas été transmise."))
     tablet = int(raw) / 1000
+    try:
+        moment = datetime.fromtimestamp(tablet, UTC)
+    except (OverflowError, ValueError, OSError):  # past year 9999: no plausible time
+        moment = datetime.max.replace(tzinfo=UTC)
+    try:
+        refused = clock_window.check_correction(
+            moment,
+            sales_store.last_entry_time(get_db()),
+            confirmed=bool(request.form.get("confirm")),
+        )
+    except clock_window.NeedsConfirmation as asked:
+        return page(
+            "till/clock_confirm.html", message=translate(asked.message), tablet_ms=raw, status=409
+        )
+    if refused:
+        raise InvalidInput(refused.msgid, **refused.params)
     offset = tablet - (clock.now().timestamp() - clock.offset_seconds())
     clock.set_offset(offset)
     coop.save_settings(get_db(), {"clock_offset": f"{offset:.3f}"})
