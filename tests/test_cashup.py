@@ -235,9 +235,9 @@ def test_per_member_totals_add_up_to_the_z_over_two_handovers(actions, client, d
     assert [s["member"] for s in shifts] == ["Awa", "Léo", "Awa"]
     assert [s["difference"] for s in shifts] == [-200, -100, 350]
     assert rows["Léo"]["difference"] == -100 and rows["Awa"]["difference"] == 150
-    assert sum(r["difference"] for r in rows.values()) == store.get_closure(db, number)[
-        "difference"
-    ]
+    assert (
+        sum(r["difference"] for r in rows.values()) == store.get_closure(db, number)["difference"]
+    )
     page = _html(client, f"/till/closures/{number}")
     assert 'data-member="Léo"' in page and "PAR MEMBRE" in page
 
