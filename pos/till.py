@@ -176,7 +176,7 @@ class CashDifference:
     needs_reason: bool
 
 
-def cash_difference(counted: int, expected: int, threshold: int) -> CashDifference:
+def cash_difference(counted: int, expected: int, threshold: int = 0) -> CashDifference:
     """The Z-difference rule, its one home: counted − expected, explained above the threshold."""
     amount = counted - expected
     return CashDifference(counted, expected, amount, abs(amount) > threshold)
@@ -307,7 +307,7 @@ def shifts(opened: dict, handovers: Iterable[dict], close: dict | None = None) -
         member = giver if taker is not None or holder[0] is None else holder
         own = None
         if end.get("counted") is not None:
-            cumulative = end["counted"] - end["expected"]
+            cumulative = cash_difference(end["counted"], end["expected"]).amount
             own, last_difference = cumulative - last_difference, cumulative
         out.append(
             Shift(*member, start, end["created_at"], end.get("counted"), end.get("expected"), own)

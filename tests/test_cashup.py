@@ -50,6 +50,11 @@ def test_the_z_the_dashboard_and_the_caisse_screen_say_the_same_ventes(actions, 
     assert re.search(r"Ventes\s+8\n", z), "the Z as printed says 8"
     assert "9" not in re.search(r"Ventes</td><td[^>]*>([^<]*)<", z).group(1)
     assert re.search(r"Annulations\s+1 /", z) and re.search(r"Remboursements\s+1 /", z)
+    from pos.accounts import Period
+    from pos.db import exports
+
+    [row] = list(exports.closures(db, Period()))
+    assert row["sales_count"] == 8  # the accountant's file says the same
 
 
 # --- The difference rule: one home -------------------------------------------------------------

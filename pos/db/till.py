@@ -334,7 +334,9 @@ def close_day(
             **day_report(db, day, close),
             "cash_up": {
                 "first_counted": made[0]["counted"],
-                "first_difference": made[0]["counted"] - made[0]["expected"],
+                "first_difference": till.cash_difference(
+                    made[0]["counted"], made[0]["expected"]
+                ).amount,
                 "recounts": len(made) - 1,
                 "same_day_reason": " ".join(same_day_reason.split())[:200],
                 "x_reports": _x_reports_since(db, day["opened_at"]),

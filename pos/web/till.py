@@ -244,6 +244,7 @@ def _close_page(db, day: dict, *, status: int = 200, reason: str = "", errors=No
         last=last,
         gap=_gap(last) if last else None,
         first=counts_made[0] if counts_made else None,
+        first_gap=_gap(counts_made[0]) if counts_made else None,
         counts=last["count_data"] if last else {},
         show_expected=till.shows_expected_cash(get_settings()),
         expected=expected,
