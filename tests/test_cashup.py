@@ -311,3 +311,21 @@ def test_a_second_z_on_the_same_day_asks_for_a_confirmation_and_a_reason(actions
     assert "Autre Z ce jour : marché du soir" in z_text(client, 2)
     event = db.execute("SELECT details FROM events WHERE kind='closure' ORDER BY number DESC")
     assert "marché du soir" in event.fetchone()[0]
+
+
+def test_the_events_screen_links_each_x(actions, client, db):
+    actions.login("Awa")
+    number = int(actions.post("/till/x", htmx=False).location.rsplit("/", 1)[1])
+    events = _html(client, "/admin/events")
+    assert f'href="/till/x/{number}"' in events and "by_member" not in events
+    assert "X — ne clôture pas la journée" in _html(client, f"/till/x/{number}")
+
+
+def test_handing_over_without_a_count_keeps_no_count(actions, client, db):
+    actions.login("Léo")
+    gone = actions.post(
+        "/till/handover", {"to_member": "1", "n_2000": "1", "no_count": "1"}, htmx=False
+    )
+    assert gone.status_code == 302
+    assert db.execute("SELECT counted, count_id FROM handovers").fetchone() == (None, None)
+    assert db.execute("SELECT count(*) FROM cash_counts").fetchone()[0] == 0

@@ -170,6 +170,8 @@ def handover():
     if errors:
         raise InvalidInput(_("Indiquez des nombres entiers de pièces et de billets."))
     count_id = request.form.get("count_id", type=int)
+    if request.form.get("no_count"):  # "Passer sans compter": what the pad holds is no count
+        counts, count_id = {}, None
     result = store.record_handover(db, g.member, successor, counts or None, count_id=count_id)
     lang = session.get("lang", "fr")
     session.clear()
