@@ -149,6 +149,13 @@ def test_z_totals_are_the_sum_of_the_days_entries(tmp_path_factory, days):
         assert sum(z["data"]["by_method"].values()) == rows[0]
         assert sum(z["data"]["by_channel"].values()) == rows[0]
         assert z["difference"] == 0
+        members = z["data"]["by_member"]  # the members' figures add up to the day's
+        assert (
+            sum(till.sales_count_of(r).sales for r in members)
+            == till.sales_count_of(z["data"]).sales
+        )
+        for method, amount in z["data"]["by_method"].items():
+            assert sum(r["by_method"].get(method, 0) for r in members) == amount
         grand += rows[0]
         assert z["grand_total"] == grand
     db.close()
