@@ -295,17 +295,8 @@ def close():
         store.record_count(db, g.member, "close", _counts_or_422())
     counts_made = store.day_counts(db, day["id"], "close")
     count_id = count_id or counts_made[-1]["id"]
-    found = store.get_count(db, count_id)
-    reason = request.form.get("reason", "")
-    same_day = request.form.get("same_day_reason", "")
-    period = clock.local(day["opened_at"]).date().isoformat()
-    earlier = till.closures_on_day(period, store.day_periods(db))
-    errors = {}
-    if found is not None and _gap(found).needs_reason and not reason.strip():
-        errors["reason"] = _("Expliquez l'écart de caisse avant de clôturer.")
-    refusal = till.same_day_refusal(earlier, bool(request.form.get("same_day_ok")), same_day)
-    if refusal:
-        errors["same_day_reason"] = translate(refusal)
+    reason, same_day = request.form.get("reason", ""), request.form.get("same_day_reason", "")
+    errors = _close_refusals(db, day, store.get_count(db, count_id), reason, same_day)
     if errors:
         return _close_page(db, day, status=422, reason=reason, errors=errors, same_day=same_day)
     try:
@@ -317,6 +308,19 @@ def close():
         return redirect(url_for("till.close_form"))
     _after_closure(number)
     return redirect(url_for("till.closure", number=number))
+
+
+def _close_refusals(db, day: dict, found: dict | None, reason: str, same_day: str) -> dict:
+    """What stops this Z, per field: a difference to explain, a second Z of the day unconfirmed."""
+    errors = {}
+    if found is not None and _gap(found).needs_reason and not reason.strip():
+        errors["reason"] = _("Expliquez l'écart de caisse avant de clôturer.")
+    period = clock.local(day["opened_at"]).date().isoformat()
+    earlier = till.closures_on_day(period, store.day_periods(db))
+    refusal = till.same_day_refusal(earlier, bool(request.form.get("same_day_ok")), same_day)
+    if refusal:
+        errors["same_day_reason"] = translate(refusal)
+    return errors
 
 
 def _after_closure(number: int) -> None:
