@@ -278,7 +278,8 @@ class Shift:
 
     `difference` is what the count ending the shift adds to the drawer's difference since the
     previous count (None when the shift ended without a count: its difference then shows at the
-    next count, which covers both shifts).
+    next count, which covers both shifts). `first_difference` is that same figure as the first
+    count of a recount showed it (None when there was no recount): a recount never erases it.
     """
 
     member_id: int | None
@@ -288,12 +289,14 @@ class Shift:
     counted: int | None
     expected: int | None
     difference: int | None
+    first_difference: int | None = None
 
 
 def shifts(opened: dict, handovers: Iterable[dict], close: dict | None = None) -> list[Shift]:
     """The day's shifts from the opening (`opened`: member_id, member, at), the handovers in
     order (from/to member ids and names, created_at, counted, expected) and the close count
-    (member_id, member, created_at, counted, expected) when there is one."""
+    (member_id, member, created_at, counted, expected) when there is one; each end may carry
+    the first count made before a recount (first_counted, first_expected)."""
     out: list[Shift] = []
     holder = (opened.get("member_id"), opened.get("member") or "")
     start, last_difference = opened["at"], 0  # the float was counted: no difference at opening
@@ -305,13 +308,18 @@ def shifts(opened: dict, handovers: Iterable[dict], close: dict | None = None) -
     for giver, end, taker in ends:
         # A handover's shift is the giver's (they count); the last one is whoever took over.
         member = giver if taker is not None or holder[0] is None else holder
-        own = None
+        own = first = None
         if end.get("counted") is not None:
+            if end.get("first_counted") is not None and (
+                end["first_counted"],
+                end["first_expected"],
+            ) != (end["counted"], end["expected"]):
+                seen = cash_difference(end["first_counted"], end["first_expected"]).amount
+                first = seen - last_difference
             cumulative = cash_difference(end["counted"], end["expected"]).amount
             own, last_difference = cumulative - last_difference, cumulative
-        out.append(
-            Shift(*member, start, end["created_at"], end.get("counted"), end.get("expected"), own)
-        )
+        counted, expected = end.get("counted"), end.get("expected")
+        out.append(Shift(*member, start, end["created_at"], counted, expected, own, first))
         if taker is not None:
             holder, start = taker, end["created_at"]
     if close is None:

@@ -59,6 +59,7 @@ def closure_layout(closure: dict, seller: Seller, width: int) -> list[PrintLine]
         page.columns(CHANNELS.get(channel, channel), money(amount))
     if closure["kind"] in ("day", "x"):
         _members(page, totals.get("by_member", []))
+        _shifts(page, totals.get("shifts", []))
         page.rule()
         page.columns("Fond de caisse", money(closure["float_total"]))
         page.columns("Espèces attendues", money(closure["expected_cash"]), bold=is_x)
@@ -99,6 +100,19 @@ def _members(page: _Page, members: list[dict]) -> None:
             )
         if row["difference"] is not None:
             page.columns("Écart compté", money(row["difference"]), indent="  ")
+
+
+def _shifts(page: _Page, shifts: list[dict]) -> None:
+    """Each counted shift's own difference, and the first one seen when it was recounted."""
+    counted = [s for s in shifts if s["difference"] is not None]
+    if not counted:
+        return
+    page.rule()
+    page.wrapped("RELÈVES COMPTÉES", bold=True)
+    for shift in counted:
+        page.columns(shift["member"] or "(sans nom)", f"écart {money(shift['difference'])}")
+        if shift.get("first_difference") is not None:
+            page.columns("1er comptage", money(shift["first_difference"]), indent="  ")
 
 
 def _cash_up(page: _Page, cash_up: dict | None) -> None:

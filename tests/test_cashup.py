@@ -330,3 +330,20 @@ def test_handing_over_without_a_count_keeps_no_count(actions, client, db):
     assert gone.status_code == 302
     assert db.execute("SELECT counted, count_id FROM handovers").fetchone() == (None, None)
     assert db.execute("SELECT count(*) FROM cash_counts").fetchone()[0] == 0
+
+
+def test_a_recount_at_a_handover_keeps_the_first_difference_on_the_z(actions, client, db):
+    _sell(db, "Kokedama", 1, [Payment("cash", 1250)], member={"id": 2, "name": "Léo"})
+    actions.login("Léo")
+    actions.post("/till/handover/count", {"to_member": "1", "n_2000": "3"}, htmx=False)
+    again = {"to_member": "1", "n_2000": "3", "n_1000": "1", "n_200": "1", "n_50": "1"}
+    actions.post("/till/handover/count", again, htmx=False)  # 72,50: right this time
+    count_id = db.execute("SELECT max(id) FROM cash_counts").fetchone()[0]
+    actions.post("/till/handover", {"to_member": "1", "count_id": str(count_id)}, htmx=False)
+    actions.login("Awa")
+    number = store.close_day(db, AWA, {2000: 3, 1000: 1, 200: 1, 50: 1}, "", 200)
+    [leo, awa] = store.get_closure(db, number)["data"]["shifts"]
+    assert (leo["member"], leo["difference"], leo["first_difference"]) == ("Léo", 0, -1250)
+    assert (awa["member"], awa["difference"], awa["first_difference"]) == ("Awa", 0, None)
+    text = z_text(client, number)
+    assert "RELÈVES COMPTÉES" in text and re.search(r"1er comptage\s+-12,50", text)

@@ -130,8 +130,9 @@ def day_status(db: Database, day: dict) -> dict:
 
 
 def handovers_of(db: Database, day_id: int) -> list[dict]:
-    """The day's handovers in order, with the members' names."""
-    return list(
+    """The day's handovers in order, with the members' names and, for a counted one, the first
+    count made for it (a recount after seeing the difference does not erase it)."""
+    rows = list(
         query(
             db,
             "SELECT h.*, coalesce(f.name, '') AS from_name, coalesce(t.name, '') AS to_name "
@@ -140,6 +141,14 @@ def handovers_of(db: Database, day_id: int) -> list[dict]:
             [day_id],
         )
     )
+    counts = day_counts(db, day_id, "handover")
+    after = 0
+    for row in rows:
+        if row["count_id"]:
+            made = [c for c in counts if after < c["id"] <= row["count_id"]]
+            row["first_counted"], row["first_expected"] = made[0]["counted"], made[0]["expected"]
+            after = row["count_id"]
+    return rows
 
 
 def record_count(db: Database, member: dict | None, purpose: str, counts: dict[int, int]) -> dict:
@@ -329,6 +338,8 @@ def close_day(
             "created_at": now_iso(),
             "counted": counted,
             "expected": status["expected_cash"],
+            "first_counted": made[0]["counted"],
+            "first_expected": made[0]["expected"],
         }
         totals = {
             **day_report(db, day, close),
