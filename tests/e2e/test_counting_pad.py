@@ -106,3 +106,20 @@ def test_the_expected_cash_appears_only_once_the_count_is_confirmed(page: Page):
     page.get_by_role("button", name="Valider mon comptage").click()
     expect(page.get_by_test_id("expected")).to_have_text("72,50 €")
     expect(page.get_by_test_id("difference")).to_have_text("-12,50 €")
+
+
+def test_the_cash_up_screens_fit_a_phone(page: Page):
+    page.set_viewport_size({"width": 412, "height": 915})
+    login_in_browser(page, "Awa")
+    page.wait_for_url("**/sell")
+    page.goto("/till")
+    page.get_by_role("button", name="Point de caisse (X)").click()
+    page.wait_for_url("**/till/x/*")
+    expect(page.get_by_test_id("x-expected")).to_have_text("60,00 €")
+    wide = {"x": page.evaluate("document.documentElement.scrollWidth")}
+    page.goto("/till/close")
+    page.locator('[data-step="1"][data-for="n_5000"]').click()
+    page.get_by_role("button", name="Valider mon comptage").click()
+    expect(page.get_by_test_id("difference")).to_have_text("-10,00 €")
+    wide["close"] = page.evaluate("document.documentElement.scrollWidth")
+    assert wide == {"x": 412, "close": 412}
