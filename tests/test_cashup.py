@@ -132,7 +132,8 @@ def test_the_handover_count_is_blind_then_kept(actions, client, db):
     assert answer.status_code == 302
     shown = _text(_html(client, answer.location))
     assert "Attendu 72,50 €" in shown and "Écart -12,50 €" in shown
-    assert 'data-member="Léo"' in _html(client, answer.location)  # the day per member so far
+    result = _html(client, answer.location)  # the day per member, Léo's shift counted
+    assert re.search(r'data-member="Léo">(?:(?!</tr>).)*-12,50', result, re.S)
     count_id = db.execute("SELECT max(id) FROM cash_counts").fetchone()[0]
     gone = actions.post("/till/handover", {"to_member": "1", "count_id": str(count_id)}, htmx=False)
     assert gone.status_code == 302 and "/login/1" in gone.location

@@ -156,8 +156,19 @@ def handover_result(count_id: int):
         found=found,
         gap=_gap(found),
         successor=successor,
-        report=store.day_report(db, day),
+        report=store.day_report(db, day, _as_shift_end(found)),
     )
+
+
+def _as_shift_end(found: dict) -> dict:
+    """A confirmed handover count as the end of the current shift, for the day per member."""
+    return {
+        "member_id": g.member["id"],
+        "member": g.member["name"],
+        "created_at": found["created_at"],
+        "counted": found["counted"],
+        "expected": found["expected"],
+    }
 
 
 @bp.post("/handover")
