@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from pos.i18n import N_
 from pos.money import VatLine, vat_table
@@ -327,6 +327,9 @@ def shifts(opened: dict, handovers: Iterable[dict], close: dict | None = None) -
     return out
 
 
+COUNT_OF_KIND = {"sale": "sales_count", "void": "voids_count", "refund": "refunds_count"}
+
+
 def member_figures(
     entries: Iterable[dict], movements: Iterable[dict], day_shifts: Iterable[Shift]
 ) -> list[dict]:
@@ -355,7 +358,7 @@ def member_figures(
 
     for entry in entries:
         mine = row(entry.get("member_id"), entry.get("seller") or "")
-        mine[f"{entry['kind']}s_count" if entry["kind"] != "sale" else "sales_count"] += 1
+        mine[COUNT_OF_KIND[entry["kind"]]] += 1
         mine["net_total"] += entry["total"]
         for p in entry["payments"]:
             mine["by_method"][p["method"]] += p["amount"]
@@ -395,5 +398,5 @@ def day_report(
     }
     day_shifts = shifts(opened, handovers, close)
     report["by_member"] = member_figures(entries, movements, day_shifts)
-    report["shifts"] = [vars(s) for s in day_shifts]
+    report["shifts"] = [asdict(s) for s in day_shifts]
     return report
