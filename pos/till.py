@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
+from pos.booking import drawer_effect
 from pos.i18n import N_
 from pos.money import VatLine, vat_table
 
@@ -134,7 +135,8 @@ def _count_entry(totals: DayTotals, entry: dict) -> None:
     )
     totals.last_number = number if totals.last_number is None else max(totals.last_number, number)
     totals.net_total += entry["total"]
-    totals.discounts += entry["discount"]
+    # the lines' discounts: a refund gives its share of the discount back (negative)
+    totals.discounts += sum(line["discount"] for line in entry["lines"])
     if entry["kind"] == "sale":
         totals.sales_count += 1
         totals.gross_sales += entry["total"]
@@ -365,8 +367,12 @@ def member_figures(
         if entry["change"]:
             mine["by_method"]["cash"] -= entry["change"]
     for move in movements:
-        mine = row(move.get("member_id"), move.get("member") or "")
-        mine["cash_in" if move["amount"] > 0 else "cash_out"] += abs(move["amount"])
+        effect = drawer_effect(
+            move.get("kind", "other"), move.get("method", "cash"), move["amount"]
+        )
+        if effect:  # a change swap, a cheque deposit: no cash in or out of the drawer
+            mine = row(move.get("member_id"), move.get("member") or "")
+            mine["cash_in" if effect > 0 else "cash_out"] += abs(effect)
     for shift in day_shifts:
         if shift.member_id is None and shift.difference is None:
             continue  # an open shift of a till opened by nobody known: nothing to say yet

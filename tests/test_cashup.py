@@ -280,7 +280,6 @@ def test_the_admin_allows_a_member_in_the_settings(actions, client, db):
         "csrf_token": csrf_of(page),
         "brand": "Les Kokés",
         "legal_name": "CAE Test",
-        "siret": "90000000000001",
         "cash_difference_threshold": "2,00",
         "z_closers": "2",
     }
@@ -348,3 +347,14 @@ def test_a_recount_at_a_handover_keeps_the_first_difference_on_the_z(actions, cl
     assert (awa["member"], awa["difference"], awa["first_difference"]) == ("Awa", 0, None)
     text = z_text(client, number)
     assert "RELÈVES COMPTÉES" in text and re.search(r"1er comptage\s+-12,50", text)
+
+
+def test_a_change_swap_or_a_cheque_deposit_is_no_cash_in_or_out_for_a_member():
+    moves = [
+        {"member_id": 1, "member": "Awa", "amount": -2000, "kind": "swap", "method": "cash"},
+        {"member_id": 1, "member": "Awa", "amount": -900, "kind": "deposit", "method": "cheque"},
+        {"member_id": 1, "member": "Awa", "amount": -1500, "kind": "deposit", "method": "cash"},
+        {"member_id": 1, "member": "Awa", "amount": 1000, "kind": "member_in", "method": "cash"},
+    ]
+    [awa] = till.member_figures([], moves, [])
+    assert (awa["cash_in"], awa["cash_out"]) == (1000, 1500)
