@@ -133,6 +133,40 @@ class TillClosed(EtalError):
         )
 
 
+class CountOutdated(EtalError):
+    """The cash changed (a sale, a movement) since the count was confirmed: count again."""
+
+    code = "count_outdated"
+    status = 409
+
+    def __init__(self, message: str = "", **kw: object):
+        super().__init__(
+            message
+            or N_(
+                "Le tiroir a changé depuis votre comptage (une vente ou un mouvement) : "
+                "recomptez la caisse."
+            ),
+            **kw,
+        )
+
+
+class ClosingNotAllowed(EtalError):
+    """This member may not close the Z: an admin allows it in Réglages."""
+
+    code = "closing_not_allowed"
+    status = 403
+
+    def __init__(self, message: str = "", **kw: object):
+        super().__init__(
+            message
+            or N_(
+                "Seul un administrateur, ou un membre qu'il autorise dans les Réglages, "
+                "clôture la journée et fait le point de caisse."
+            ),
+            **kw,
+        )
+
+
 class TillAlreadyOpen(EtalError):
     """A till day is already open."""
 

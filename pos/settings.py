@@ -59,6 +59,9 @@ DEFAULTS: dict[str, str] = {
     "drawer_on_cash": "0",
     "receipt_qr": "",
     "cash_difference_threshold": "200",
+    # Cashing up (pos.till): blind count unless shown; members allowed to close the Z (ids).
+    "show_expected_cash": "0",
+    "z_closers": "",
     "backup_dir": "",
     "backup_keep": "10",
     "clock_offset": "0",
@@ -226,6 +229,10 @@ def check_settings(form: dict[str, str]) -> Checked:
             )
         except InvalidAmount:
             errors["cash_difference_threshold"] = N_("Indiquez un montant, par exemple 2,00.")
+    if "cash_difference_threshold" in form:  # the till part of the form: an absent box is "no"
+        values["show_expected_cash"] = "1" if form.get("show_expected_cash") in ("1", "on") else "0"
+        ids = str(form.get("z_closers", "")).split(",")
+        values["z_closers"] = ",".join(sorted({i.strip() for i in ids if i.strip().isdigit()}))
     if values.get("exercise_end"):
         try:
             date.fromisoformat(values["exercise_end"])

@@ -434,9 +434,7 @@ def apply(db, model: Model, op: str, name: str, q: int, leo: dict) -> None:
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=ops)
-def test_produced_minus_sold_plus_returns_minus_losses_plus_corrections_is_the_stock(
-    seeded, steps
-):
+def test_produced_minus_sold_plus_returns_minus_losses_plus_corrections_is_the_stock(seeded, steps):
     with tempfile.TemporaryDirectory() as tmp:
         path = copy_seeded(seeded, "open", Path(tmp) / "coop.db")
         db = database.connect(path)

@@ -34,6 +34,7 @@ KINDS = {
     "clock_corrected": _("Heure corrigée"),
     "till_opened": _("Caisse ouverte"),
     "closure": _("Clôture"),
+    "x_report": _("Point de caisse (X)"),
     "export": _("Export"),
     "backup": _("Sauvegarde"),
     "archive": _("Archive"),

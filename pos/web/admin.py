@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from pos import catalogue as rules
 from pos import members as member_rules
 from pos import settings as coop_settings
+from pos import till
 from pos.db import catalogue as store
 from pos.db import coop, pins, sessions
 from pos.db.events import log_event
@@ -32,7 +33,10 @@ def settings():
     values, errors = coop.load_settings(db), {}
     before = dict(values)
     if request.method == "POST":
-        checked = coop_settings.check_settings(request.form.to_dict())
+        form = request.form.to_dict()
+        if "cash_difference_threshold" in form:  # the till part: its boxes, ticked or not
+            form["z_closers"] = ",".join(request.form.getlist("z_closers"))
+        checked = coop_settings.check_settings(form)
         values.update(checked.values)
         errors = checked.errors
         if not errors:
@@ -47,7 +51,14 @@ def settings():
         for key in ("sales_goal", "cash_difference_threshold", *coop_settings.FIXED_COSTS):
             if is_digits(str(values.get(key, "")).lstrip("-")):
                 values[key] = form_text(int(values[key]))
-    return page("admin/settings.html", values=values, errors=errors, status=422 if errors else 200)
+    return page(
+        "admin/settings.html",
+        values=values,
+        errors=errors,
+        members=coop.list_members(db),
+        closers=till.allowed_closers(values),
+        status=422 if errors else 200,
+    )
 
 
 LOGO_MAX = (384, 160)  # dots: fits the narrowest (58 mm) printer
