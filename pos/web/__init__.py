@@ -87,9 +87,11 @@ def register(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     htmx.init_app(app)
     from pos.web import accounts, admin, api, auth, errors, prices, printing, sell, stock, till
+    from pos.web import plan as plan_screens
 
     for module in (auth, sell, till, admin, api, printing, stock, prices, accounts):
         app.register_blueprint(module.bp)
+    app.register_blueprint(plan_screens.bp)
     csrf.exempt(api.bp)
     errors.register(app)
     app.jinja_env.trim_blocks = True  # no blank lines left by {% %} tags: lighter fragments

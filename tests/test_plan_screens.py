@@ -1,0 +1,137 @@
+"""The prévisionnel's screens: built by an admin, read by every member, printed for the bank."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+
+from pos.db import coop
+from tests.conftest import product_id
+
+
+def plan_form(db, **extra) -> dict:
+    koke, cookie = product_id(db, "Kokedama"), product_id(db, "Cookie")
+    form = {
+        f"made_{koke}": "20",
+        f"sell_{koke}": "15",
+        f"cost_{koke}": "4,00",
+        f"price_{koke}": "12,50",
+        f"made_{cookie}": "100",
+        f"sell_{cookie}": "80",
+        f"cost_{cookie}": "0,60",
+        f"price_{cookie}": "2,50",
+        "stall_fee": "30",
+        "target_pay": "100",
+        "cae_contribution": "20",
+        "fixed_label_0": "Flyers",
+        "fixed_amount_0": "15",
+        "own_label_0": "Apport de la CAE",
+        "own_amount_0": "100",
+        "loan_label_0": "Prêt d'honneur",
+        "loan_amount_0": "50",
+        "float": "60",
+        "market_hours": "6",
+    }
+    form.update(extra)
+    return form
+
+
+def text_of(html: str, testid: str) -> str:
+    found = re.search(rf'data-testid="{testid}">([^<]*)<', html)
+    assert found, testid
+    return found.group(1).strip()
+
+
+def test_an_admin_builds_the_plan_and_a_member_reads_it(actions, db):
+    actions.login("Awa")
+    response = actions.post("/plan/edit", plan_form(db), htmx=False)
+    assert response.status_code == 302
+    koke = product_id(db, "Kokedama")
+    row = db.execute(
+        "SELECT units_made, units_to_sell, unit_cost, price FROM plan_products "
+        "WHERE product_id = ?",
+        [koke],
+    ).fetchone()
+    assert row == (20, 15, 400, 1250)
+    assert coop.load_settings(db)["stall_fee"] == "3000"
+    lines = db.execute("SELECT kind, label, amount FROM plan_lines ORDER BY id").fetchall()
+    assert lines == [
+        ("fixed", "Flyers", 1500),
+        ("own", "Apport de la CAE", 10000),
+        ("loan", "Prêt d'honneur", 5000),
+    ]
+    actions.login("Léo")
+    html = actions.client.get("/plan").get_data(as_text=True)
+    # 15 × 12,50 € = 187,50 € TTC at 20 % → 156,25 € HT; 80 × 2,50 € = 200 € at 5,5 % → 189,57 €
+    assert text_of(html, "plan-revenue-ht") == "345,82\u00a0€"
+    # margin 156,25 − 60 + 189,57 − 48 = 237,82 €; unsold 5 × 4 + 20 × 0,60 = 32 €; charges 45 €
+    assert text_of(html, "plan-gross-margin") == "237,82\u00a0€"
+    assert text_of(html, "plan-result-before-pay") == "160,82\u00a0€"
+    assert text_of(html, "plan-result") == "40,82\u00a0€"
+    assert text_of(html, "plan-fixed") == "165,00\u00a0€"
+    # needs: 20 × 4 + 100 × 0,60 = 140 € + 30 + 60 + 15 = 245 €; resources 150 €
+    assert text_of(html, "plan-needs") == "245,00\u00a0€"
+    assert "Il manque 95,00\u00a0€" in html
+    assert "Modifier le prévisionnel" not in html  # a member reads, does not edit
+
+
+def test_the_bank_page_says_each_formula(actions, db):
+    actions.login("Awa")
+    actions.post("/plan/edit", plan_form(db), htmx=False)
+    html = actions.client.get("/plan/bank").get_data(as_text=True)
+    assert "Présentation à la banque" in html and "Les Kokés" in html
+    for formula in (
+        "charges fixes ÷ taux de marge brute",
+        "unités à vendre × coût unitaire HT",
+        "ressources − besoins",
+        "chiffre d'affaires HT − coût des produits vendus",
+    ):
+        assert formula in html
+    assert "nous vous demandons 95,00\u00a0€" in html
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("sell_{koke}", "25", "Pas plus que ce qui est fabriqué (20)."),
+        ("made_{koke}", "beaucoup", "nombre d'unités"),
+        ("price_{koke}", "", "prix TTC"),
+        ("stall_fee", "abc", "montant"),
+        ("fixed_amount_0", "x", "montant"),
+        ("market_hours", "30", "entre 0 et 24"),
+    ],
+)
+def test_a_wrong_plan_is_refused_beside_its_field_and_nothing_changes(
+    actions, db, field, value, message
+):
+    actions.login("Awa")
+    koke = product_id(db, "Kokedama")
+    name = field.format(koke=koke)
+    response = actions.post("/plan/edit", plan_form(db, **{name: value}), htmx=False)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    error = re.search(rf'<p class="field-error" id="e-{name}">([^<]*)</p>', html).group(1)
+    assert message in unescape(error)
+    assert f'value="{value}"' in html  # what was typed is kept
+    assert db.execute("SELECT count(*) FROM plan_products").fetchone()[0] == 0
+
+
+def test_only_an_admin_edits_the_plan(actions, db):
+    actions.login("Léo")
+    assert actions.client.get("/plan/edit").status_code in (302, 403)
+    actions.post("/plan/edit", plan_form(db), htmx=False)
+    assert db.execute("SELECT count(*) FROM plan_products").fetchone()[0] == 0
+
+
+def test_the_edit_form_starts_from_the_catalogue_then_from_the_plan(actions, db):
+    actions.login("Awa")
+    koke = product_id(db, "Kokedama")
+    html = actions.client.get("/plan/edit").get_data(as_text=True)
+    assert (
+        f'name="cost_{koke}" value="4,00"' in html and f'name="price_{koke}" value="12,50"' in html
+    )
+    actions.post("/plan/edit", plan_form(db, **{f"price_{koke}": "13,00"}), htmx=False)
+    html = actions.client.get("/plan/edit").get_data(as_text=True)
+    assert f'name="price_{koke}" value="13,00"' in html and 'value="Flyers"' in html
