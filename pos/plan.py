@@ -329,6 +329,7 @@ class Clearance:
     markdown_bp: int  # suggested markdown: a round figure, at most max_markdown_bp
     max_markdown_bp: int  # selling all at this markdown earns what the pace earns
     new_price_ttc: int
+    capped_at_cost: bool  # the markdown stops where the price would fall under the unit cost
     at_pace: pricing.WhatIf  # the week of this product if only the expected units sell
     cleared: pricing.WhatIf  # if all its stock left sells at the markdown price
     extra_hours: int | None  # market hours at the current pace that would sell the rest
@@ -355,7 +356,8 @@ def clearance(
     Selling all s units left at (1 - x) x price earns what selling the e expected ones at the
     price earns when x = (s - e) / s: any smaller markdown that clears the stock is a gain.
     The one suggested is the largest multiple of 5 % (10 % from 20 % on) strictly below that
-    figure, so that clearing at it earns more than the pace; 0 when even 5 % is too much.
+    figure, so that clearing at it earns more than the pace, and never under the unit cost
+    (at most the taux de marque, in 5 % steps); 0 when even 5 % is too much.
     None when nothing is projected to be left or no estimate can be made.
     """
     if projection.state != ESTIMATE or projection.left <= 0 or price_ttc <= 0:
@@ -367,6 +369,11 @@ def clearance(
     markdown = (max_bp - 1) // step * step
     if markdown < 500 <= max_bp - 1:
         markdown = 500
+    # Never suggest selling under the unit cost: the markdown stops at the taux de marque.
+    marque = pricing.from_price_ttc(unit_cost, vat, price_ttc).taux_de_marque or 0
+    capped = markdown > marque
+    if capped:
+        markdown = max(marque, 0) // 500 * 500
     new_price = pricing.apply_markdown(price_ttc, markdown)
     made_cost = sold_cost + stock * unit_cost
 
@@ -390,6 +397,7 @@ def clearance(
         markdown_bp=markdown,
         max_markdown_bp=max_bp,
         new_price_ttc=new_price,
+        capped_at_cost=capped,
         at_pace=week(price_ttc, expected),
         cleared=week(new_price, stock),
         extra_hours=hours,

@@ -207,6 +207,17 @@ def test_a_small_leftover_gets_a_small_markdown():
     assert c.max_markdown_bp == 1000 and c.markdown_bp == 500
 
 
+def test_the_markdown_never_sells_under_the_unit_cost():
+    # nothing sold on the first day: any price clears better than none, but not under cost
+    p = project(100, [0], 0, 2)
+    c = clearance(p, 250, 550, 60, 0, 0, 0, hours_a_day=6)
+    assert c.max_markdown_bp == 10000
+    assert c.capped_at_cost and c.markdown_bp == 7000  # taux de marque 74,7 % at 2,37 € HT
+    assert c.new_price_ttc == 75 and c.extra_hours is None  # no pace, no hours to count
+    below = clearance(project(10, [2], 0, 2), 500, 0, 600, 2, 1000, 1200)
+    assert below.capped_at_cost and below.markdown_bp == 0
+
+
 def test_no_clearance_without_an_estimate():
     assert clearance(project(30, [], 0, 3), 1000, 1000, 300, 0, 0, 0) is None
     assert clearance(project(30, [30, 30], 0, 3), 1000, 1000, 300, 60, 0, 0) is None

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from html import unescape
 
 import pytest
 
-from pos.db import coop
+from pos import clock
+from pos.db import coop, till
 from tests.conftest import product_id
 
 
@@ -135,3 +137,66 @@ def test_the_edit_form_starts_from_the_catalogue_then_from_the_plan(actions, db)
     actions.post("/plan/edit", plan_form(db, **{f"price_{koke}": "13,00"}), htmx=False)
     html = actions.client.get("/plan/edit").get_data(as_text=True)
     assert f'name="price_{koke}" value="13,00"' in html and 'value="Flyers"' in html
+
+
+# --- During the week and at the end -------------------------------------------------------
+
+AWA = {"id": 1, "name": "Awa"}
+
+
+def market_days(count: int) -> dict:
+    start = clock.local(clock.now()).date()
+    return {f"day_{(start + timedelta(days=i)).isoformat()}": "1" for i in range(count)}
+
+
+def close_today(db) -> None:
+    till.close_day(db, AWA, {}, "compté plus tard", 10**9)
+
+
+def test_the_dashboard_shows_planned_against_actual_and_the_projection(actions, db):
+    actions.login("Awa")
+    actions.post("/plan/edit", plan_form(db, **market_days(3)), htmx=False)
+    koke = product_id(db, "Kokedama")
+    actions.sell(koke, koke, koke, method="card")  # 3 of the 15 planned, 17 left
+    close_today(db)  # the first market day is over; two to come
+    html = actions.client.get("/dashboard").get_data(as_text=True)
+    board = html[html.index('data-testid="plan-board"') :]
+    row = re.search(r'data-product="Kokedama">(.*?)</tr>', board, re.S).group(1)
+    cells = [c.strip() for c in re.findall(r"<td class=\"num\"[^>]*>([^<]*)", row)]
+    assert cells[:4] == ["20", "20", "15", "3"]  # made planned/actual, sold planned/actual
+    listed = board[board.index('data-testid="projection"') :]
+    projection = unescape(
+        re.search(r"data-product=\"Kokedama\">\s*(.*?)</li>", listed, re.S).group(1)
+    )
+    # 3 a day, 2 days to come: 11 would be left, shown to the nearest 5 after one day
+    assert "après un seul jour de marché, une estimation grossière" in projection
+    assert "il en resterait environ 10" in projection
+    # 11 of 17 unsold: up to 64,7 % off, all sold, earns what the pace earns; 60 % suggested
+    assert "une démarque de 60\u00a0%" in projection and "(5,00\u00a0€)" in projection
+    assert "8,33\u00a0€ de plus" in projection  # 17 × 5 € = 70,83 € HT against 6 × 12,50 €
+    assert "22 heures de marché de plus" in projection  # 11 units at 3 a day of 6 h
+    assert "en ligne" in projection
+
+
+def test_the_dashboard_without_a_plan_says_so(actions, db):
+    actions.login("Léo")
+    html = actions.client.get("/dashboard").get_data(as_text=True)
+    assert "Pas encore de prévisionnel" in html
+
+
+def test_the_bilan_shows_planned_actual_and_gap_with_a_reading(actions, db):
+    actions.login("Awa")
+    actions.post("/plan/edit", plan_form(db, **market_days(3)), htmx=False)
+    koke = product_id(db, "Kokedama")
+    actions.sell(koke, koke, koke, method="card")  # 37,50 € TTC = 31,25 € HT
+    actions.post(f"/prices/{koke}/apply", {"new_price": "10,00"}, htmx=False)
+    html = unescape(actions.client.get("/accounts").get_data(as_text=True))
+    section = html[html.index('data-testid="plan-bilan"') :]
+    row = re.search(r'data-line="revenue_ht">(.*?)</tr>', section, re.S).group(1)
+    planned, actual, gap = re.findall(r'<td class="num[^"]*">([^<]*)', row)
+    assert (planned, actual) == ("345,82\u00a0€", "31,25\u00a0€")
+    assert re.fullmatch("[−-]314,57\u00a0€", gap)
+    reading = section[section.index('data-testid="plan-reading"') :]
+    assert "Vous avez vendu 3 unités sur 95 prévues (3 %)." in reading
+    assert "Le prix de « Kokedama » a été baissé le" in reading
+    assert "Le résultat est de" in reading and "en dessous du prévu" in reading
