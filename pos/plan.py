@@ -358,9 +358,12 @@ def clearance(
     The one suggested is the largest multiple of 5 % (10 % from 20 % on) strictly below that
     figure, so that clearing at it earns more than the pace, and never under the unit cost
     (at most the taux de marque, in 5 % steps); 0 when even 5 % is too much.
-    None when nothing is projected to be left or no estimate can be made.
+    None when nothing is projected to be left, no estimate can be made, or nothing sold yet
+    (no pace to weigh a markdown against).
     """
     if projection.state != ESTIMATE or projection.left <= 0 or price_ttc <= 0:
+        return None
+    if projection.pace == 0:  # nothing sold yet: no pace to weigh a markdown against
         return None
     stock, expected = projection.stock_left, projection.expected_sales
     leftover = stock - expected
@@ -471,6 +474,8 @@ def product_gaps(
             )
         )
     for a in found.values():
+        if a.sold <= 0:
+            continue  # not planned and not sold: nothing to compare
         rows.append(
             ProductGaps(
                 a.name, Gap(0, a.made), Gap(0, a.sold), Gap(0, a.revenue_ht), Gap(0, a.margin)
@@ -563,7 +568,16 @@ def reading(
                 percent=div_round(gaps.revenue_ht.ratio_bp or 0, 100),
             )
         )
-    if gaps.expenses.gap > 0:
+    if gaps.expenses.actual == 0 and gaps.expenses.planned > 0:
+        said.append(
+            Message(
+                N_(
+                    "Aucune dépense n'est encore saisie : tant que les achats manquent,"
+                    " le résultat réel paraît meilleur qu'il n'est."
+                )
+            )
+        )
+    elif gaps.expenses.gap > 0:
         said.append(
             Message(N_("Les dépenses dépassent le prévu de %(amount)s."), amount=gaps.expenses.gap)
         )

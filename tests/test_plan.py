@@ -208,12 +208,14 @@ def test_a_small_leftover_gets_a_small_markdown():
 
 
 def test_the_markdown_never_sells_under_the_unit_cost():
-    # nothing sold on the first day: any price clears better than none, but not under cost
-    p = project(100, [0], 0, 2)
-    c = clearance(p, 250, 550, 60, 0, 0, 0, hours_a_day=6)
-    assert c.max_markdown_bp == 10000
+    # 1 sold of 100 in a day, 2 days to come: 97 left; 97 % off would earn what the pace does
+    p = project(100, [1], 0, 2)
+    c = clearance(p, 250, 550, 60, 1, 237, 60, hours_a_day=6)
+    assert c.max_markdown_bp == 9800
     assert c.capped_at_cost and c.markdown_bp == 7000  # taux de marque 74,7 % at 2,37 € HT
-    assert c.new_price_ttc == 75 and c.extra_hours is None  # no pace, no hours to count
+    assert c.new_price_ttc == 75
+    # nothing sold at all: no pace to weigh a markdown against
+    assert clearance(project(100, [0], 0, 2), 250, 550, 60, 0, 0, 0) is None
     below = clearance(project(10, [2], 0, 2), 500, 0, 600, 2, 1000, 1200)
     assert below.capped_at_cost and below.markdown_bp == 0
 
@@ -239,6 +241,8 @@ def test_products_planned_against_actual():
     assert koke.margin == Gap(29400, 27000 - 9360)
     assert cookie.sold == Gap(180, 0) and cookie.made == Gap(200, 0)
     assert juice.sold == Gap(0, 10) and juice.sold.ratio_bp is None
+    unsold = product_gaps(f.products, [ProductActual("Dernier pot", 1, 0, 0, 0)])
+    assert [r.name for r in unsold] == ["Kokedama fougère", "Cookie chocolat"]
     total = total_gaps(rows)
     assert total.sold == Gap(210, 28) and total.revenue_ht == Gap(87654, 29844)
 
@@ -263,6 +267,12 @@ def test_the_bilan_against_the_plan_and_its_reading():
     )
     assert "en dessous du prévu" in text
     assert "Il ne paie pas toute la rémunération visée" in text
+
+
+def test_a_bilan_without_expenses_says_the_result_looks_better_than_it_is():
+    f = forecast([KOKEDAMA], FIXED)
+    said = " ".join(reading(bilan_gaps(f, 10000, 3000, {}), Gap(30, 8)))
+    assert "Aucune dépense n'est encore saisie" in said
 
 
 def test_a_result_above_the_plan_says_so():

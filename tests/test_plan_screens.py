@@ -200,3 +200,34 @@ def test_the_bilan_shows_planned_actual_and_gap_with_a_reading(actions, db):
     assert "Vous avez vendu 3 unités sur 95 prévues (3 %)." in reading
     assert "Le prix de « Kokedama » a été baissé le" in reading
     assert "Le résultat est de" in reading and "en dessous du prévu" in reading
+
+
+# --- The demo ------------------------------------------------------------------------------
+
+
+def test_the_demo_has_fixed_costs_and_a_plan(tmp_path):
+    from pos import db as database
+    from pos import plan
+    from pos.db import plan as store
+    from pos.demo import load_demo
+
+    db = database.connect(tmp_path / "demo.db", create=True)
+    database.migrate(db)
+    load_demo(db)
+    settings = coop.load_settings(db)
+    fixed = store.fixed_costs(db, settings)
+    assert fixed.stall_fee > 0 and fixed.target_pay > 0 and fixed.cae_contribution > 0
+    assert fixed.others  # another fixed cost, so the line shows
+    products = store.planned_products(db)
+    tracked = db.execute("SELECT count(*) FROM products WHERE track_stock = 1").fetchone()[0]
+    assert len([p for p in products if p.units_made]) >= tracked
+    f = plan.forecast(products, fixed)
+    # every figure meaningful: a break-even above zero and below the plan, a positive result
+    assert 0 < f.break_even_revenue_ht < f.revenue_ht and f.result > 0
+    assert 0 < f.break_even_units < f.units_to_sell
+    money = plan.financing(
+        f, store.plan_facts(db)["float"], store.plan_lines(db, "own"), store.plan_lines(db, "loan")
+    )
+    assert money.float > 0 and money.resources > 0 and money.needs > 0
+    assert len(store.plan_facts(db)["market_days"]) >= 3
+    db.close()
