@@ -231,3 +231,25 @@ def test_the_demo_has_fixed_costs_and_a_plan(tmp_path):
     assert money.float > 0 and money.resources > 0 and money.needs > 0
     assert len(store.plan_facts(db)["market_days"]) >= 3
     db.close()
+
+
+def test_before_the_first_close_the_projection_waits_in_one_sentence(actions, db):
+    actions.login("Awa")
+    cafe = product_id(db, "Café")
+    form = plan_form(
+        db,
+        **market_days(3),
+        **{
+            f"made_{cafe}": "",
+            f"sell_{cafe}": "40",
+            f"cost_{cafe}": "0,25",
+            f"price_{cafe}": "1,50",
+        },
+    )
+    actions.post("/plan/edit", form, htmx=False)
+    actions.sell(cafe, cafe, method="card")
+    html = actions.client.get("/dashboard").get_data(as_text=True)
+    assert html.count("Pas encore de jour de marché terminé") == 1
+    row = re.search(r'data-product="Café">(.*?)</tr>', html, re.S).group(1)
+    cells = [c.strip() for c in re.findall(r"<td class=\"num\"[^>]*>([^<]*)", row)]
+    assert cells[:4] == ["40", "2", "40", "2"]  # a drink is made as it is sold

@@ -149,6 +149,17 @@ def test_the_sign_price_says_what_rounding_does(actions, db):
     assert re.fullmatch("[−-]1\u00a0pt", by_testid(html, "sign-markup-change"))
 
 
+def test_break_even_counts_the_plans_other_fixed_costs(actions, db):
+    coop.save_settings(db, {"stall_fee": "3000", "target_pay": "10000", "cae_contribution": "2000"})
+    db.execute("INSERT INTO plan_lines(kind, label, amount) VALUES ('fixed', 'Flyers', 3000)")
+    actions.login("Léo")
+    pot = product_id(db, "Dernier pot")
+    html = actions.client.get(
+        f"/prices/{pot}?cost=4&vat=10&mode=markup&value=150", headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
+    assert by_testid(html, "break-even") == "30 unités"  # 180,00 € / 6,00 € per unit
+
+
 def test_the_full_page_starts_from_the_current_price(actions, db):
     actions.login("Léo")
     koke = product_id(db, "Kokedama")

@@ -132,7 +132,8 @@ def product_actuals(db: Database, period: Period) -> list[plan.ProductActual]:
     """Per product over the period: made (opening stock and batches), sold, revenue HT, cost.
 
     Made counts every 'initial' and 'production' movement (the opening stock may predate the
-    week); sales are net of voids and refunds, their HT split once per product and rate.
+    week), or what was sold for an untracked product (a drink made as it is served); sales are
+    net of voids and refunds, their HT split once per product and rate.
     """
     low, high = period.utc_bounds()
     made = dict(
@@ -154,9 +155,12 @@ def product_actuals(db: Database, period: Period) -> list[plan.ProductActual]:
         acc[2] += split_vat(ttc, rate).base
         acc[3] += cost
     names = dict(db.execute("SELECT id, name FROM products").fetchall())
+    untracked = {r[0] for r in db.execute("SELECT id FROM products WHERE track_stock = 0")}
     out = []
     for pid in sorted(set(made) | set(sold)):
         name, units, ht, cost = sold.get(pid, [names.get(pid, "?"), 0, 0, 0])
+        if pid in untracked:  # made by the cup as it sells: as many made as sold
+            made[pid] = max(units, 0)
         out.append(plan.ProductActual(names.get(pid, name), made.get(pid, 0), units, ht, cost, pid))
     return out
 

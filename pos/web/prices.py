@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from pos import prices as rules
 from pos import pricing
 from pos import settings as coop_settings
+from pos.db import plan as plan_store
 from pos.db import prices as store
 from pos.db.catalogue import get_product, list_categories, list_products
 from pos.db.request import get_db, get_settings
@@ -54,8 +55,8 @@ def _typed(cents: int | None) -> str:
 
 
 def _fixed_costs() -> int:
-    settings = get_settings()
-    return pricing.fixed_costs(*(int(settings[k] or 0) for k in coop_settings.FIXED_COSTS))
+    """The week's fixed costs as the prévisionnel has them: the three settings and other lines."""
+    return plan_store.fixed_costs(get_db(), get_settings()).total
 
 
 @bp.get("")
