@@ -285,3 +285,28 @@ def test_a_result_above_the_plan_says_so():
 def test_gap_ratio_is_exact_to_the_basis_point():
     assert Gap(3, 2).ratio_bp == 6667 and Gap(0, 5).ratio_bp is None
     assert Gap(7, 7).gap == 0 and Fraction(Gap(4, 1).ratio_bp, 10_000) == Fraction(1, 4)
+
+
+def test_the_readme_tells_the_example_this_file_checks():
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Prévisionnel", 1)[1].split("\n## ", 1)[0]
+    f = forecast([KOKEDAMA, COOKIE], FIXED)
+    for figure in (
+        "876,54 €",
+        "612,54 €",
+        "8,54 €",
+        "772,74 €",
+        "103,80 €",
+        "868,00 €",
+        "518,00 €",
+        "+32,00 €",
+        "26,4 → 27",
+        "158,7 → 159",
+        "**34**",
+        "−50 %",
+        "75,00 €",
+    ):
+        assert figure in section, figure
+    assert (f.revenue_ht, f.result, f.break_even_revenue_ht) == (87654, 854, 77274)
