@@ -77,6 +77,7 @@ def test_an_admin_builds_the_plan_and_a_member_reads_it(actions, db):
     assert text_of(html, "plan-needs") == "245,00\u00a0€"
     assert "Il manque 95,00\u00a0€" in html
     assert "Modifier le prévisionnel" not in html  # a member reads, does not edit
+    assert db.execute("SELECT count(*) FROM events WHERE kind = 'settings_changed'").fetchone()[0]
 
 
 def test_the_bank_page_says_each_formula(actions, db):

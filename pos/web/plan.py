@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from babel.dates import format_date
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from pos import accounts, clock, plan
@@ -18,6 +18,7 @@ from pos import plan_form as rules
 from pos.db import plan as store
 from pos.db.accounts import first_day
 from pos.db.catalogue import get_products
+from pos.db.events import log_event
 from pos.db.request import get_db, get_settings
 from pos.db.stock import latest_batch_cost
 from pos.i18n import translate
@@ -165,6 +166,7 @@ def save():
     if checked.errors:
         return _edit_page(form, checked.errors, 422)
     store.save_plan(db, checked.values)
+    log_event(db, "settings_changed", g.member, keys=["prévisionnel", *rules.FIXED_SETTINGS])
     flash(_("Prévisionnel enregistré."), "ok")
     return redirect(url_for("plan.index"))
 
