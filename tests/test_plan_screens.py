@@ -177,6 +177,7 @@ def test_the_dashboard_shows_planned_against_actual_and_the_projection(actions, 
     assert "8,33\u00a0€ de plus" in projection  # 17 × 5 € = 70,83 € HT against 6 × 12,50 €
     assert "22 heures de marché de plus" in projection  # 11 units at 3 a day of 6 h
     assert "en ligne" in projection
+    assert f"/prices/{koke}?new_price=5,00" in projection  # the what-if, one tap away
 
 
 def test_the_dashboard_without_a_plan_says_so(actions, db):

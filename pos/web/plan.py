@@ -204,6 +204,7 @@ def _projections(forecast: plan.Forecast, week: accounts.Period, facts: dict) ->
         product = current[pid]
         out.append(
             {
+                "id": pid,
                 "name": product["name"],
                 "price": product["price"],
                 "projection": projection,
