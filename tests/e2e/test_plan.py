@@ -89,10 +89,12 @@ def test_plan_market_day_projection_and_bilan(page: Page, db_path):
 
     # A market day: three kokedamas sold at the stall, then the day is closed (its Z).
     page.get_by_role("link", name="Vendre").click()
-    for _ in range(3):
+    page.wait_for_load_state("load")
+    for total in ("12,50", "25,00", "37,50"):
         page.locator('.tile[data-product="Kokedama"]').click()
+        expect(page.get_by_test_id("total")).to_contain_text(total)
     page.locator("#cart .payrow").get_by_role("button", name="Carte", exact=True).click()
-    expect(page.locator(".result")).not_to_be_empty()
+    expect(page.locator("#result .done")).to_contain_text("enregistrée")
     conn = database.connect(db_path)
     till.close_day(conn, {"id": 1, "name": "Awa"}, {}, "compté plus tard", 10**9)
     conn.close()
