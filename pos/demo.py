@@ -9,7 +9,7 @@ from sqlite_utils import Database
 from pos import clock
 from pos.db import coop
 from pos.db import plan as plan_store
-from pos.db.catalogue import insert_category, insert_product
+from pos.db.catalogue import insert_category, insert_product, list_products
 
 SETTINGS = {
     "brand": "Mousse & Miettes",
@@ -71,9 +71,9 @@ def load_plan(db: Database) -> None:
             "units_made": p["stock"] if p["track_stock"] else TO_SELL[p["name"]],
             "units_to_sell": TO_SELL[p["name"]],
             "unit_cost": p["unit_cost"],
-            "price": p["price"],
+            "price": p["base_price"],
         }
-        for p in db.query("SELECT * FROM products ORDER BY id")
+        for p in list_products(db)
     ]
     start = today - timedelta(days=7 - MARKET_DAYS)
     coop.save_settings(db, {"week_start": start.isoformat()})

@@ -19,11 +19,11 @@ from pos.db import plan as store
 from pos.db.accounts import first_day
 from pos.db.catalogue import get_products
 from pos.db.events import log_event
-from pos.db.request import get_db, get_settings
 from pos.db.stock import latest_batch_cost
 from pos.i18n import translate
 from pos.money import div_round, form_text
 from pos.web.auth import admin_required, login_required
+from pos.web.db import get_db, get_settings
 from pos.web.render import page
 
 bp = Blueprint("plan", __name__, url_prefix="/plan")
