@@ -511,6 +511,17 @@ class BilanGaps:
     result: Gap  # before pay, as the bilan's result: revenue HT - expenses HT
     pay: int  # target pay + CAE contribution (planned; paid from the result)
     after_pay: Gap
+    revenue_by_rate: tuple[tuple[int, Gap], ...] = ()  # (VAT rate, revenue HT), rates ascending
+    vat_collected: Gap = Gap(0, 0)
+
+
+def planned_by_rate(plan: Forecast) -> dict[int, tuple[int, int]]:
+    """The plan's revenue per VAT rate: {rate: (HT, TTC)}, each product split on its own."""
+    out: dict[int, tuple[int, int]] = {}
+    for line in plan.products:
+        ht, ttc = out.get(line.product.vat_rate, (0, 0))
+        out[line.product.vat_rate] = (ht + line.revenue_ht, ttc + line.revenue_ttc)
+    return out
 
 
 def bilan_gaps(
@@ -518,8 +529,13 @@ def bilan_gaps(
     revenue_ht: int,
     cost_of_goods: int,
     expenses_by_category: dict[str, int],
+    revenue_by_rate: dict[int, tuple[int, int]] | None = None,
 ) -> BilanGaps:
-    """The bilan's lines beside the plan's; the result compares before the members' pay."""
+    """The bilan's lines beside the plan's; the result compares before the members' pay.
+
+    ``revenue_by_rate`` is the actual {VAT rate: (HT, TTC)}; with it, each rate's revenue HT and
+    the VAT collected get their own line.
+    """
     materials = expenses_by_category.get("materials", 0)
     stall = expenses_by_category.get("stall_fee", 0)
     others = sum(v for k, v in expenses_by_category.items() if k not in ("materials", "stall_fee"))
@@ -527,6 +543,7 @@ def bilan_gaps(
     planned_expenses = plan.materials + plan.fixed.charges
     actual_expenses = materials + stall + others
     result = revenue_ht - actual_expenses
+    planned, actual = planned_by_rate(plan), dict(revenue_by_rate or {})
     return BilanGaps(
         revenue_ht=Gap(plan.revenue_ht, revenue_ht),
         cost_of_goods=Gap(plan.cost_of_goods_sold, cost_of_goods),
@@ -538,6 +555,14 @@ def bilan_gaps(
         result=Gap(plan.result_before_pay, result),
         pay=plan.fixed.pay,
         after_pay=Gap(plan.result, result - plan.fixed.pay),
+        revenue_by_rate=tuple(
+            (rate, Gap(planned.get(rate, (0, 0))[0], actual.get(rate, (0, 0))[0]))
+            for rate in sorted(set(planned) | set(actual))
+        ),
+        vat_collected=Gap(
+            plan.revenue_ttc - plan.revenue_ht,
+            sum(ttc - ht for ht, ttc in actual.values()),
+        ),
     )
 
 

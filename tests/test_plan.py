@@ -257,6 +257,9 @@ def test_the_bilan_against_the_plan_and_its_reading():
     assert gaps.expenses == Gap(41800, 42300)
     assert gaps.result == Gap(45854, 9700)  # 520 € − 423 €
     assert gaps.after_pay == Gap(854, 9700 - 45000)
+    by_rate = bilan_gaps(f, 52000, 16000, {}, {2000: (30000, 36000), 550: (22000, 23210)})
+    assert by_rate.revenue_by_rate == ((550, Gap(42654, 22000)), (2000, Gap(45000, 30000)))
+    assert by_rate.vat_collected == Gap(99000 - 87654, 6000 + 1210)
     said = reading(gaps, Gap(210, 126), [("Kokedama fougère", "dimanche 14/06")])
     text = " ".join(said)
     assert "Vous avez vendu 126 unités sur 210 prévues (60 %)." in text

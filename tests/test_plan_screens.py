@@ -198,6 +198,14 @@ def test_the_bilan_shows_planned_actual_and_gap_with_a_reading(actions, db):
     planned, actual, gap = re.findall(r'<td class="num[^"]*">([^<]*)', row)
     assert (planned, actual) == ("345,82\u00a0€", "31,25\u00a0€")
     assert re.fullmatch("[−-]314,57\u00a0€", gap)
+    rate = re.search(r'data-line="rate-2000">(.*?)</tr>', section, re.S).group(1)
+    assert "156,25\u00a0€" in rate and "31,25\u00a0€" in rate  # the kokedamas' 20 %
+    product = re.search(r'data-product="Kokedama">(.*?)</tr>', section, re.S).group(1)
+    assert [c.strip() for c in re.findall(r'<td class="num[^"]*">([^<]*)', product)][:3] == [
+        "15",
+        "3",
+        "-12",
+    ]
     reading = section[section.index('data-testid="plan-reading"') :]
     assert "Vous avez vendu 3 unités sur 95 prévues (3 %)." in reading
     assert "Le prix de « Kokedama » a été baissé le" in reading

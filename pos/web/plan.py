@@ -265,11 +265,15 @@ def plan_against_bilan(bilan: accounts.Bilan) -> dict | None:
         bilan.revenue_ht,
         bilan.cost_of_goods,
         {e.category: e.ht for e in bilan.expenses},
+        {v.rate: (v.base, v.total) for v in bilan.revenue},
     )
-    sold = plan.total_gaps(
-        plan.product_gaps(forecast.products, store.product_actuals(db, bilan.period))
-    ).sold
+    rows = plan.product_gaps(forecast.products, store.product_actuals(db, bilan.period))
+    sold = plan.total_gaps(rows).sold
     cuts = [
         (name, day_month(clock.local(at).date())) for name, at in store.price_cuts(db, bilan.period)
     ]
-    return {"gaps": gaps, "reading": [say(m) for m in plan.reading(gaps, sold, cuts)]}
+    return {
+        "gaps": gaps,
+        "rows": rows,
+        "reading": [say(m) for m in plan.reading(gaps, sold, cuts)],
+    }
