@@ -121,6 +121,19 @@ def test_a_wrong_plan_is_refused_beside_its_field_and_nothing_changes(
     assert db.execute("SELECT count(*) FROM plan_products").fetchone()[0] == 0
 
 
+def test_the_pricing_helper_carries_its_cost_and_sign_price_into_the_plan(actions, db):
+    actions.login("Awa")
+    pot = product_id(db, "Dernier pot")
+    html = actions.client.get(
+        f"/prices/{pot}?cost=1,00&vat=5,5&mode=markup&value=110&step=0,10",
+        headers={"HX-Request": "true"},
+    ).get_data(as_text=True)
+    link = unescape(re.search(r'data-testid="to-plan" href="([^"]+)"', html).group(1))
+    assert link.startswith("/plan/edit?")
+    form = actions.client.get(link).get_data(as_text=True)
+    assert f'name="cost_{pot}" value="1,00"' in form and f'name="price_{pot}" value="2,20"' in form
+
+
 def test_only_an_admin_edits_the_plan(actions, db):
     actions.login("Léo")
     assert actions.client.get("/plan/edit").status_code in (302, 403)

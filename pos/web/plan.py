@@ -151,8 +151,12 @@ def _edit_page(values: dict, errors: dict, status: int = 200):
 @bp.get("/edit")
 @admin_required
 def edit():
-    """The plan's form: per product, the fixed costs, the money, the market days."""
-    return _edit_page(_form_values(), {})
+    """The plan's form; ?cost_<id>=&price_<id>= (from the pricing helper) fill a product in."""
+    values = _form_values()
+    values.update(
+        {k: v for k, v in request.args.items() if k in values and k.startswith(("cost_", "price_"))}
+    )
+    return _edit_page(values, {})
 
 
 @bp.post("/edit")
