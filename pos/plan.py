@@ -1,4 +1,4 @@
-"""The prévisionnel: the week as planned, its break-even and financing, and the week against it.
+"""The prévisionnel: the week as planned, its income statement, break-even and financing.
 
 Pure functions over integer cents (no Flask, no SQL), as members learn them on day two:
 
@@ -9,19 +9,18 @@ Pure functions over integer cents (no Flask, no SQL), as members learn them on d
 - break-even (seuil de rentabilité): fixed costs ÷ the gross margin rate, in revenue, and in
   units per product at the planned mix;
 - financing plan: what must be paid before the first sale (materials, stall fee, float, other
-  lines paid up front) against what the coop has or borrows;
-- during the week: the sell-through projection at the pace of the market days behind, the
-  markdown that would clear the stock, and planned against actual.
+  lines paid up front) against what the coop has or borrows.
+
+During the week, ``pos.projection`` projects the sell-through and ``pos.plan_gaps`` sets the
+week against the plan.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
-from pos import pricing
-from pos.i18n import N_, Message
 from pos.money import div_round, split_vat
 
 BP = 10_000
@@ -31,13 +30,9 @@ class InvalidPlan(ValueError):
     """A plan figure is out of range (negative units, cost or amount)."""
 
 
-def _ceil(value: Fraction | int) -> int:
+def ceil(value: Fraction | int) -> int:
+    """Rounded up to the unit (a Fraction or an int)."""
     return -(-Fraction(value).numerator // Fraction(value).denominator)
-
-
-def _round(value: Fraction) -> int:
-    """Half away from zero, as money rounds."""
-    return div_round(value.numerator, value.denominator)
 
 
 # --- What the members plan -------------------------------------------------------------------
@@ -166,7 +161,7 @@ def product_forecast(
         unsold_units=unsold,
         unsold_cost=unsold * product.unit_cost,
         materials=product.units_made * product.unit_cost,
-        break_even_units=_ceil(Fraction(fixed_total * product.units_to_sell, margin_total))
+        break_even_units=ceil(Fraction(fixed_total * product.units_to_sell, margin_total))
         if margin_total > 0
         else None,
     )
@@ -188,7 +183,7 @@ def forecast(products: Sequence[PlannedProduct], fixed: FixedCosts) -> Forecast:
     unsold = sum(line.unsold_cost for line in lines)
     before_pay = margin - unsold - fixed.charges
     earns = margin > 0
-    break_even_revenue = _ceil(Fraction(fixed.total * revenue_ht, margin)) if earns else None
+    break_even_revenue = ceil(Fraction(fixed.total * revenue_ht, margin)) if earns else None
     return Forecast(
         products=lines,
         fixed=fixed,
@@ -252,378 +247,3 @@ def financing(
         resources=resources,
         balance=resources - needs,
     )
-
-
-# --- During the week: the sell-through projection --------------------------------------------
-
-NO_DAYS, SOLD_OUT, OVER, ESTIMATE = "no_days", "sold_out", "over", "estimate"
-
-
-@dataclass(frozen=True)
-class Projection:
-    """How many units will be left at the last close, at the pace of the market days behind.
-
-    ``left`` is rounded to what the days behind can tell: to 5 units after a single day, to the
-    unit after two or more, with ``low``..``high`` from the slowest and the fastest day.
-    """
-
-    state: str  # no_days | sold_out | over | estimate
-    stock_left: int
-    days_behind: int
-    days_left: int  # market days still to come, the one in progress included
-    expected_sales: int  # units still expected to sell (exact rounding, before the 5s)
-    left: int  # the estimate shown
-    low: int
-    high: int
-    step: int  # 1 or 5: how the estimate is rounded
-    pace: Fraction = field(default=Fraction(0))  # units a market day
-
-
-def _left_at(pace: Fraction, days_left: int, today_units: int, stock_left: int) -> int:
-    more = pace * days_left - today_units
-    return stock_left - min(max(_round(more), 0) if more > 0 else 0, stock_left)
-
-
-def project(
-    stock_left: int, daily_units: Sequence[int], today_units: int, days_left: int
-) -> Projection:
-    """Units left at the last close if the coming market days sell like the ones behind.
-
-    ``daily_units``: units sold on each market day already closed; ``today_units``: units sold
-    so far on the day in progress (counted in ``days_left``, and already out of the stock).
-    """
-    if stock_left < 0 or today_units < 0 or days_left < 0 or any(d < 0 for d in daily_units):
-        raise InvalidPlan("projection")
-    behind = len(daily_units)
-    base = dict(stock_left=stock_left, days_behind=behind, days_left=days_left)
-    if stock_left == 0:
-        return Projection(SOLD_OUT, **base, expected_sales=0, left=0, low=0, high=0, step=1)
-    if days_left == 0:
-        left = stock_left
-        return Projection(OVER, **base, expected_sales=0, left=left, low=left, high=left, step=1)
-    if not behind:
-        left = stock_left
-        return Projection(NO_DAYS, **base, expected_sales=0, left=left, low=left, high=left, step=1)
-    pace = Fraction(sum(daily_units), behind)
-    exact = _left_at(pace, days_left, today_units, stock_left)
-    step = 5 if behind == 1 else 1
-    shown = min(div_round(exact, step) * step, stock_left) if exact else 0
-    low = _left_at(Fraction(max(daily_units)), days_left, today_units, stock_left)
-    high = _left_at(Fraction(min(daily_units)), days_left, today_units, stock_left)
-    return Projection(
-        ESTIMATE,
-        **base,
-        expected_sales=stock_left - exact,
-        left=shown,
-        low=low if behind > 1 else shown,
-        high=high if behind > 1 else shown,
-        step=step,
-        pace=pace,
-    )
-
-
-@dataclass(frozen=True)
-class Clearance:
-    """What would clear the stock projected to be left: a markdown, more hours, online."""
-
-    markdown_bp: int  # suggested markdown: a round figure, at most max_markdown_bp
-    max_markdown_bp: int  # selling all at this markdown earns what the pace earns
-    new_price_ttc: int
-    capped_at_cost: bool  # the markdown stops where the price would fall under the unit cost
-    at_pace: pricing.WhatIf  # the week of this product if only the expected units sell
-    cleared: pricing.WhatIf  # if all its stock left sells at the markdown price
-    extra_hours: int | None  # market hours at the current pace that would sell the rest
-
-    @property
-    def gain(self) -> int:
-        """What clearing at the markdown adds to the result, against the current pace."""
-        return self.cleared.projected_result - self.at_pace.projected_result
-
-
-def clearance(
-    projection: Projection,
-    price_ttc: int,
-    vat: int,
-    unit_cost: int,
-    sold_units: int,
-    revenue_so_far_ht: int,
-    sold_cost: int,
-    fixed_costs: int = 0,
-    hours_a_day: int = 0,
-) -> Clearance | None:
-    """The markdown that would sell the projected leftovers, through the pricing what-if.
-
-    Selling all s units left at (1 - x) x price earns what selling the e expected ones at the
-    price earns when x = (s - e) / s: any smaller markdown that clears the stock is a gain.
-    The one suggested is the largest multiple of 5 % (10 % from 20 % on) strictly below that
-    figure, so that clearing at it earns more than the pace, and never under the unit cost
-    (at most the taux de marque, in 5 % steps); 0 when even 5 % is too much.
-    None when nothing is projected to be left, no estimate can be made, or nothing sold yet
-    (no pace to weigh a markdown against).
-    """
-    if projection.state != ESTIMATE or projection.left <= 0 or price_ttc <= 0:
-        return None
-    if projection.pace == 0:  # nothing sold yet: no pace to weigh a markdown against
-        return None
-    stock, expected = projection.stock_left, projection.expected_sales
-    leftover = stock - expected
-    max_bp = div_round(leftover * BP, stock)
-    step = 1000 if max_bp >= 2000 else 500
-    markdown = (max_bp - 1) // step * step
-    if markdown < 500 <= max_bp - 1:
-        markdown = 500
-    # Never suggest selling under the unit cost: the markdown stops at the taux de marque.
-    marque = pricing.from_price_ttc(unit_cost, vat, price_ttc).taux_de_marque or 0
-    capped = markdown > marque
-    if capped:
-        markdown = max(marque, 0) // 500 * 500
-    new_price = pricing.apply_markdown(price_ttc, markdown)
-    made_cost = sold_cost + stock * unit_cost
-
-    def week(price: int, units: int) -> pricing.WhatIf:
-        return pricing.what_if(
-            price,
-            vat,
-            unit_cost,
-            units,
-            sold_units,
-            revenue_so_far_ht,
-            made_cost,
-            fixed_costs,
-            sold_cost=sold_cost,
-        )
-
-    hours = None
-    if hours_a_day > 0 and projection.pace > 0:
-        hours = _ceil(Fraction(leftover * hours_a_day) / projection.pace)
-    return Clearance(
-        markdown_bp=markdown,
-        max_markdown_bp=max_bp,
-        new_price_ttc=new_price,
-        capped_at_cost=capped,
-        at_pace=week(price_ttc, expected),
-        cleared=week(new_price, stock),
-        extra_hours=hours,
-    )
-
-
-# --- Planned against actual ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Gap:
-    """A planned figure, the actual one, the gap (actual - planned) and actual / planned."""
-
-    planned: int
-    actual: int
-
-    @property
-    def gap(self) -> int:
-        """Actual minus planned (negative: below the plan)."""
-        return self.actual - self.planned
-
-    @property
-    def ratio_bp(self) -> int | None:
-        """Actual as basis points of the plan; None without a plan."""
-        return div_round(self.actual * BP, self.planned) if self.planned else None
-
-
-@dataclass(frozen=True)
-class ProductActual:
-    """What really happened to a product this week."""
-
-    name: str
-    made: int
-    sold: int
-    revenue_ht: int
-    cost_of_goods: int  # of the units sold
-    product_id: int | None = None
-
-    @property
-    def margin(self) -> int:
-        """Revenue HT - cost of the goods sold."""
-        return self.revenue_ht - self.cost_of_goods
-
-
-@dataclass(frozen=True)
-class ProductGaps:
-    """A product planned against actual: made, sold, revenue HT, margin."""
-
-    name: str
-    made: Gap
-    sold: Gap
-    revenue_ht: Gap
-    margin: Gap
-
-
-def product_gaps(
-    planned: Sequence[ProductForecast], actual: Sequence[ProductActual]
-) -> tuple[ProductGaps, ...]:
-    """Each planned product beside what happened (matched by name), then the unplanned ones."""
-    found = {a.name: a for a in actual}
-    rows = []
-    for line in planned:
-        a = found.pop(line.product.name, ProductActual(line.product.name, 0, 0, 0, 0))
-        rows.append(
-            ProductGaps(
-                a.name,
-                Gap(line.product.units_made, a.made),
-                Gap(line.product.units_to_sell, a.sold),
-                Gap(line.revenue_ht, a.revenue_ht),
-                Gap(line.gross_margin, a.margin),
-            )
-        )
-    for a in found.values():
-        if a.sold <= 0:
-            continue  # not planned and not sold: nothing to compare
-        rows.append(
-            ProductGaps(
-                a.name, Gap(0, a.made), Gap(0, a.sold), Gap(0, a.revenue_ht), Gap(0, a.margin)
-            )
-        )
-    return tuple(rows)
-
-
-def total_gaps(rows: Sequence[ProductGaps]) -> ProductGaps:
-    """The products' gaps added up."""
-
-    def add(name: str) -> Gap:
-        gaps = [getattr(r, name) for r in rows]
-        return Gap(sum(g.planned for g in gaps), sum(g.actual for g in gaps))
-
-    return ProductGaps("", add("made"), add("sold"), add("revenue_ht"), add("margin"))
-
-
-# --- At the end: the bilan against the plan --------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BilanGaps:
-    """The bilan's lines, planned against actual (cents)."""
-
-    revenue_ht: Gap
-    cost_of_goods: Gap
-    gross_margin: Gap
-    materials: Gap  # planned: all the goods made; actual: the materials expenses
-    stall_fee: Gap
-    other_expenses: Gap
-    expenses: Gap
-    result: Gap  # before pay, as the bilan's result: revenue HT - expenses HT
-    pay: int  # target pay + CAE contribution (planned; paid from the result)
-    after_pay: Gap
-    revenue_by_rate: tuple[tuple[int, Gap], ...] = ()  # (VAT rate, revenue HT), rates ascending
-    vat_collected: Gap = Gap(0, 0)
-
-
-def planned_by_rate(plan: Forecast) -> dict[int, tuple[int, int]]:
-    """The plan's revenue per VAT rate: {rate: (HT, TTC)}, each product split on its own."""
-    out: dict[int, tuple[int, int]] = {}
-    for line in plan.products:
-        ht, ttc = out.get(line.product.vat_rate, (0, 0))
-        out[line.product.vat_rate] = (ht + line.revenue_ht, ttc + line.revenue_ttc)
-    return out
-
-
-def bilan_gaps(
-    plan: Forecast,
-    revenue_ht: int,
-    cost_of_goods: int,
-    expenses_by_category: dict[str, int],
-    revenue_by_rate: dict[int, tuple[int, int]] | None = None,
-) -> BilanGaps:
-    """The bilan's lines beside the plan's; the result compares before the members' pay.
-
-    ``revenue_by_rate`` is the actual {VAT rate: (HT, TTC)}; with it, each rate's revenue HT and
-    the VAT collected get their own line.
-    """
-    materials = expenses_by_category.get("materials", 0)
-    stall = expenses_by_category.get("stall_fee", 0)
-    others = sum(v for k, v in expenses_by_category.items() if k not in ("materials", "stall_fee"))
-    planned_others = sum(line.amount for line in plan.fixed.others)
-    planned_expenses = plan.materials + plan.fixed.charges
-    actual_expenses = materials + stall + others
-    result = revenue_ht - actual_expenses
-    planned, actual = planned_by_rate(plan), dict(revenue_by_rate or {})
-    return BilanGaps(
-        revenue_ht=Gap(plan.revenue_ht, revenue_ht),
-        cost_of_goods=Gap(plan.cost_of_goods_sold, cost_of_goods),
-        gross_margin=Gap(plan.gross_margin, revenue_ht - cost_of_goods),
-        materials=Gap(plan.materials, materials),
-        stall_fee=Gap(plan.fixed.stall_fee, stall),
-        other_expenses=Gap(planned_others, others),
-        expenses=Gap(planned_expenses, actual_expenses),
-        result=Gap(plan.result_before_pay, result),
-        pay=plan.fixed.pay,
-        after_pay=Gap(plan.result, result - plan.fixed.pay),
-        revenue_by_rate=tuple(
-            (rate, Gap(planned.get(rate, (0, 0))[0], actual.get(rate, (0, 0))[0]))
-            for rate in sorted(set(planned) | set(actual))
-        ),
-        vat_collected=Gap(
-            plan.revenue_ttc - plan.revenue_ht,
-            sum(ttc - ht for ht, ttc in actual.values()),
-        ),
-    )
-
-
-def reading(
-    gaps: BilanGaps,
-    sold: Gap,
-    price_cuts: Sequence[tuple[str, str]] = (),
-) -> list[Message]:
-    """A short, honest reading of the gaps, in the members' words (a few sentences)."""
-    said: list[Message] = []
-    if sold.planned:
-        said.append(
-            Message(
-                N_("Vous avez vendu %(sold)s unités sur %(planned)s prévues (%(percent)s %%)."),
-                sold=sold.actual,
-                planned=sold.planned,
-                percent=div_round(sold.ratio_bp or 0, 100),
-            )
-        )
-    for name, day in price_cuts:
-        said.append(
-            Message(N_("Le prix de « %(name)s » a été baissé le %(day)s."), name=name, day=day)
-        )
-    if gaps.revenue_ht.planned:
-        said.append(
-            Message(
-                N_("Le chiffre d'affaires HT atteint %(percent)s %% du prévu."),
-                percent=div_round(gaps.revenue_ht.ratio_bp or 0, 100),
-            )
-        )
-    if gaps.expenses.actual == 0 and gaps.expenses.planned > 0:
-        said.append(
-            Message(
-                N_(
-                    "Aucune dépense n'est encore saisie : tant que les achats manquent,"
-                    " le résultat réel paraît meilleur qu'il n'est."
-                )
-            )
-        )
-    elif gaps.expenses.gap > 0:
-        said.append(
-            Message(N_("Les dépenses dépassent le prévu de %(amount)s."), amount=gaps.expenses.gap)
-        )
-    gap = gaps.result.gap
-    if gap > 0:
-        said.append(Message(N_("Le résultat est de %(amount)s au-dessus du prévu."), amount=gap))
-    elif gap < 0:
-        said.append(Message(N_("Le résultat est de %(amount)s en dessous du prévu."), amount=-gap))
-    else:
-        said.append(Message(N_("Le résultat est exactement celui du prévu.")))
-    if gaps.pay:
-        if gaps.result.actual >= gaps.pay:
-            said.append(Message(N_("Il paie la rémunération visée et la contribution à la CAE.")))
-        else:
-            said.append(
-                Message(
-                    N_(
-                        "Il ne paie pas toute la rémunération visée et la contribution à la CAE :"
-                        " il manque %(amount)s."
-                    ),
-                    amount=gaps.pay - max(gaps.result.actual, 0),
-                )
-            )
-    return said

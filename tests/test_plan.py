@@ -9,25 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pos import plan
-from pos.plan import (
-    ESTIMATE,
-    NO_DAYS,
-    OVER,
-    SOLD_OUT,
-    FixedCosts,
-    Gap,
-    PlanLine,
-    PlannedProduct,
-    ProductActual,
-    bilan_gaps,
-    clearance,
-    financing,
-    forecast,
-    product_gaps,
-    project,
-    reading,
-    total_gaps,
-)
+from pos.plan import FixedCosts, PlanLine, PlannedProduct, financing, forecast
+from pos.plan_gaps import Gap, ProductActual, bilan_gaps, product_gaps, reading, total_gaps
+from pos.projection import ESTIMATE, NO_DAYS, OVER, SOLD_OUT, clearance, project
 
 # The README's example (section « Prévisionnel »).
 KOKEDAMA = PlannedProduct("Kokedama fougère", 2000, 520, 1800, units_made=40, units_to_sell=30)

@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlite_utils import Database
 
-from pos import accounts, plan
+from pos import accounts, plan, plan_gaps
 from pos.accounts import Period
 from pos.db import coop, now_iso, query, transaction
 from pos.money import split_vat
@@ -128,7 +128,7 @@ def save_plan(db: Database, values: dict) -> None:
 # --- What happened ------------------------------------------------------------------------
 
 
-def product_actuals(db: Database, period: Period) -> list[plan.ProductActual]:
+def product_actuals(db: Database, period: Period) -> list[plan_gaps.ProductActual]:
     """Per product over the period: made (opening stock and batches), sold, revenue HT, cost.
 
     Made counts every 'initial' and 'production' movement (the opening stock may predate the
@@ -161,7 +161,9 @@ def product_actuals(db: Database, period: Period) -> list[plan.ProductActual]:
         name, units, ht, cost = sold.get(pid, [names.get(pid, "?"), 0, 0, 0])
         if pid in untracked:  # made by the cup as it sells: as many made as sold
             made[pid] = max(units, 0)
-        out.append(plan.ProductActual(names.get(pid, name), made.get(pid, 0), units, ht, cost, pid))
+        out.append(
+            plan_gaps.ProductActual(names.get(pid, name), made.get(pid, 0), units, ht, cost, pid)
+        )
     return out
 
 

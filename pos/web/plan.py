@@ -13,7 +13,7 @@ from babel.dates import format_date
 from flask import Blueprint, current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
-from pos import accounts, clock, plan
+from pos import accounts, clock, plan, plan_gaps
 from pos import plan_form as rules
 from pos.db import plan as store
 from pos.db.accounts import first_day
@@ -22,6 +22,7 @@ from pos.db.events import log_event
 from pos.db.stock import latest_batch_cost
 from pos.i18n import translate
 from pos.money import div_round, form_text
+from pos.projection import ESTIMATE, clearance, project
 from pos.web.auth import admin_required, login_required
 from pos.web.db import get_db, get_settings
 from pos.web.render import page
@@ -198,13 +199,13 @@ def _projections(forecast: plan.Forecast, week: accounts.Period, facts: dict) ->
         if pid not in current:
             continue
         days = by_day.get(pid, {})
-        projection = plan.project(
+        projection = project(
             max(stock[pid], 0),
             [max(days.get(d, 0), 0) for d in behind],
             max(days.get(today, 0), 0) if today in ahead else 0,
             len(ahead),
         )
-        done = actual.get(pid, plan.ProductActual(line.product.name, 0, 0, 0, 0, pid))
+        done = actual.get(pid, plan_gaps.ProductActual(line.product.name, 0, 0, 0, 0, pid))
         product = current[pid]
         out.append(
             {
@@ -212,7 +213,7 @@ def _projections(forecast: plan.Forecast, week: accounts.Period, facts: dict) ->
                 "name": product["name"],
                 "price": product["price"],
                 "projection": projection,
-                "clearance": plan.clearance(
+                "clearance": clearance(
                     projection,
                     product["price"],
                     product["vat_rate"],
@@ -241,14 +242,14 @@ def plan_on_dashboard() -> dict | None:
     week = _week(settings)
     forecast = plan.forecast(store.planned_products(db), store.fixed_costs(db, settings))
     facts = store.plan_facts(db)
-    rows = plan.product_gaps(forecast.products, store.product_actuals(db, week))
+    rows = plan_gaps.product_gaps(forecast.products, store.product_actuals(db, week))
     projections = _projections(forecast, week, facts)
-    estimates = [p for p in projections if p["projection"].state == plan.ESTIMATE]
+    estimates = [p for p in projections if p["projection"].state == ESTIMATE]
     rough = any(p["projection"].step > 1 for p in estimates)
     left = sum(p["projection"].left for p in estimates)
     return {
         "rows": rows,
-        "total": plan.total_gaps(rows),
+        "total": plan_gaps.total_gaps(rows),
         "projections": projections,
         "estimates": estimates,
         "total_left": div_round(left, 5) * 5 if rough else left,
@@ -264,20 +265,20 @@ def plan_against_bilan(bilan: accounts.Bilan) -> dict | None:
     if not store.has_plan(db):
         return None
     forecast = plan.forecast(store.planned_products(db), store.fixed_costs(db, settings))
-    gaps = plan.bilan_gaps(
+    gaps = plan_gaps.bilan_gaps(
         forecast,
         bilan.revenue_ht,
         bilan.cost_of_goods,
         {e.category: e.ht for e in bilan.expenses},
         {v.rate: (v.base, v.total) for v in bilan.revenue},
     )
-    rows = plan.product_gaps(forecast.products, store.product_actuals(db, bilan.period))
-    sold = plan.total_gaps(rows).sold
+    rows = plan_gaps.product_gaps(forecast.products, store.product_actuals(db, bilan.period))
+    sold = plan_gaps.total_gaps(rows).sold
     cuts = [
         (name, day_month(clock.local(at).date())) for name, at in store.price_cuts(db, bilan.period)
     ]
     return {
         "gaps": gaps,
         "rows": rows,
-        "reading": [say(m) for m in plan.reading(gaps, sold, cuts)],
+        "reading": [say(m) for m in plan_gaps.reading(gaps, sold, cuts)],
     }
