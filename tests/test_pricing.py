@@ -280,7 +280,7 @@ def test_price_back_to_markup_and_margin_rate(cost, vat, price):
 
 
 @given(st.integers(0, 10_000), vats, st.integers(0, 500), st.integers(0, 200_000))
-def test_units_to_break_even_is_the_least_that_covers(price, vat, stock, gap):
+def test_units_to_cover_all_is_the_least_that_covers(price, vat, stock, gap):
     projection = what_if(price, vat, 100, stock, 0, 0, gap, 0)
     units = projection.units_to_cover_all
     covered = split_vat(price * (units or 0), vat).base
