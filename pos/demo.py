@@ -9,13 +9,14 @@ from sqlite_utils import Database
 from pos import clock
 from pos.db import coop
 from pos.db import plan as plan_store
+from pos.db.accounts import save_categories_revenue
 from pos.db.catalogue import insert_category, insert_product, list_products
 
 SETTINGS = {
     "brand": "Mousse & Miettes",
     "legal_name": "CAE Coopérer pour Entreprendre (démo)",
     "address": "12 rue des Halles, 44000 Nantes",
-    "siret": "90000000000001",
+    "siret": "90000000100017",
     "vat_number": "FR00900000000",
     "vat_franchise": "0",
     "receipt_footer": "Merci ! Flashcoop d'une semaine, produits faits main.",
@@ -90,6 +91,9 @@ def load_plan(db: Database) -> None:
     )
 
 
+RESOLD = ("Boissons",)
+
+
 def load_demo(db: Database) -> list[tuple[str, str, str]]:
     """Fill an empty coop database; return the members (name, PIN, role)."""
     coop.save_settings(db, SETTINGS)
@@ -97,6 +101,8 @@ def load_demo(db: Database) -> list[tuple[str, str, str]]:
         coop.insert_member(db, name, pin, role)
     for category, products in CATALOGUE.items():
         category_id = insert_category(db, category)
+        if category in RESOLD:  # bought to resell (the juice): 707, not 701
+            save_categories_revenue(db, {category_id: "goods"})
         for position, (name, short, price, vat, cost, emoji, color, stock) in enumerate(products):
             insert_product(
                 db,

@@ -134,11 +134,13 @@ def bilan_gaps(
     cost_of_goods: int,
     expenses_by_category: dict[str, int],
     revenue_by_rate: dict[int, tuple[int, int]] | None = None,
+    actual_result: int | None = None,
 ) -> BilanGaps:
     """The bilan's lines beside the plan's; the result compares before the members' pay.
 
     ``revenue_by_rate`` is the actual {VAT rate: (HT, TTC)}; with it, each rate's revenue HT and
-    the VAT collected get their own line.
+    the VAT collected get their own line. ``actual_result`` is the bilan's own result (which
+    may count the Z's cash differences or the unsold stock); by default revenue HT - expenses HT.
     """
     materials = expenses_by_category.get("materials", 0)
     stall = expenses_by_category.get("stall_fee", 0)
@@ -146,7 +148,7 @@ def bilan_gaps(
     planned_others = sum(line.amount for line in plan.fixed.others)
     planned_expenses = plan.materials + plan.fixed.charges
     actual_expenses = materials + stall + others
-    result = revenue_ht - actual_expenses
+    result = revenue_ht - actual_expenses if actual_result is None else actual_result
     planned, actual = planned_by_rate(plan), dict(revenue_by_rate or {})
     return BilanGaps(
         revenue_ht=Gap(plan.revenue_ht, revenue_ht),

@@ -271,6 +271,7 @@ def plan_against_bilan(bilan: accounts.Bilan) -> dict | None:
         bilan.cost_of_goods,
         {e.category: e.ht for e in bilan.expenses},
         {v.rate: (v.base, v.total) for v in bilan.revenue},
+        bilan.result,
     )
     rows = plan_gaps.product_gaps(forecast.products, store.product_actuals(db, bilan.period))
     sold = plan_gaps.total_gaps(rows).sold
