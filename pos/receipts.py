@@ -16,17 +16,12 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pos.money import VatLine, format_eur, format_rate
+from pos.payment_methods import WORDS
 
 Align = Literal["left", "center", "right"]
 LineKind = Literal["text", "rule", "qr", "cut", "logo"]  # a logo line's text is its file
 
-METHOD_NAMES = {
-    "cash": "Espèces",
-    "card": "Carte bancaire",
-    "cheque": "Chèque",
-    "transfer": "Virement",
-    "other": "Autre",
-}
+METHOD_NAMES = WORDS  # French, as paper prints it, from the registry of payment methods
 CHANNEL_NAMES = {"stall": "", "online": "Vente en ligne"}
 FRANCHISE_MENTION = "TVA non applicable, art. 293 B du CGI"
 FRENCH_CHARACTERS = "é è ê à â ç ù û ô î ï ë œ Œ É À Ç €"

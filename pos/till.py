@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from pos.i18n import N_
 from pos.money import VatLine, vat_table
+from pos.payment_methods import moves_drawer
 
 # French coins and notes, in cents, from 1 cent to 500 €.
 DENOMINATIONS = (50000, 20000, 10000, 5000, 2000, 1000, 500, 200, 100, 50, 20, 10, 5, 2, 1)
@@ -39,7 +40,7 @@ def parse_counts(form: dict[str, str]) -> tuple[dict[int, int], dict[str, str]]:
 
 def cash_effect(entry: dict) -> int:
     """What an entry put in (or took from) the cash drawer: cash paid minus change."""
-    cash = sum(p["amount"] for p in entry["payments"] if p["method"] == "cash")
+    cash = sum(p["amount"] for p in entry["payments"] if moves_drawer(p["method"]))
     return cash - entry["change"]
 
 

@@ -14,7 +14,7 @@ from pos.settings import DEFAULTS
 
 def load_settings(db: Database) -> dict[str, str]:
     """All settings, defaults filled in."""
-    stored = {row["key"]: row["value"] for row in db["settings"].rows}
+    stored = dict(db.conn.execute("SELECT key, value FROM settings"))  # one statement
     return {**DEFAULTS, **stored}
 
 

@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from jinja2 import BytecodeCache
 
+from pos import payment_methods
 from pos.catalogue import initials
 from pos.i18n import tr
 from pos.money import format_eur, format_rate, rate_to_decimal
@@ -127,6 +128,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["rate_value"] = lambda bp: str(rate_to_decimal(bp))
     app.jinja_env.filters["tr"] = tr  # a domain message in the member's language
     app.jinja_env.filters["initials"] = initials
+    app.jinja_env.globals["payment_methods"] = payment_methods.offered
+    app.jinja_env.globals["method_word"] = payment_methods.word
     app.jinja_env.globals["languages"] = LANGUAGES
     app.after_request(_no_store)
 

@@ -263,7 +263,7 @@ def _payment(index: int, payment) -> Payment:
     field = f"payments[{index}]"
     if not isinstance(payment, dict) or payment.get("method") not in METHODS:
         raise InvalidInput(
-            "Moyen de paiement inconnu : cash, card, cheque, transfer ou other.",
+            "Moyen de paiement inconnu : " + ", ".join(METHODS) + ".",
             field=f"{field}.method",
         )
     amount = payment.get("amount")

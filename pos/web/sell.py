@@ -16,6 +16,7 @@ from pos.db.events import log_event
 from pos.db.till import current_day
 from pos.errors import InvalidInput
 from pos.money import InvalidAmount, parse_amount
+from pos.payment_methods import METHODS, may_exceed
 from pos.web import assets, basket
 from pos.web.auth import admin_required, login_required
 from pos.web.db import get_db, get_settings
@@ -24,7 +25,7 @@ from pos.web.render import page
 
 bp = Blueprint("sell", __name__)
 NOTES = (500, 1000, 2000, 5000)
-SPLIT_METHODS = ("cash", "card", "cheque", "transfer", "other")
+SPLIT_METHODS = METHODS  # the registry (pos.payment_methods), read live
 
 
 @bp.get("/")
@@ -221,7 +222,7 @@ def _payments(method: str, form, total: int) -> list[Payment]:
         return [Payment("cash", _amount(form.get("tendered")))]
     if method == "exact":
         return [Payment("cash", total)] if total else []
-    if method in ("card", "cheque", "transfer"):
+    if method in METHODS and not may_exceed(method):  # one method, the exact total
         return [Payment(method, total)] if total else []
     if method == "split":
         found = []
