@@ -55,6 +55,12 @@ def check_helper(form: dict, *, vat_rates: list[int]) -> Checked:
         out.values["value"] = parse_percent(raw)
         if out.values["value"] is None:
             out.errors["value"] = N_("Indiquez un taux en %, par exemple 150.")
+    try:
+        out.values["step"] = parse_amount(str(form.get("step") or "0,10"))
+    except InvalidAmount:
+        out.values["step"] = 0
+    if out.values["step"] not in pricing.SIGN_STEPS:
+        out.errors["step"] = N_("Choisissez un arrondi de 0,10 €, 0,50 € ou 1,00 €.")
     return out
 
 

@@ -127,9 +127,11 @@ def register(app: Flask) -> None:
     # Before any route: every <int:…> in a path is ASCII digits and bounded (2^63 is a 404).
     app.url_map.converters["int"] = BoundedInt
     from pos.web import accounts, admin, api, auth, errors, prices, printing, sell, stock, till
+    from pos.web import plan as plan_screens
 
     for module in (auth, sell, till, admin, api, printing, stock, prices, accounts):
         app.register_blueprint(module.bp)
+    app.register_blueprint(plan_screens.bp)
     csrf.exempt(api.bp)
     errors.register(app)
     app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
