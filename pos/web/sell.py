@@ -15,6 +15,8 @@ from pos.db.till import current_day
 from pos.errors import CartChanged, EtalError, InvalidInput, NotAllowed, TillClosed
 from pos.i18n import translate
 from pos.money import InvalidAmount, parse_amount
+from pos.numbers import is_digits, query_int
+from pos.payment_methods import METHODS, may_exceed
 from pos.undo import undo_refusal
 from pos.web import assets, basket, eur
 from pos.web.auth import admin_required, login_required
@@ -26,7 +28,7 @@ from pos.web.render import page
 
 bp = Blueprint("sell", __name__)
 NOTES = (500, 1000, 2000, 5000)
-SPLIT_METHODS = ("cash", "card", "cheque", "transfer", "other")
+SPLIT_METHODS = METHODS  # the registry (pos.payment_methods), read live
 
 
 @bp.get("/")
@@ -87,7 +89,7 @@ def index():
         flash(_("Ouvrez la caisse d'abord : comptez le fond de caisse."), "info")
         return redirect(url_for("till.index"))
     result = None
-    number = request.args.get("done", type=int)
+    number = request.args.get("done", type=query_int)
     if number and not basket.current()["lines"]:
         result = _result(journal.get_sale(get_db(), number))
     return page("sell/index.html", **_context(result, screen=True))
@@ -264,9 +266,9 @@ def act():
         return cash()
     if target == "cart" and what == "discount":
         return discount_form()
-    if target.isdigit() and what == "discount":
+    if is_digits(target) and what == "discount":
         return discount_form(int(target))
-    if target.isdigit() and what in ("inc", "dec", "remove"):
+    if is_digits(target) and what in ("inc", "dec", "remove"):
         return line(int(target), what)
     raise InvalidInput(_("Action inconnue."))
 
@@ -341,7 +343,7 @@ def _payments(method: str, form, total: int) -> list[Payment]:
         return [Payment("cash", _amount(form.get("tendered")))]
     if method == "exact":
         return [Payment("cash", total)] if total else []
-    if method in ("card", "cheque", "transfer"):
+    if method in METHODS and not may_exceed(method):  # one method, the exact total
         return [Payment(method, total)] if total else []
     if method == "split":
         found = []
@@ -487,7 +489,7 @@ def _undo_minutes() -> int:
 def history():
     """The day's sales, newest first; search by number."""
     db = get_db()
-    number = request.args.get("number", type=int)
+    number = request.args.get("number", type=query_int)
     since = clock.start_of_local_day(clock.now()).isoformat()
     sales = journal.list_sales(db, number=number) if number else journal.list_sales(db, since=since)
     return page("sell/history.html", "rows", sales=sales, number=number)
@@ -516,7 +518,7 @@ def refund(number: int):
     wanted = []
     for ln in sale["lines"]:
         raw = request.form.get(f"qty_{ln['position']}", "0").strip() or "0"
-        if not raw.isdigit():
+        if not is_digits(raw):
             raise InvalidInput(_("Quantité illisible : tapez un nombre entier."))
         if int(raw):
             wanted.append((ln["product_id"], int(raw)))
