@@ -40,7 +40,9 @@ def create_app(db_path: str | Path | None = None, **overrides: object) -> Flask:
     from pos import clock
     from pos.db.coop import load_settings
 
-    clock.set_offset(float(load_settings(db)["clock_offset"] or 0))
+    settings = load_settings(db)
+    clock.set_offset(float(settings["clock_offset"] or 0))
+    clock.set_zone(settings["timezone"])
     db.close()
     app.config.update(
         DATABASE=str(path),

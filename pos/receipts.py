@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
-from zoneinfo import ZoneInfo
 
+from pos.clock import DEFAULT_ZONE, for_people
 from pos.money import VatLine, format_eur, format_rate
 
 Align = Literal["left", "center", "right"]
@@ -31,7 +31,7 @@ CHANNEL_NAMES = {"stall": "", "online": "Vente en ligne"}
 FRANCHISE_MENTION = "TVA non applicable, art. 293 B du CGI"
 FRENCH_CHARACTERS = "é è ê à â ç ù û ô î ï ë œ Œ É À Ç €"
 FRENCH_PUNCTUATION = "’ – — « »"
-RECEIPT_TZ = "Europe/Paris"
+RECEIPT_TZ = DEFAULT_ZONE  # a receipt's zone when its seller names none
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class Seller:
     siret: str
     vat_number: str
     vat_franchise: bool = False
+    zone: str = DEFAULT_ZONE  # the coop's time zone: the times printed are read in it
 
 
 @dataclass(frozen=True)
@@ -168,8 +169,9 @@ def _wrap(text: str, width: int, indent: str = "", first: str = "") -> list[str]
 
 def _when(moment: datetime, tz: str) -> str:
     # A naive time is taken as already local: better a receipt than none after a sale.
-    local = moment.astimezone(ZoneInfo(tz)) if moment.tzinfo else moment
-    return local.strftime("%d/%m/%Y %H:%M")
+    if moment.tzinfo is None:
+        return moment.strftime("%d/%m/%Y %H:%M")
+    return for_people(moment, tz)
 
 
 def _siret(siret: str) -> str:
@@ -270,11 +272,14 @@ def _closing(page: _Page, receipt: Receipt) -> None:
     page.lines.append(PrintLine(kind="cut"))
 
 
-def layout(receipt: Receipt, width: int, *, tz: str = RECEIPT_TZ) -> list[PrintLine]:
-    """Lay out a receipt in French for a paper `width` (32 or 48 characters)."""
+def layout(receipt: Receipt, width: int, *, tz: str | None = None) -> list[PrintLine]:
+    """Lay out a receipt in French for a paper `width` (32 or 48 characters).
+
+    Times print in `tz`, else the seller's (the coop's) zone.
+    """
     page = _Page(width)
     _header(page, receipt.seller)
-    _heading(page, receipt, tz)
+    _heading(page, receipt, tz or receipt.seller.zone)
     _items(page, receipt.lines)
     page.rule()
     _totals(page, receipt)
@@ -332,6 +337,7 @@ def seller_of(settings: dict[str, str]) -> Seller:
         siret=settings["siret"],
         vat_number=settings["vat_number"],
         vat_franchise=settings["vat_franchise"] == "1",
+        zone=settings.get("timezone") or DEFAULT_ZONE,
     )
 
 

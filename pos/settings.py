@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pos.clock import is_zone
 from pos.i18n import N_, message_of
 from pos.money import InvalidAmount, parse_amount, parse_rate
 
@@ -53,6 +54,7 @@ DEFAULTS: dict[str, str] = {
     "backup_dir": "",
     "backup_keep": "10",
     "clock_offset": "0",
+    "timezone": "Europe/Paris",  # the coop's zone: every moment people read (pos.clock)
     "receipt_logo": "",
     "stall_fee": "0",
     "target_pay": "0",
@@ -122,6 +124,8 @@ def check_settings(form: dict[str, str]) -> Checked:
         values[key] = values[key].replace(" ", "").upper()
         if not _ACCOUNT.match(values[key]):
             errors[key] = N_("Un numéro de compte : 3 à 12 chiffres (ex. : 5115).")
+    if "timezone" in values and not is_zone(values["timezone"]):
+        errors["timezone"] = N_("Indiquez un fuseau horaire, par exemple Europe/Paris.")
     for key in ("idle_minutes", "undo_minutes"):
         if key in values and not (values[key].isdigit() and 1 <= int(values[key]) <= 240):
             errors[key] = N_("Indiquez un nombre de minutes entre 1 et 240.")

@@ -5,6 +5,7 @@ The screen shows the same text (`render_text`), so the Z on screen and on paper 
 
 from __future__ import annotations
 
+from pos.clock import for_people, period_for_people
 from pos.receipts import METHOD_NAMES, PrintLine, Seller, _Page, _rate, money, render_text
 
 KIND_TITLES = {
@@ -24,8 +25,8 @@ def closure_layout(closure: dict, seller: Seller, width: int) -> list[PrintLine]
     page.wrapped(f"SIRET : {seller.siret}", align="center")
     page.rule()
     page.wrapped(KIND_TITLES[closure["kind"]], align="center", bold=True)
-    page.columns(f"Z n° {closure['number']}", closure["period"])
-    page.columns("Clôturé le", closure["created_at"][:16].replace("T", " "))
+    page.columns(f"Z n° {closure['number']}", period_for_people(closure["period"]))
+    page.columns("Clôturé le", for_people(closure["created_at"], seller.zone))
     if closure.get("member"):
         page.columns("Par", closure["member"])
     page.rule()

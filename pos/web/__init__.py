@@ -10,6 +10,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 
+from pos import clock
 from pos.db.request import init_app as init_db
 from pos.i18n import tr
 from pos.money import format_eur, format_rate, rate_to_decimal
@@ -98,6 +99,11 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["rate"] = lambda bp: format_rate(bp, _locale())
     app.jinja_env.filters["rate_value"] = lambda bp: str(rate_to_decimal(bp))
     app.jinja_env.filters["tr"] = tr  # a domain message in the member's language
+    # Moments for people: the coop's zone, French form (pos.clock); codes as words (pos.labels).
+    app.jinja_env.filters["when"] = clock.for_people
+    app.jinja_env.filters["day"] = clock.date_for_people
+    app.jinja_env.filters["hour"] = clock.hour_for_people
+    app.jinja_env.filters["period"] = clock.period_for_people
     app.jinja_env.globals["languages"] = LANGUAGES
     app.after_request(_no_store)
 

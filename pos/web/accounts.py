@@ -114,7 +114,7 @@ def _charts(board: accounts.Dashboard) -> dict[str, Markup]:
 def dashboard():
     """The live dashboard: today, the week, by hour, best sellers, stock, the goal."""
     board = dashboard_figures(get_settings())
-    now_text = clock.local(clock.now()).strftime("%H:%M")
+    now_text = clock.hour_for_people(clock.now())
     return page(
         "accounts/dashboard.html", "live", board=board, charts=_charts(board), now_text=now_text
     )

@@ -33,12 +33,6 @@ from pos.web.render import page
 bp = Blueprint("stock", __name__, url_prefix="/stock")
 
 
-@bp.app_template_filter("local_time")
-def local_time(moment: str) -> str:
-    """A stored UTC time as the stall reads it: "01/06 14:05"."""
-    return clock.local(moment).strftime("%d/%m %H:%M")
-
-
 def _today() -> str:
     return clock.local(clock.now()).date().isoformat()
 

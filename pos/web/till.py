@@ -271,5 +271,5 @@ def set_clock():
     clock.set_offset(offset)
     coop.save_settings(get_db(), {"clock_offset": f"{offset:.3f}"})
     log_event(get_db(), "clock_corrected", g.member, offset_seconds=round(offset, 3))
-    flash(_("Heure corrigée : %(t)s.", t=clock.local(clock.now()).strftime("%d/%m/%Y %H:%M")), "ok")
+    flash(_("Heure corrigée : %(t)s.", t=clock.for_people(clock.now())), "ok")
     return redirect(url_for("sell.index"))
