@@ -7,7 +7,7 @@ wider than the viewport, and no visible link, button or field is under 44×44 CS
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from pos import create_app
 from pos import db as database
@@ -26,11 +26,13 @@ SMALL_TARGETS = """() => {
   for (const el of document.querySelectorAll(
       'a[href], button, input, select, textarea, summary, [hx-post], [hx-get]')) {
     if (el.type === 'hidden' || !el.checkVisibility({visibilityProperty: true})) continue;
+    if (el.closest('[aria-hidden="true"]')) continue;  // not for people (a form's Enter key)
     let target = el;
     if (el.type === 'checkbox' || el.type === 'radio') target = el.closest('label') || el;
     const r = target.getBoundingClientRect();
     if (r.width >= 43.5 && r.height >= 43.5) continue;
-    const name = (el.innerText || el.value || el.name || el.getAttribute('aria-label') || '');
+    const name = el.tagName === 'SELECT' ? el.name
+      : (el.innerText || el.value || el.name || el.getAttribute('aria-label') || '');
     seen.push(`${el.tagName.toLowerCase()} «${name.trim().slice(0, 30)}» `
               + `${Math.round(r.width)}×${Math.round(r.height)}`);
   }
@@ -49,7 +51,7 @@ def test_the_check_finds_a_planted_small_link(page: Page):
     assert small_targets(page) == []
     page.evaluate(
         """() => { const a = document.createElement('a'); a.href = '#'; a.textContent = 'n° 1';
-        a.style.cssText = 'display:inline-block;width:20px;height:20px;overflow:hidden';
+        a.style.cssText = 'display:inline-block;width:20px;height:20px;min-width:0;min-height:0';
         document.querySelector('main').append(a); }"""
     )
     assert small_targets(page) == ["a «n° 1» 20×20"]
@@ -80,3 +82,90 @@ def test_every_pin_key_is_on_a_phone_screen(browser, live_server, width, height)
     type_pin(tab, "2345")
     tab.wait_for_url("**/sell")
     context.close()
+
+
+@pytest.fixture
+def a_full_week(db_path):
+    """A coop with something on every screen: sales, a Z, a new day, a batch, an expense."""
+    app = create_app(db_path, TESTING=True)
+    actions = Actions(app.test_client(), db_path)
+    conn = database.connect(db_path)
+    koke, cookie = product_id(conn, "Kokedama"), product_id(conn, "Cookie")
+    actions.login("Awa")
+    actions.sell(koke, cookie)
+    actions.post("/till/movements", {"amount": "5", "direction": "out", "reason": "Place"}, False)
+    actions.post("/till/close", {"n_2000": "3", "reason": "compté vite"}, False)
+    actions.post("/till/open", {"n_2000": "3"}, False)
+    actions.sell(koke, koke, cookie, method="card")
+    batch = {"product_id": koke, "quantity": "10", "materials": "Mousse", "materials_cost": "20"}
+    actions.post("/stock/batches", batch, False)
+    expense = {"supplier": "Jardinerie", "total": "12,00", "vat_rate": "2000",
+               "category": "materials", "paid_from": "bank"}
+    actions.post("/stock/expenses", expense, False)
+    coop.save_settings(conn, {"sales_goal": "50000"})
+    conn.close()
+    return db_path
+
+
+def screens(db_path) -> list[str]:
+    """Every screen a member or an admin opens, with the data of `a_full_week`."""
+    conn = database.connect(db_path)
+    koke = product_id(conn, "Kokedama")
+    conn.close()
+    return [
+        "/sell", "/sell/split", "/sell/cart/discount", "/sell/history", "/sell/sales/1",
+        "/sell/sales/2", "/till", "/till/close", "/till/closures", "/till/closures/1",
+        "/stock", f"/stock/{koke}", "/stock/batches", "/stock/write-offs", "/stock/inventory",
+        "/stock/expenses", "/prices", f"/prices/{koke}", "/dashboard", "/accounts",
+        "/accounts/shares", "/admin/settings", "/admin/catalogue", "/admin/products/new",
+        f"/admin/products/{koke}", "/admin/members", "/admin/events", "/print/queue",
+    ]  # fmt: skip
+
+
+def visit_every_screen(tab: Page, urls: list[str]) -> dict[str, list[str]]:
+    """Log in as the admin, sell once, then open every screen; what is wrong on each."""
+
+    def wrong() -> list[str]:
+        return small_targets(tab) + (["too wide"] if tab.evaluate(TOO_WIDE) else [])
+
+    found = {}
+    tab.goto("/login")
+    found["/login"] = wrong()
+    tab.get_by_role("link", name="Awa").click()
+    tab.wait_for_load_state("load")
+    found["/login/pin"] = wrong()
+    type_pin(tab, "1234")
+    tab.wait_for_url("**/sell")
+    tab.locator(".tile").first.click()  # a cart line, then a sale's result: measured too
+    tab.wait_for_selector("#cart .line")
+    found["/sell (a cart)"] = wrong()
+    tab.locator("#cart .payrow").get_by_role("button", name="20,00 €", exact=True).click()
+    expect(tab.locator("#result")).to_contain_text("Vente n°")
+    found["/sell (after a sale)"] = wrong()
+    for url in urls:
+        response = tab.goto(url)
+        assert response.status == 200, url
+        found[url] = wrong()
+    tab.goto("/sell")
+    tab.get_by_role("button", name="Quitter").click()
+    tab.wait_for_url("**/login")
+    return found
+
+
+def test_every_screen_fits_and_every_target_takes_a_finger(browser, a_full_week):
+    server = LiveServer(a_full_week).start()
+    wrong: dict[str, list[str]] = {}
+    try:
+        for width, height in SIZES:  # one browser context per size, every screen in turn
+            context = browser.new_context(
+                viewport={"width": width, "height": height}, locale="fr-FR", base_url=server.url
+            )
+            tab = context.new_page()
+            tab.set_default_timeout(10_000)
+            for url, seen in visit_every_screen(tab, screens(a_full_week)).items():
+                if seen:
+                    wrong[f"{width}×{height} {url}"] = seen
+            context.close()
+    finally:
+        server.stop()
+    assert wrong == {}, "\n".join(f"{url}: {', '.join(seen)}" for url, seen in wrong.items())
