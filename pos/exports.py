@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal, TextIO
 
+from pos.labels import word
 from pos.money import rate_to_api, to_decimal
 from pos.shares import ShareSheet
 
@@ -29,6 +30,7 @@ class Column:
     header: str
     header_fr: str
     kind: Kind = "text"
+    words: str = ""  # a column of codes: the pos.labels group whose words the fr dialect writes
 
 
 @dataclass(frozen=True)
@@ -52,16 +54,16 @@ DIALECTS: dict[str, Dialect] = {
 }
 
 
-def _col(key: str, header_fr: str, kind: Kind = "text") -> Column:
-    return Column(key, key, header_fr, kind)
+def _col(key: str, header_fr: str, kind: Kind = "text", words: str = "") -> Column:
+    return Column(key, key, header_fr, kind, words)
 
 
 SALES_LINES_COLUMNS = [
     _col("sale_number", "N° de vente", "int"),
     _col("sold_at", "Date et heure", "datetime"),
-    _col("kind", "Type (vente, annulation, remboursement)"),
+    _col("kind", "Type (vente, annulation, remboursement)", words="entry"),
     _col("refers_to", "Vente d'origine", "int"),
-    _col("channel", "Canal"),
+    _col("channel", "Canal", words="channel"),
     _col("seller", "Vendeur"),
     _col("product", "Produit"),
     _col("quantity", "Quantité", "int"),
@@ -74,8 +76,8 @@ SALES_LINES_COLUMNS = [
 PAYMENTS_COLUMNS = [
     _col("sale_number", "N° de vente", "int"),
     _col("paid_at", "Date et heure", "datetime"),
-    _col("kind", "Type (vente, annulation, remboursement)"),
-    _col("method", "Moyen de paiement"),
+    _col("kind", "Type (vente, annulation, remboursement)", words="entry"),
+    _col("method", "Moyen de paiement", words="method"),
     _col("amount", "Montant reçu", "money"),
     _col("change", "Monnaie rendue", "money"),
 ]
@@ -83,7 +85,7 @@ STOCK_MOVEMENTS_COLUMNS = [
     _col("moved_at", "Date et heure", "datetime"),
     _col("product", "Produit"),
     _col("batch", "Lot"),
-    _col("kind", "Mouvement"),
+    _col("kind", "Mouvement", words="stock"),
     _col("quantity", "Quantité (+ entrée, - sortie)", "int"),
     _col("reason", "Motif"),
     _col("sale_number", "N° de vente", "int"),
@@ -92,12 +94,12 @@ EXPENSES_COLUMNS = [
     _col("expense_number", "N° de dépense", "int"),
     _col("spent_on", "Date", "date"),
     _col("supplier", "Fournisseur"),
-    _col("category", "Catégorie"),
+    _col("category", "Catégorie", words="expense"),
     _col("description", "Libellé"),
     _col("total", "Montant TTC", "money"),
     _col("vat_rate", "Taux de TVA (%)", "rate"),
     _col("vat", "dont TVA", "money"),
-    _col("paid_from", "Payé par"),
+    _col("paid_from", "Payé par", words="payer"),
     _col("receipt_ref", "Pièce justificative"),
 ]
 CLOSURES_COLUMNS = [
@@ -180,6 +182,13 @@ def format_cell(value: Any, kind: Kind, dialect: Dialect) -> str:
     return "" if value is None else _FORMATTERS[kind](value, dialect)
 
 
+def _cell(value: Any, column: Column, dialect: Dialect) -> str:
+    """A row's cell; in French (the fr dialect) a code is written as its word."""
+    if column.words and dialect.french_headers and value is not None:
+        value = word(column.words, value)
+    return format_cell(value, column.kind, dialect)
+
+
 class _Echo:
     """A file-like object whose write() hands the text back, so csv.writer yields lines."""
 
@@ -206,7 +215,7 @@ def iter_csv(
     chunk.append(writer.writerow(headers))
     size = 0
     for row in rows:
-        line = writer.writerow([format_cell(row[c.key], c.kind, spelling) for c in columns])
+        line = writer.writerow([_cell(row[c.key], c, spelling) for c in columns])
         chunk.append(line)
         size += len(line)
         if size >= chunk_chars:

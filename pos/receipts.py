@@ -15,18 +15,13 @@ from datetime import datetime
 from typing import Literal
 
 from pos.clock import DEFAULT_ZONE, for_people
-from pos.money import VatLine, format_eur, format_rate
+from pos.labels import words
+from pos.money import MINUS, VatLine, format_eur, format_rate
 
 Align = Literal["left", "center", "right"]
 LineKind = Literal["text", "rule", "qr", "cut", "logo"]  # a logo line's text is its file
 
-METHOD_NAMES = {
-    "cash": "Espèces",
-    "card": "Carte bancaire",
-    "cheque": "Chèque",
-    "transfer": "Virement",
-    "other": "Autre",
-}
+METHOD_NAMES = words("method")  # the words of pos.labels, in French on paper
 CHANNEL_NAMES = {"stall": "", "online": "Vente en ligne"}
 FRANCHISE_MENTION = "TVA non applicable, art. 293 B du CGI"
 FRENCH_CHARACTERS = "é è ê à â ç ù û ô î ï ë œ Œ É À Ç €"
@@ -144,8 +139,12 @@ def clean(text: str) -> str:
 
 
 def money(cents: int) -> str:
-    """An amount as printed: "1 234,50 €" with plain ASCII spaces."""
-    return clean(format_eur(cents, "fr_FR"))
+    """An amount as printed: "1 234,50 €" with plain ASCII spaces, "-3,50 €" below zero.
+
+    No receipt code page (CP858, CP1252) has the minus sign U+2212 of the screens: paper
+    prints every negative amount with the hyphen it has, so the preview is the paper.
+    """
+    return clean(format_eur(cents, "fr_FR")).replace(MINUS, "-")
 
 
 def _amount(cents: int) -> str:
@@ -204,7 +203,7 @@ def _heading(page: _Page, receipt: Receipt, tz: str) -> None:
         page.wrapped(title, align="center", bold=True)
     page.columns(f"Ticket n° {receipt.number}", _when(receipt.created_at, tz))
     if clean(receipt.member):
-        page.wrapped(f"Vendeur : {receipt.member}")
+        page.wrapped(f"Vendu par {receipt.member}")
     channel = CHANNEL_NAMES.get(receipt.channel, f"Canal : {receipt.channel}")
     if channel:
         page.wrapped(channel)

@@ -6,14 +6,14 @@ The screen shows the same text (`render_text`), so the Z on screen and on paper 
 from __future__ import annotations
 
 from pos.clock import for_people, period_for_people
-from pos.receipts import METHOD_NAMES, PrintLine, Seller, _Page, _rate, money, render_text
+from pos.labels import word
+from pos.receipts import PrintLine, Seller, _Page, _rate, money, render_text
 
 KIND_TITLES = {
     "day": "CLÔTURE JOURNALIÈRE (Z)",
     "month": "CLÔTURE MENSUELLE",
     "year": "CLÔTURE ANNUELLE",
 }
-CHANNELS = {"stall": "Stand", "online": "En ligne"}
 
 
 def closure_layout(closure: dict, seller: Seller, width: int) -> list[PrintLine]:
@@ -39,7 +39,7 @@ def closure_layout(closure: dict, seller: Seller, width: int) -> list[PrintLine]
     page.columns("TOTAL NET TTC", money(totals["net_total"]), bold=True)
     page.rule()
     for method, amount in totals["by_method"].items():
-        page.columns(METHOD_NAMES.get(method, method), money(amount))
+        page.columns(word("method", method), money(amount))
     page.rule()
     for v in totals["by_rate"]:
         page.columns(f"TVA {_rate(v['rate'])} HT", money(v["base"]))
@@ -50,7 +50,7 @@ def closure_layout(closure: dict, seller: Seller, width: int) -> list[PrintLine]
         page.columns(f"{figures['quantity']} x {name}", money(figures["total"]))
     page.rule()
     for channel, amount in totals["by_channel"].items():
-        page.columns(CHANNELS.get(channel, channel), money(amount))
+        page.columns(word("channel", channel), money(amount))
     if closure["kind"] == "day":
         page.rule()
         page.columns("Fond de caisse", money(closure["float_total"]))

@@ -21,6 +21,7 @@ from pos.errors import (
     TillClosed,
 )
 from pos.i18n import N_
+from pos.labels import out_of_stock
 from pos.money import div_round, vat_table
 
 CLOCK_TOLERANCE = timedelta(seconds=5)
@@ -108,7 +109,7 @@ def _check_stock(db: Database, lines: list[dict]) -> set[int]:
         if left < wanted[product_id]:
             index = next(i for i, ln in enumerate(lines) if ln["product_id"] == product_id)
             raise OutOfStock(
-                N_("Stock insuffisant pour « %(name)s » : il n'en reste que %(left)s."),
+                out_of_stock(name, left).msgid,
                 field=f"lines[{index}].quantity",
                 product_id=product_id,
                 left=max(left, 0),

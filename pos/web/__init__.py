@@ -6,13 +6,13 @@ import mimetypes
 
 from flask import Flask, g, request, session
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import Babel
+from flask_babel import Babel, get_translations
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 
-from pos import clock
+from pos import clock, labels
 from pos.db.request import init_app as init_db
-from pos.i18n import tr
+from pos.i18n import plural_text, tr
 from pos.money import format_eur, format_rate, rate_to_decimal
 
 csrf = CSRFProtect()
@@ -86,6 +86,9 @@ def register(app: Flask) -> None:
     app.wsgi_app = SecurityHeaders(app.wsgi_app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.install_gettext_callables(  # ngettext with French's rule: 0 and 1 singular
+        gettext=lambda s: get_translations().ugettext(s), ngettext=plural_text, newstyle=True
+    )
     htmx.init_app(app)
     from pos.web import accounts, admin, api, auth, errors, prices, printing, sell, stock, till
 
@@ -104,6 +107,10 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["day"] = clock.date_for_people
     app.jinja_env.filters["hour"] = clock.hour_for_people
     app.jinja_env.filters["period"] = clock.period_for_people
+    app.jinja_env.filters["label"] = lambda code, group: tr(labels.word(group, code))
+    app.jinja_env.globals["choices"] = lambda group: {
+        code: tr(word) for code, word in labels.words(group).items()
+    }
     app.jinja_env.globals["languages"] = LANGUAGES
     app.after_request(_no_store)
 

@@ -24,6 +24,7 @@ from pos import members as rules
 from pos.db import coop
 from pos.db.events import log_event
 from pos.db.request import get_db, get_settings
+from pos.i18n import ngettext
 from pos.web.render import page
 
 bp = Blueprint("auth", __name__)
@@ -74,9 +75,10 @@ def load_member() -> None:
         session.pop("member_id", None)
         session.pop("cart", None)
         flash(
-            _(
-                "Déconnexion automatique après %(n)s minutes sans activité.",
-                n=settings["idle_minutes"],
+            ngettext(
+                "Déconnexion automatique après %(num)s minute sans activité.",
+                "Déconnexion automatique après %(num)s minutes sans activité.",
+                int(settings["idle_minutes"]),
             ),
             "info",
         )

@@ -15,6 +15,8 @@ from sqlite_utils import Database
 from pos.cart import Discount, Item, PricedCart, item_of, price_cart
 from pos.db.catalogue import get_product, get_products
 from pos.errors import InvalidInput, OutOfStock
+from pos.i18n import translate
+from pos.labels import out_of_stock
 from pos.money import InvalidAmount, parse_amount, parse_rate
 
 
@@ -55,11 +57,7 @@ def add(db: Database, product_id: int) -> None:
     wanted = (line[1] if line else 0) + 1
     if product["track_stock"] and wanted > product["stock"]:
         raise OutOfStock(
-            _(
-                "Stock insuffisant pour « %(name)s » : il n'en reste que %(n)s.",
-                name=product["name"],
-                n=max(product["stock"], 0),
-            ),
+            translate(out_of_stock(product["name"], product["stock"])),
             product_id=product_id,
         )
     if line:
@@ -79,11 +77,7 @@ def change_quantity(db: Database, index: int, delta: int) -> None:
         product = get_product(db, line[0])
         if product and product["track_stock"] and line[1] + delta > product["stock"]:
             raise OutOfStock(
-                _(
-                    "Stock insuffisant pour « %(name)s » : il n'en reste que %(n)s.",
-                    name=product["name"],
-                    n=max(product["stock"], 0),
-                ),
+                translate(out_of_stock(product["name"], product["stock"])),
                 product_id=line[0],
             )
     line[1] += delta

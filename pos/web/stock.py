@@ -25,7 +25,7 @@ from pos.db.catalogue import get_product
 from pos.db.request import get_db, get_settings
 from pos.db.till import current_day
 from pos.errors import InvalidInput, TillClosed
-from pos.i18n import translate
+from pos.i18n import ngettext, translate
 from pos.money import form_text
 from pos.web.auth import login_required
 from pos.web.render import page
@@ -189,7 +189,14 @@ def inventory():
         db, checked.values["counts"], checked.values["reason"], member_id=g.member["id"]
     )
     if done:
-        flash(_("Inventaire enregistré : %(n)s correction(s).", n=len(done)), "ok")
+        flash(
+            ngettext(
+                "Inventaire enregistré : %(num)s correction.",
+                "Inventaire enregistré : %(num)s corrections.",
+                len(done),
+            ),
+            "ok",
+        )
     else:
         flash(_("Inventaire : aucun écart, rien à corriger."), "ok")
     return redirect(url_for("stock.index"))

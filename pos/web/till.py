@@ -114,7 +114,7 @@ def handover():
     session.clear()
     session["lang"] = lang
     message = _(
-        "%(a)s passe la caisse à %(b)s. Espèces attendues : %(e)s.",
+        "%(a)s passe la main à %(b)s. Espèces attendues : %(e)s.",
         a=g.member["name"],
         b=successor["name"],
         e=eur(result["expected"]),

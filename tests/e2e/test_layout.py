@@ -99,8 +99,13 @@ def a_full_week(db_path):
     actions.sell(koke, koke, cookie, method="card")
     batch = {"product_id": koke, "quantity": "10", "materials": "Mousse", "materials_cost": "20"}
     actions.post("/stock/batches", batch, False)
-    expense = {"supplier": "Jardinerie", "total": "12,00", "vat_rate": "2000",
-               "category": "materials", "paid_from": "bank"}
+    expense = {
+        "supplier": "Jardinerie",
+        "total": "12,00",
+        "vat_rate": "20",
+        "category": "materials",
+        "paid_from": "bank",
+    }
     actions.post("/stock/expenses", expense, False)
     coop.save_settings(conn, {"sales_goal": "50000"})
     conn.close()
