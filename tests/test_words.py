@@ -148,3 +148,9 @@ def test_dates_read_the_french_way(a_day_closed, client, db):
     for url in ("/till/closures", "/till/closures/1", "/accounts", "/stock/batches"):
         html = client.get(url).get_data(as_text=True)
         assert not any(c[:4] == "2026" and c[4:5] == "-" for c in cells_of(html)), url
+
+
+def test_the_event_journal_reads_in_words(a_day_closed, client):
+    html = client.get("/admin/events").get_data(as_text=True)
+    assert "type : Z du jour" in html and "period_kind" not in html
+    assert "fond de caisse : 60,00" in html and "float_total" not in html

@@ -108,11 +108,28 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["hour"] = clock.hour_for_people
     app.jinja_env.filters["period"] = clock.period_for_people
     app.jinja_env.filters["label"] = lambda code, group: tr(labels.word(group, code))
+    app.jinja_env.filters["detail"] = event_detail
     app.jinja_env.globals["choices"] = lambda group: {
         code: tr(word) for code, word in labels.words(group).items()
     }
     app.jinja_env.globals["languages"] = LANGUAGES
     app.after_request(_no_store)
+
+
+def event_detail(value: object, key: str) -> str:
+    """One detail of the event journal as people read it: its key and value in words."""
+    how = labels.DETAIL_VALUES.get(key, "")
+    if how == "money" and isinstance(value, int):
+        text = eur(value)
+    elif how == "moment" and isinstance(value, str):
+        text = clock.for_people(value)
+    elif how:
+        text = tr(labels.word(how, value))
+    elif isinstance(value, list):
+        text = ", ".join(str(v) for v in value)
+    else:
+        text = str(value)
+    return f"{tr(labels.word('detail', key))} : {text}"
 
 
 def eur(cents: int) -> str:
