@@ -56,7 +56,7 @@ def test_open_sell_pay_fee_hand_over_and_close(tablet: Page, printer_listener, c
     expect(tablet.get_by_test_id("expected")).to_have_text("60,00 €")
 
     tablet.locator("#to_member").select_option(label="Awa")
-    tablet.get_by_role("button", name="Passer la caisse").click()
+    tablet.get_by_role("button", name="Passer la main").click()
     expect(tablet.locator("#messages")).to_contain_text("Espèces attendues : 60,00 €")
     type_pin(tablet, "1234")
     tablet.wait_for_url("**/sell")
@@ -64,7 +64,7 @@ def test_open_sell_pay_fee_hand_over_and_close(tablet: Page, printer_listener, c
     tablet.get_by_role("link", name="Caisse").click()
     tablet.get_by_role("link", name="Clôturer la journée (Z)").click()
     count(tablet, {"2000": 2, "1000": 1, "500": 1})
-    expect(tablet.get_by_test_id("difference")).to_contain_text("-5,00 €")
+    expect(tablet.get_by_test_id("difference")).to_contain_text("−5,00 €")
     tablet.get_by_role("button", name="Clôturer définitivement").click()
     expect(tablet.locator(".field.invalid .field-error")).to_have_text(
         "Expliquez l'écart de caisse avant de clôturer."
@@ -72,7 +72,7 @@ def test_open_sell_pay_fee_hand_over_and_close(tablet: Page, printer_listener, c
     tablet.locator("#reason").fill("Erreur de rendu")
     tablet.get_by_role("button", name="Clôturer définitivement").click()
 
-    expect(tablet.get_by_test_id("z-difference")).to_have_text("-5,00 €")
+    expect(tablet.get_by_test_id("z-difference")).to_have_text("−5,00 €")
     expect(tablet.locator("#messages")).to_contain_text("Z n° 1 imprimé")
     on_screen = tablet.get_by_test_id("z-text").inner_text()
     assert "Erreur de rendu" in on_screen and "Place du marché" not in on_screen
