@@ -241,6 +241,22 @@ def sale_number_for_key(db: Database, key: str) -> int | None:
     return row[0] if row else None
 
 
+def keyed_entry(db: Database, key: str) -> tuple[int, str | None] | None:
+    """The number and request hash of the entry recorded under this idempotency key, if any."""
+    row = db.execute(
+        "SELECT number, request_hash FROM sales WHERE idempotency_key = ?", [key]
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def stored_answer(db: Database, key: str) -> tuple[str, int, str] | None:
+    """An API answer stored whole under this key by earlier versions: (hash, status, body)."""
+    row = db.execute(
+        "SELECT request_hash, status, body FROM idempotency WHERE key = ?", [key]
+    ).fetchone()
+    return (row[0], row[1], row[2]) if row else None
+
+
 def record_void(
     db: Database, number: int, *, member: dict, undo_minutes: int, key: str | None = None
 ) -> int:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from pos import create_app
 from pos import db as database
 from pos.db import coop
+from pos.web.app import create_app
 from tests.conftest import Actions, LiveServer, product_id, type_pin
 
 pytestmark = pytest.mark.e2e

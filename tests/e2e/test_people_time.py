@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import expect
 
-from pos import clock, create_app
+from pos import clock
 from pos import db as database
 from pos.db import coop
 from pos.print_queue import receipt_job
+from pos.web.app import create_app
 from tests.conftest import Actions, LiveServer, login_in_browser, product_id
 from tests.escpos_decode import decode
 
