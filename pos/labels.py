@@ -40,7 +40,7 @@ WORDS: dict[str, dict[str, str]] = {
         "stall_fee": N_("Place de marché"),
         "transport": N_("Transport"),
         "communication": N_("Communication"),
-        "other": N_("Autre"),
+        "other": N_("Autres dépenses"),
     },
     "payer": {
         "till": N_("Espèces de la caisse"),

@@ -12,10 +12,11 @@ from flask import Blueprint, Response, current_app, flash, redirect, request, ur
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from pos import accounts, bookkeeping, charts, clock
+from pos import accounts, bookkeeping, charts, clock, labels
 from pos.db import accounts as ledger
 from pos.db import coop
 from pos.errors import InvalidInput
+from pos.i18n import translate
 from pos.money import rate_form_text
 from pos.shares import RULES
 from pos.web.auth import admin_required, login_required
@@ -142,13 +143,7 @@ def index():
 
 
 def _category_names() -> dict[str, str]:
-    return {
-        "materials": _("Matières premières"),
-        "stall_fee": _("Place de marché"),
-        "transport": _("Transport"),
-        "communication": _("Communication"),
-        "other": _("Autres dépenses"),
-    }
+    return {code: translate(word) for code, word in labels.words("expense").items()}
 
 
 @bp.post("/accounts/week")
