@@ -147,6 +147,9 @@ def visit_every_screen(tab: Page, urls: list[str]) -> dict[str, list[str]]:
     tab.locator("#cart .payrow").get_by_role("button", name="20,00 €", exact=True).click()
     expect(tab.locator("#result")).to_contain_text("Vente n°")
     found["/sell (after a sale)"] = wrong()
+    tab.get_by_role("button", name="Ticket ?").click()
+    expect(tab.get_by_test_id("receipt")).to_contain_text("TOTAL TTC")
+    found["/sell (its receipt)"] = wrong()
     for url in urls:
         response = tab.goto(url)
         assert response.status == 200, url
