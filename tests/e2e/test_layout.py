@@ -24,7 +24,7 @@ PHONES = [(412, 915), (360, 640)]
 SMALL_TARGETS = """() => {
   const seen = [];
   for (const el of document.querySelectorAll(
-      'a[href], button, input, select, textarea, summary, [hx-post], [hx-get]')) {
+      'a[href], button, input, select, textarea, summary, :is([hx-post], [hx-get]):not(form)')) {
     if (el.type === 'hidden' || !el.checkVisibility({visibilityProperty: true})) continue;
     if (el.closest('[aria-hidden="true"]')) continue;  // not for people (a form's Enter key)
     let target = el;
