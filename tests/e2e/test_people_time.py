@@ -80,6 +80,9 @@ def test_moments_read_in_paris_time_on_every_screen(tablet):
     row = tablet.locator("#rows tbody tr").filter(has_text="Vente").first
     expect(row).to_contain_text("21:30")
 
+    tablet.goto("/sell/history?number=1")  # a search reaches other days: their date shows
+    expect(tablet.locator("#rows tbody tr").first).to_contain_text("15/12/2026 21:30")
+
     tablet.goto("/sell/sales/1")
     expect(tablet.get_by_test_id("receipt")).to_contain_text("15/12/2026 21:30")
     tablet.goto("/sell/sales/2")
