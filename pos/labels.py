@@ -97,6 +97,59 @@ WORDS: dict[str, dict[str, str]] = {
         "port": N_("port"),
     },
 }
+# What a settings or product change names (event details "keys" and "changes").
+WORDS["field"] = {
+    "name": N_("nom"),
+    "short_name": N_("nom court"),
+    "price": N_("prix"),
+    "vat_rate": N_("taux de TVA"),
+    "unit_cost": N_("coût unitaire"),
+    "category_id": N_("catégorie"),
+    "color": N_("couleur"),
+    "emoji": N_("emoji"),
+    "photo": N_("photo"),
+    "track_stock": N_("suivi du stock"),
+    "low_stock": N_("alerte de stock"),
+    "brand": N_("marque"),
+    "legal_name": N_("nom de la CAE"),
+    "address": N_("adresse"),
+    "siret": N_("SIRET"),
+    "vat_number": N_("n° de TVA"),
+    "vat_franchise": N_("franchise de TVA"),
+    "receipt_footer": N_("pied de ticket"),
+    "sales_goal": N_("objectif de ventes"),
+    "idle_minutes": N_("déconnexion après"),
+    "undo_minutes": N_("annulation possible pendant"),
+    "timezone": N_("fuseau horaire"),
+    "language": N_("langue"),
+    "printer_url": N_("imprimante"),
+    "paper_width": N_("largeur du papier"),
+    "drawer_on_cash": N_("tiroir-caisse"),
+    "receipt_qr": N_("QR code du ticket"),
+    "receipt_logo": N_("logo du ticket"),
+    "cash_difference_threshold": N_("écart à justifier"),
+    "backup_dir": N_("dossier des sauvegardes"),
+    "backup_keep": N_("sauvegardes gardées"),
+    "stall_fee": N_("place de marché"),
+    "target_pay": N_("rémunération visée"),
+    "cae_contribution": N_("contribution à la CAE"),
+    "week_start": N_("début de la semaine"),
+    "share_rule": N_("règle de partage"),
+    "share_kept_back": N_("part gardée"),
+    "share_hours_weight": N_("part aux heures"),
+    "vat_rates": N_("taux de TVA proposés"),
+    "clock_offset": N_("correction de l'heure"),
+}
+FIELD_MONEY = {"price", "unit_cost"}
+
+
+def field_word(key: str) -> str:
+    """A setting's or a product field's name in words; an FEC account says so."""
+    if key.startswith("account_") and key not in WORDS["field"]:
+        return N_("compte du FEC")
+    return word("field", key)
+
+
 # How an event detail's value reads: an amount in cents, a moment, or a code of a group.
 DETAIL_VALUES = {
     "difference": "money",

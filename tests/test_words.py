@@ -154,3 +154,11 @@ def test_the_event_journal_reads_in_words(a_day_closed, client):
     html = client.get("/admin/events").get_data(as_text=True)
     assert "type : Z du jour" in html and "period_kind" not in html
     assert "fond de caisse : 60,00" in html and "float_total" not in html
+
+
+def test_settings_and_product_changes_read_in_words(actions, client, db):
+    actions.login("Awa")
+    actions.post("/admin/settings", {"timezone": "Indian/Reunion", "sales_goal": "900"}, htmx=False)
+    html = client.get("/admin/events").get_data(as_text=True)
+    assert "réglages : " in html and "fuseau horaire" in html and "objectif de ventes" in html
+    assert "timezone" not in html and "sales_goal" not in html

@@ -152,11 +152,20 @@ def event_detail(value: object, key: str) -> str:
         text = clock.for_people(value)
     elif how:
         text = tr(labels.word(how, value))
+    elif key == "keys" and isinstance(value, list):  # the settings changed
+        text = ", ".join(dict.fromkeys(tr(labels.field_word(k)) for k in value))
+    elif key == "changes" and isinstance(value, dict):  # a product's new values
+        text = ", ".join(_change(k, v) for k, v in value.items())
     elif isinstance(value, list):
         text = ", ".join(str(v) for v in value)
     else:
         text = str(value)
     return f"{tr(labels.word('detail', key))} : {text}"
+
+
+def _change(field: str, value: object) -> str:
+    money = field in labels.FIELD_MONEY and isinstance(value, int)
+    return f"{tr(labels.field_word(field))} {eur(value) if money else value}"
 
 
 def eur(cents: int) -> str:
