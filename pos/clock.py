@@ -101,8 +101,11 @@ def date_for_people(value: date | datetime | str | None, zone: str | None = None
     return value.strftime("%d/%m/%Y")
 
 
-def period_for_people(period: str) -> str:
+def period_for_people(period: str | date) -> str:
     """A closure's period as people read it: a day "01/12/2026", a month "12/2026", a year."""
+    if isinstance(period, date):
+        return date_for_people(period)
+    period = str(period or "")
     if len(period) == 10:
         return date_for_people(period)
     if len(period) == 7 and period[4] == "-":

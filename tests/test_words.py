@@ -73,9 +73,12 @@ def test_the_french_csv_writes_words_and_the_plain_one_keeps_codes():
     french, plain = io.StringIO(newline=""), io.StringIO(newline="")
     write_csv(french, PAYMENTS_COLUMNS, [row], "fr")
     write_csv(plain, PAYMENTS_COLUMNS, [row], "plain")
-    fr_row = list(csv.reader(io.StringIO(french.getvalue().lstrip("\ufeff")), delimiter=";"))[1]
-    assert fr_row[2:4] == ["Vente", "Carte bancaire"]
-    assert list(csv.reader(io.StringIO(plain.getvalue())))[1][2:4] == ["sale", "card"]
+    text = french.getvalue().lstrip("\ufeff")
+    [fr_row] = csv.DictReader(io.StringIO(text), delimiter=";")
+    assert fr_row["Type (vente, annulation, remboursement)"] == "Vente"
+    assert fr_row["Moyen de paiement"] == "Carte bancaire"
+    [plain_row] = csv.DictReader(io.StringIO(plain.getvalue()))
+    assert (plain_row["kind"], plain_row["method"]) == ("sale", "card")
 
 
 def test_one_minus_sign_in_every_amount_on_screen():
