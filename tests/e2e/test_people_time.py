@@ -7,6 +7,7 @@ and a summer one (UTC+2) must read 21:30 wherever a member or a customer sees th
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.e2e
 WINTER = datetime(2026, 12, 15, 20, 30, tzinfo=UTC)  # 21:30 in Paris (UTC+1)
 SUMMER = datetime(2027, 7, 1, 19, 30, tzinfo=UTC)  # 21:30 in Paris (UTC+2)
 FLOAT = {"n_2000": "3"}
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def at(moment: datetime) -> None:
@@ -52,17 +54,19 @@ def two_seasons(db_path):
         receipt_job(conn, 2, "Awa")  # waits in « À imprimer », asked at 21:30
         later = (SUMMER.timestamp() + 15 * 60) - datetime.now(UTC).timestamp()
         coop.save_settings(conn, {"clock_offset": f"{later:.3f}"})  # the server lives in July
+        first = conn.execute("SELECT opened_at FROM till_days ORDER BY id LIMIT 1").fetchone()[0]
     finally:
         clock.set_offset(0)
         conn.close()
-    return db_path
+    opened = datetime.fromisoformat(first).astimezone(PARIS).strftime("%d/%m/%Y")
+    return db_path, opened
 
 
 @pytest.fixture
 def tablet(browser, two_seasons, monkeypatch, printer_listener):
     """A tablet on `pos serve` started with TZ=UTC and a network printer."""
     monkeypatch.setenv("TZ", "UTC")
-    server = LiveServer(two_seasons, "--printer", printer_listener.url).start()
+    server = LiveServer(two_seasons[0], "--printer", printer_listener.url).start()
     context = browser.new_context(
         viewport={"width": 1280, "height": 800}, locale="fr-FR", base_url=server.url
     )
@@ -75,7 +79,7 @@ def tablet(browser, two_seasons, monkeypatch, printer_listener):
     server.stop()
 
 
-def test_moments_read_in_paris_time_on_every_screen(tablet):
+def test_moments_read_in_paris_time_on_every_screen(tablet, two_seasons):
     tablet.goto("/sell/history")  # the day of the server's clock: 1 July 2027
     row = tablet.locator("#rows tbody tr").filter(has_text="Vente").first
     expect(row).to_contain_text("21:30")
@@ -94,7 +98,7 @@ def test_moments_read_in_paris_time_on_every_screen(tablet):
     tablet.goto("/till/closures/1")
     expect(tablet.locator("main")).to_contain_text("le 15/12/2026 21:30")
     expect(tablet.get_by_test_id("z-text")).to_contain_text("15/12/2026 21:30")
-    expect(tablet.locator("h1")).to_contain_text("01/12/2026")  # the day the till opened
+    expect(tablet.locator("h1")).to_contain_text(two_seasons[1])  # the day the till opened
 
     tablet.goto("/print/queue")
     expect(tablet.get_by_test_id("print-queue")).to_contain_text("01/07/2027 21:30")
@@ -106,7 +110,7 @@ def test_moments_read_in_paris_time_on_every_screen(tablet):
     assert "T20:30" not in events.inner_text() and "20:30" not in events.inner_text()
 
 
-def test_moments_print_in_paris_time(tablet, printer_listener):
+def test_moments_print_in_paris_time(tablet, printer_listener, two_seasons):
     tablet.goto("/till/closures/1")
     tablet.get_by_role("button", name="Imprimer le Z").click()
     expect(tablet.get_by_text("Z n° 1 imprimé.")).to_be_visible()
@@ -116,6 +120,6 @@ def test_moments_print_in_paris_time(tablet, printer_listener):
         expect(tablet.get_by_test_id("receipt")).to_contain_text("DUPLICATA")
 
     z, winter, summer = (decode(job).joined for job in printer_listener.received())
-    assert "Clôturé le" in z and "15/12/2026 21:30" in z and "01/12/2026" in z
+    assert "Clôturé le" in z and "15/12/2026 21:30" in z and two_seasons[1] in z
     assert "15/12/2026 21:30" in winter
     assert "01/07/2027 21:30" in summer
