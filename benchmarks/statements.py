@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 # What a payment costs today; lower it when the sale path gets lighter, never raise it quietly.
-BUDGET = {"sell screen": 31, "api": 15}
+BUDGET = {"sell screen": 25, "api": 15}
 
 
 def fresh_coop(folder: Path) -> Path:
@@ -76,8 +76,10 @@ def statements_per_payment(db_path: Path) -> dict[str, list[str]]:
     }
     for product in products:
         client.post(f"/sell/cart/add/{product}", headers=headers)
-    key = re.search(r'name="key" value="(\w+)"', client.get("/sell").get_data(as_text=True))
-    form = {"key": key.group(1), "method": "card", "tendered": ""}
+    cart = client.get("/sell").get_data(as_text=True)
+    key = re.search(r'name="key" value="(\w+)"', cart)
+    seen = re.search(r'name="seen" id="seen" value="([^"]*)"', cart)  # what the screen shows
+    form = {"key": key.group(1), "seen": seen.group(1), "method": "card", "tendered": ""}
     sell = _counted(app, lambda: client.post("/sell/pay", data=form, headers=headers))
 
     lines = [{"product_id": p, "quantity": 1} for p in products]

@@ -10,9 +10,9 @@ from dataclasses import dataclass, replace
 
 from pos.errors import InvalidInput, PaymentMismatch
 from pos.i18n import N_
-from pos.money import VatLine, percent_of, vat_table
+from pos.money import VatLine, format_eur, percent_of, vat_table
+from pos.payment_methods import METHODS, may_exceed
 
-METHODS = ("cash", "card", "cheque", "transfer", "other")
 MAX_QUANTITY = 9999
 
 
@@ -63,13 +63,15 @@ def item_of(product: dict, quantity: int, discount: Discount | None = None) -> I
 
 @dataclass(frozen=True)
 class PricedLine:
-    """A line of the sale: gross, its share of all discounts, and what is paid."""
+    """A line of the sale: gross, all its discounts (its own and its share of the cart's,
+    `share`), and what is paid."""
 
     item: Item
     gross: int
     discount: int
     discount_reason: str
     total: int
+    share: int = 0
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class PricedCart:
     discount: int
     discount_reason: str
     vat: tuple[VatLine, ...]
+    cart_discount: int = 0  # the cart discount as one amount, however it is spread
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ def price_cart(items: list[Item], cart_discount: Discount | None = None) -> Pric
         discount=sum(line.discount for line in lines),
         discount_reason=cart_discount.reason if cart_discount else "",
         vat=tuple(vat_table(by_rate)),
+        cart_discount=sum(line.share for line in lines),
     )
 
 
@@ -138,9 +142,86 @@ def _spread(lines: list[PricedLine], discount: Discount) -> list[PricedLine]:
             discount=line.discount + share,
             discount_reason=line.discount_reason or discount.reason,
             total=line.total - share,
+            share=share,
         )
         for line, share in zip(lines, shares, strict=True)
     ]
+
+
+def check_discount(discount: Discount | None, base: int) -> None:
+    """Refuse a discount in euros above what it applies to (never silently capped)."""
+    if discount and discount.kind == "amount" and discount.value > base:
+        raise InvalidInput(
+            N_(
+                "La remise (%(discount)s) dépasse ce à quoi elle s'applique (%(base)s) : "
+                "tapez un montant plus petit."
+            ),
+            field="value",
+            discount=format_eur(discount.value),
+            base=format_eur(base),
+        )
+
+
+@dataclass(frozen=True)
+class Change:
+    """What differs between the cart a member saw and the cart as it would be charged now:
+    a unit price (`price`), the lines themselves (`lines`: another tab or device), the total."""
+
+    kind: str  # price | lines | total
+    product_id: int | None = None
+    name: str = ""
+    before: int = 0
+    after: int = 0
+
+
+def shown(cart: PricedCart | None) -> str:
+    """What a member sees of a cart, as its payment buttons carry it back:
+    "total;product:quantity:unit price,…"."""
+    if cart is None:
+        return "0;"
+    lines = ",".join(
+        f"{ln.item.product_id}:{ln.item.quantity}:{ln.item.unit_price}" for ln in cart.lines
+    )
+    return f"{cart.total};{lines}"
+
+
+def changes_since(seen: str, cart: PricedCart | None) -> list[Change]:
+    """How the cart as it would be charged now differs from what was shown (`shown()`)."""
+    try:
+        total, lines = _read_shown(seen)
+    except ValueError:
+        return [Change("lines")]
+    now = [
+        (ln.item.product_id, ln.item.quantity, ln.item.unit_price)
+        for ln in (cart.lines if cart else ())
+    ]
+    prices = {pid: unit for pid, _q, unit in lines}
+    found = [
+        Change("price", product_id=pid, name=_name_of(cart, pid), before=prices[pid], after=unit)
+        for pid, _q, unit in now
+        if pid in prices and prices[pid] != unit
+    ]
+    if [(p, q) for p, q, _u in lines] != [(p, q) for p, q, _u in now]:
+        found.append(Change("lines"))
+    now_total = cart.total if cart else 0
+    if not found and total != now_total:
+        found.append(Change("total", before=total, after=now_total))
+    return found
+
+
+def _read_shown(seen: str) -> tuple[int, list[tuple[int, int, int]]]:
+    total, sep, rest = (seen or "").partition(";")
+    if not sep:
+        raise ValueError(seen)
+    lines = []
+    for part in filter(None, rest.split(",")):
+        pid, quantity, unit = (int(v) for v in part.split(":"))
+        lines.append((pid, quantity, unit))
+    return int(total), lines
+
+
+def _name_of(cart: PricedCart | None, product_id: int) -> str:
+    return next((ln.item.name for ln in cart.lines if ln.item.product_id == product_id), "")
 
 
 def settle(total: int, payments: list[Payment]) -> int:
@@ -153,7 +234,7 @@ def settle(total: int, payments: list[Payment]) -> int:
                 N_("Chaque paiement doit être un montant positif."), field="payments"
             )
     paid = sum(p.amount for p in payments)
-    cash = sum(p.amount for p in payments if p.method == "cash")
+    cash = sum(p.amount for p in payments if may_exceed(p.method))
     if paid < total:
         raise PaymentMismatch(
             N_("Le paiement ne couvre pas le total : il manque encore de l'argent."),

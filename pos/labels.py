@@ -8,16 +8,13 @@ plurals a domain message needs (the counts people read).
 
 from __future__ import annotations
 
-from pos.i18n import N_, Message
+from collections.abc import Mapping
 
-WORDS: dict[str, dict[str, str]] = {
-    "method": {
-        "cash": N_("Espèces"),
-        "card": N_("Carte bancaire"),
-        "cheque": N_("Chèque"),
-        "transfer": N_("Virement"),
-        "other": N_("Autre"),
-    },
+from pos.i18n import N_, Message
+from pos.payment_methods import WORDS as PAYMENT_WORDS
+
+WORDS: dict[str, Mapping[str, str]] = {
+    "method": PAYMENT_WORDS,  # the registry of payment methods owns their words
     "channel": {"stall": N_("Stand"), "online": N_("En ligne")},
     "entry": {"sale": N_("Vente"), "void": N_("Annulation"), "refund": N_("Remboursement")},
     "closure": {

@@ -15,13 +15,14 @@ from datetime import datetime
 from typing import Literal
 
 from pos.clock import DEFAULT_ZONE, for_people
-from pos.labels import words
 from pos.money import MINUS, VatLine, format_eur, format_rate
+from pos.numbers import is_digits
+from pos.payment_methods import WORDS
 
 Align = Literal["left", "center", "right"]
 LineKind = Literal["text", "rule", "qr", "cut", "logo"]  # a logo line's text is its file
 
-METHOD_NAMES = words("method")  # the words of pos.labels, in French on paper
+METHOD_NAMES = WORDS  # French, as paper prints it, from the registry of payment methods
 CHANNEL_NAMES = {"stall": "", "online": "Vente en ligne"}
 FRANCHISE_MENTION = "TVA non applicable, art. 293 B du CGI"
 FRENCH_CHARACTERS = "é è ê à â ç ù û ô î ï ë œ Œ É À Ç €"
@@ -52,6 +53,7 @@ class ReceiptLine:
     total: int
     discount: int = 0
     discount_label: str = ""
+    cart_share: int = 0  # the part of `discount` that is the line's share of the cart's
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,12 @@ class Receipt:
     qr_text: str = ""
     duplicate: int = 0
     hash_excerpt: str = ""
+    cart_discount_label: str = ""
+
+    @property
+    def cart_discount(self) -> int:
+        """The cart discount as typed: one amount, however it was spread over the lines."""
+        return sum(line.cart_share for line in self.lines)
 
 
 @dataclass(frozen=True)
@@ -175,7 +183,7 @@ def _when(moment: datetime, tz: str) -> str:
 
 def _siret(siret: str) -> str:
     digits = siret.replace(" ", "")
-    if len(digits) == 14 and digits.isdigit():
+    if len(digits) == 14 and is_digits(digits, 14):
         return f"{digits[:3]} {digits[3:6]} {digits[6:9]} {digits[9:]}"
     return siret
 
@@ -223,8 +231,15 @@ def _items(page: _Page, lines: Iterable[ReceiptLine]) -> None:
         else:
             page.wrapped(unit, align="right")
             page.wrapped(amount, align="right")
-        if line.discount:
-            page.columns(line.discount_label or "Remise", money(-line.discount), indent="  ")
+        own = line.discount - line.cart_share
+        if own:
+            page.columns(line.discount_label or "Remise", money(-own), indent="  ")
+
+
+def _cart_discount(page: _Page, receipt: Receipt) -> None:
+    if receipt.cart_discount:
+        label = " ".join(filter(None, ("Remise", clean(receipt.cart_discount_label))))
+        page.columns(label, money(-receipt.cart_discount))
 
 
 def _vat_table(page: _Page, vat: Sequence[VatLine]) -> None:
@@ -280,6 +295,7 @@ def layout(receipt: Receipt, width: int, *, tz: str | None = None) -> list[Print
     _header(page, receipt.seller)
     _heading(page, receipt, tz or receipt.seller.zone)
     _items(page, receipt.lines)
+    _cart_discount(page, receipt)
     page.rule()
     _totals(page, receipt)
     _closing(page, receipt)
@@ -354,10 +370,14 @@ def receipt_of(sale: dict, settings: dict[str, str], duplicate: int = 0) -> Rece
                 unit_price=ln["unit_price"],
                 total=ln["total"],
                 discount=ln["discount"],
-                discount_label=ln["discount_reason"],
+                discount_label=ln["discount_reason"]
+                if ln["discount"] != ln.get("cart_share", 0)
+                else "",
+                cart_share=ln.get("cart_share", 0),
             )
             for ln in sale["lines"]
         ],
+        cart_discount_label=sale["discount_reason"],
         total=sale["total"],
         vat=sale["vat"],
         payments=[ReceiptPayment(p["method"], p["amount"]) for p in sale["payments"]],

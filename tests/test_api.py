@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from pos.db import coop
+from pos.db.prices import change_price
 from tests.conftest import product_id
 
 MONEY = re.compile(r"^-?\d+\.\d{2}$")
@@ -168,6 +169,41 @@ def test_a_payment_short_of_the_total_is_refused(api, db):
     assert response.status_code == 422
     assert error_of(response)["code"] == "payment_mismatch"
     assert snapshot(db) == before
+
+
+def test_an_expected_total_that_no_longer_matches_records_nothing(api, db):
+    # The client showed 12.50; a markdown or a price change since makes it 10.00.
+    change_price(db, product_id(db, "Kokedama"), 1000, member_id=None)
+    before = snapshot(db)
+    body = {**sale_body(db, ("Kokedama", 1), amount="20.00"), "expected_total": "12.50"}
+    response = api("/api/v1/sales", body, key="seen-1")
+    assert response.status_code == 409
+    error = error_of(response)
+    assert error["code"] == "cart_changed" and error["field"] == "expected_total"
+    assert "12.50" in error["message"] and "10.00" in error["message"]
+    assert snapshot(db) == before
+    # The same key, with what the client now shows, records the sale.
+    body["expected_total"] = "10.00"
+    assert api("/api/v1/sales", body, key="seen-1").status_code == 201
+
+
+@pytest.mark.parametrize("expected", ["12,50", 12.5, "", None, "douze"])
+def test_an_unreadable_expected_total_is_refused(api, db, expected):
+    before = snapshot(db)
+    body = {**sale_body(db, ("Kokedama", 1), amount="20.00"), "expected_total": expected}
+    response = api("/api/v1/sales", body)
+    if expected is None:  # null is the same as leaving it out
+        assert response.status_code == 201
+        return
+    assert response.status_code == 422 and error_of(response)["field"] == "expected_total"
+    assert snapshot(db) == before
+
+
+def test_the_openapi_document_has_the_expected_total(client):
+    schema = client.get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/sales"]["post"]
+    body = schema["requestBody"]["content"]["application/json"]["schema"]
+    assert body["properties"]["expected_total"]["pattern"] == r"^-?\d+\.\d{2}$"
+    assert body["required"] == ["lines", "payments"]
 
 
 def test_the_same_key_and_body_replays_the_first_answer(api, db):

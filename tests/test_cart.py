@@ -1,10 +1,23 @@
 """The cart pipeline: discounts, totals, VAT per rate, payments and change."""
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pos.cart import Discount, Item, Payment, merge_payments, price_cart, settle
+from pos.cart import (
+    Change,
+    Discount,
+    Item,
+    Payment,
+    changes_since,
+    check_discount,
+    merge_payments,
+    price_cart,
+    settle,
+    shown,
+)
 from pos.errors import InvalidInput, PaymentMismatch
 
 KOKE = Item(product_id=1, name="Kokedama", unit_price=1250, vat_rate=2000, quantity=1)
@@ -111,3 +124,71 @@ def test_change_is_what_cash_gave_beyond_the_total(total, card, cash):
     else:
         assert change == card + cash - total
         assert 0 <= change <= cash
+
+
+# --- What the member saw, and what is charged -------------------------------------------
+
+
+def test_what_was_shown_matches_the_same_cart():
+    cart = price_cart([KOKE, COOKIE])
+    assert changes_since(shown(cart), cart) == []
+    assert changes_since(shown(None), None) == []
+
+
+def test_a_price_change_is_named_with_the_price_shown_and_the_new_one():
+    before = price_cart([KOKE, COOKIE])
+    after = price_cart([KOKE, replace(COOKIE, unit_price=200)])
+    assert changes_since(shown(before), after) == [
+        Change("price", product_id=2, name="Cookie", before=250, after=200)
+    ]
+
+
+def test_lines_changed_elsewhere_are_seen():
+    mine = price_cart([replace(KOKE, quantity=1)])
+    other_tab = price_cart([KOKE, COOKIE])
+    assert [c.kind for c in changes_since(shown(mine), other_tab)] == ["lines"]
+    assert [c.kind for c in changes_since(shown(mine), None)] == ["lines"]
+
+
+def test_a_total_changed_by_a_discount_is_seen():
+    before = price_cart([KOKE, COOKIE])
+    after = price_cart([KOKE, COOKIE], Discount("amount", 50, "fidélité"))
+    assert changes_since(shown(before), after) == [Change("total", before=1750, after=1700)]
+
+
+@pytest.mark.parametrize("seen", ["", "abc", "12;x:1:2", "1750;1:1"])
+def test_an_unreadable_view_is_a_change(seen):
+    assert [c.kind for c in changes_since(seen, price_cart([KOKE]))] == ["lines"]
+
+
+# --- Discounts as typed -------------------------------------------------------------------
+
+
+def test_a_cart_discount_stays_whole_beside_its_spread():
+    cart = price_cart(
+        [KOKE, replace(COOKIE, discount=Discount("amount", 100, "abîmé"))],
+        Discount("amount", 50, "fidélité"),
+    )
+    assert cart.cart_discount == 50 and cart.discount_reason == "fidélité"
+    assert sum(ln.share for ln in cart.lines) == 50
+    # Each line keeps the discount typed on it apart from its share of the cart's.
+    assert [ln.discount - ln.share for ln in cart.lines] == [0, 100]
+    assert cart.total == 1750 - 100 - 50
+
+
+@pytest.mark.parametrize(
+    ("discount", "base"),
+    [(Discount("amount", 5000, "erreur"), 150), (Discount("amount", 151, "x"), 150)],
+)
+def test_a_discount_above_what_it_applies_to_is_refused(discount, base):
+    with pytest.raises(InvalidInput) as refused:
+        check_discount(discount, base)
+    assert "dépasse" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    "discount",
+    [Discount("amount", 150, "x"), Discount("percent", 10000, "x"), Discount("free", 0, "x")],
+)
+def test_a_discount_up_to_the_amount_is_accepted(discount):
+    check_discount(discount, 150)

@@ -129,9 +129,7 @@ def test_period_closures_equal_the_sums_of_their_days(tmp_path_factory, till_clo
     for kind, width in (("month", 7), ("year", 4)):
         for period_row in (r for r in rows if r["kind"] == kind):
             members = [
-                json.loads(d["totals"])
-                for d in days
-                if d["period"][:width] == period_row["period"]
+                json.loads(d["totals"]) for d in days if d["period"][:width] == period_row["period"]
             ]
             totals = json.loads(period_row["totals"])
             assert totals["net_total"] == sum(m["net_total"] for m in members)

@@ -154,7 +154,7 @@ def test_a_domain_refusal_reads_in_english_on_screen_and_stays_french_in_the_api
     assert error["message"] == "Stock insuffisant pour « Dernier pot » : il n'en reste que 1."
     assert api_sale(1, "i18n-2").status_code == 201
 
-    refused = actions.post("/sell/pay", {"key": actions.cart_key(), "method": "exact"})
+    refused = actions.post("/sell/pay", {**actions.seen(), "method": "exact"})
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422
     assert "Not enough stock of “Dernier pot”: none left." in html

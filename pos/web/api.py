@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from flask import Blueprint, jsonify, request
 
@@ -12,7 +13,7 @@ from pos.db import coop, transaction
 from pos.db import sales as journal
 from pos.db.catalogue import get_products, list_products
 from pos.db.events import log_event
-from pos.errors import IdempotencyConflict, InvalidInput, Unauthorized
+from pos.errors import CartChanged, IdempotencyConflict, InvalidInput, NotAllowed, Unauthorized
 from pos.money import InvalidAmount, parse_amount, rate_to_api, to_api
 from pos.web.db import get_db
 from pos.web.openapi import SPEC
@@ -20,15 +21,23 @@ from pos.web.openapi import SPEC
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
+# What each call needs of its token (`pos token create NAME --scope sell,refund,read`).
+SCOPE_OF = {"api.create_sale": "sell", "api.refund": "refund", "api.print_receipt": "sell"}
+
+
 @bp.before_request
 def check_token() -> None:
-    """Every call but the OpenAPI document needs a valid bearer token."""
+    """Every call but the OpenAPI document needs a live bearer token with the right scope."""
     if request.endpoint == "api.openapi":
         return
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header.startswith("Bearer ") else ""
-    if not token or not coop.token_is_valid(get_db(), token):
+    scopes = coop.token_scopes(get_db(), token) if token else None
+    if scopes is None:
         raise Unauthorized("Jeton d'API manquant ou invalide.")
+    needed = SCOPE_OF.get(request.endpoint or "", "read")
+    if needed not in scopes:
+        raise NotAllowed(f"Ce jeton n'a pas la portée « {needed} ».")
 
 
 @bp.get("/openapi.json")
@@ -182,8 +191,31 @@ def _sale_request(db, body: dict) -> dict:
     if not isinstance(customer, str):
         raise InvalidInput("Le nom du client doit être un texte.", field="customer")
     cart = price_cart(items)
+    _check_expected_total(body, cart.total)
     settle(cart.total, merge_payments(payments))  # a payment that cannot work: 422 before the lock
     return {"cart": cart, "payments": payments, "channel": channel, "customer": customer}
+
+
+EXPECTED = re.compile(r"^-?\d+\.\d{2}$")
+
+
+def _check_expected_total(body: dict, total: int) -> None:
+    """Charged = shown: with `expected_total` (what the client showed), a total that no
+    longer matches (a price changed, a markdown started) records nothing: 409."""
+    expected = body.get("expected_total")
+    if expected is None:
+        return
+    if not isinstance(expected, str) or not EXPECTED.match(expected):
+        raise InvalidInput(
+            '« expected_total » doit être un texte décimal, par exemple "12.50".',
+            field="expected_total",
+        )
+    if parse_amount(expected) != total:
+        raise CartChanged(
+            f"Le total a changé : {expected} attendus, {to_api(total)} maintenant "
+            "(un prix ou une remise a changé). Rien n'est enregistré : vérifiez puis renvoyez.",
+            field="expected_total",
+        )
 
 
 def _record_sale(db, sale: dict, key: str, digest: str) -> tuple[int, dict, bool]:
@@ -263,7 +295,7 @@ def _payment(index: int, payment) -> Payment:
     field = f"payments[{index}]"
     if not isinstance(payment, dict) or payment.get("method") not in METHODS:
         raise InvalidInput(
-            "Moyen de paiement inconnu : cash, card, cheque, transfer ou other.",
+            "Moyen de paiement inconnu : " + ", ".join(METHODS) + ".",
             field=f"{field}.method",
         )
     amount = payment.get("amount")

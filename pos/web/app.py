@@ -38,10 +38,11 @@ def create_app(db_path: str | Path | None = None, **overrides: object) -> Flask:
     path = Path(db_path or os.environ.get("POS_DB", "etal.db")).resolve()
     db = database.open_existing(path)
     from pos import clock
+    from pos.clock_window import stored_offset
     from pos.db.coop import load_settings
 
     settings = load_settings(db)
-    clock.set_offset(float(settings["clock_offset"] or 0))
+    clock.set_offset(stored_offset(settings["clock_offset"]))  # never stops a start
     clock.set_zone(settings["timezone"])
     db.close()
     app.config.update(

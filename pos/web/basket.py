@@ -8,28 +8,32 @@ from __future__ import annotations
 
 import uuid
 
-from flask import session
+from flask import g, session
 from flask_babel import gettext as _
 from sqlite_utils import Database
 
-from pos.cart import Discount, Item, PricedCart, item_of, price_cart
+from pos.cart import Discount, Item, PricedCart, check_discount, item_of, price_cart
 from pos.db.catalogue import get_product, get_products
 from pos.errors import InvalidInput, OutOfStock
-from pos.i18n import translate
-from pos.labels import out_of_stock
 from pos.money import InvalidAmount, parse_amount, parse_rate
 
 
 def current() -> dict:
-    """The device's cart (created empty with a fresh key)."""
+    """The device's cart for the member logged in (created empty with a fresh key).
+
+    The cart remembers whose it is: it outlives an idle logout of that member on this device,
+    never a change of member.
+    """
     cart = session.get("cart")
-    if not cart:
+    member_id = g.member["id"] if g.get("member") else None
+    if not cart or cart.get("member_id", member_id) != member_id:
         cart = {
             "key": uuid.uuid4().hex,
             "lines": [],
             "discount": None,
             "channel": "stall",
             "customer": "",
+            "member_id": member_id,
         }
         session["cart"] = cart
     return cart
@@ -47,6 +51,22 @@ def reset() -> dict:
     return current()
 
 
+def remember_sale(sale: dict) -> None:
+    """The device's last sale, for the one-line strip once the next cart starts."""
+    session["last_sale"] = {k: sale[k] for k in ("number", "total", "change")}
+
+
+def last_sale() -> dict | None:
+    """The device's last sale (number, total, change), if any."""
+    return session.get("last_sale")
+
+
+def forget_sale(number: int) -> None:
+    """The last sale was undone: no strip names it any more."""
+    if (session.get("last_sale") or {}).get("number") == number:
+        session.pop("last_sale", None)
+
+
 def add(db: Database, product_id: int) -> None:
     """One more of a product; refuses past the stock left."""
     product = get_product(db, product_id)
@@ -56,10 +76,7 @@ def add(db: Database, product_id: int) -> None:
     line = next((ln for ln in cart["lines"] if ln[0] == product_id), None)
     wanted = (line[1] if line else 0) + 1
     if product["track_stock"] and wanted > product["stock"]:
-        raise OutOfStock(
-            translate(out_of_stock(product["name"], product["stock"])),
-            product_id=product_id,
-        )
+        raise OutOfStock(product_id=product_id, name=product["name"], left=max(product["stock"], 0))
     if line:
         line[1] = wanted
     else:
@@ -77,8 +94,7 @@ def change_quantity(db: Database, index: int, delta: int) -> None:
         product = get_product(db, line[0])
         if product and product["track_stock"] and line[1] + delta > product["stock"]:
             raise OutOfStock(
-                translate(out_of_stock(product["name"], product["stock"])),
-                product_id=line[0],
+                product_id=line[0], name=product["name"], left=max(product["stock"], 0)
             )
     line[1] += delta
     if line[1] <= 0:
@@ -121,17 +137,24 @@ def parse_discount(form: dict) -> list | None:
     return [kind, value, reason]
 
 
-def set_line_discount(index: int, discount: list | None) -> None:
-    """Set or clear the discount of one line."""
+def set_line_discount(db: Database, index: int, discount: list | None) -> None:
+    """Set or clear the discount of one line; refuses more than the line."""
     cart = current()
     if 0 <= index < len(cart["lines"]):
-        cart["lines"][index][2] = discount
+        line = cart["lines"][index]
+        if discount:
+            gross = next(iter(items(db, {**cart, "lines": [[line[0], line[1], None]]})), None)
+            check_discount(Discount(*discount), gross.unit_price * gross.quantity if gross else 0)
+        line[2] = discount
     save(cart)
 
 
-def set_cart_discount(discount: list | None) -> None:
-    """Set or clear the discount on the whole cart."""
+def set_cart_discount(db: Database, discount: list | None) -> None:
+    """Set or clear the discount on the whole cart; refuses more than the cart."""
     cart = current()
+    if discount:
+        before = priced(db, {**cart, "discount": None})
+        check_discount(Discount(*discount), before.total if before else 0)
     cart["discount"] = discount
     save(cart)
 

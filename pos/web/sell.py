@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from flask import Blueprint, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from pos import clock
-from pos.cart import Payment
+from pos.cart import Change, Payment, changes_since, shown
 from pos.catalogue import LIGHT_INK, tile_ink
 from pos.db import sales as journal
 from pos.db.catalogue import list_categories, list_products
 from pos.db.events import log_event
 from pos.db.till import current_day
-from pos.errors import InvalidInput
+from pos.errors import CartChanged, EtalError, InvalidInput, NotAllowed, TillClosed
+from pos.i18n import translate
 from pos.money import InvalidAmount, parse_amount
-from pos.web import assets, basket
+from pos.numbers import is_digits, query_int
+from pos.payment_methods import METHODS, may_exceed
+from pos.undo import undo_refusal
+from pos.web import assets, basket, eur
 from pos.web.auth import admin_required, login_required
 from pos.web.db import get_db, get_settings
+from pos.web.errors import _next_step as next_step
+from pos.web.errors import show
 from pos.web.printing import open_drawer_after_sale
 from pos.web.render import page
 
 bp = Blueprint("sell", __name__)
 NOTES = (500, 1000, 2000, 5000)
-SPLIT_METHODS = ("cash", "card", "cheque", "transfer", "other")
+SPLIT_METHODS = METHODS  # the registry (pos.payment_methods), read live
 
 
 @bp.get("/")
@@ -33,20 +37,36 @@ def home():
     return redirect(url_for("sell.index"))
 
 
-def _context(result: dict | None = None, message: str | None = None, *, screen: bool = False):
+def _context(
+    result: dict | None = None,
+    message: str | None = None,
+    *,
+    screen: bool = False,
+    refusal: str | None = None,
+    changed: frozenset = frozenset(),
+    link: tuple[str, str] | None = None,
+):
     """What the sell templates show; the tiles (and clock check) only for the whole screen."""
     db = get_db()
     cart = basket.current()
+    priced = basket.priced(db, cart)
     context = {
         "cart": cart,
-        "priced": basket.priced(db, cart),
+        "priced": priced,
+        "shown": shown(priced),
         "notes": NOTES,
         "result": result,
+        "strip": basket.last_sale() if priced and not result else None,
         "message": message,
+        "refusal": refusal,
+        "refusal_link": link,  # what to do next, for an admin ("Corriger le stock")
+        "changed": changed,
         "categories": [],
         "clock_behind": False,
     }
     if screen:  # a tap's fragment never shows the tiles: no catalogue query on the hot path
+        context["version"] = journal.sell_version(db)
+        context["till_open"] = current_day(db) is not None
         products = list_products(db, active_only=True)
         context["categories"] = _group(products, list_categories(db))
         context["tiles_version"] = assets.digest_of(tiles_stylesheet(products).encode())
@@ -64,33 +84,79 @@ def _group(products: list[dict], categories: list[dict]) -> list[tuple[str, list
 @bp.get("/sell")
 @login_required
 def index():
-    """The whole sell screen (the till must be open first)."""
+    """The whole sell screen (the till must be open first); `?done=N` shows sale N's result."""
     if current_day(get_db()) is None:
         flash(_("Ouvrez la caisse d'abord : comptez le fond de caisse."), "info")
         return redirect(url_for("till.index"))
     result = None
-    if number := request.args.get("done", type=int):
-        result = _result(number)
+    number = request.args.get("done", type=query_int)
+    if number and not basket.current()["lines"]:
+        result = _result(journal.get_sale(get_db(), number))
     return page("sell/index.html", **_context(result, screen=True))
+
+
+@bp.get("/sell/result/<int:number>")
+@login_required
+def result(number: int):
+    """A sale's result panel again ("Non, la garder" after *Annuler la vente*)."""
+    sale = journal.get_sale(get_db(), number)
+    return page("sell/index.html", "after_sale", **_context(_result(sale)))
 
 
 @bp.get("/sell/tiles")
 @login_required
 def tiles():
-    """The product tiles alone (refreshed when stock changes)."""
+    """The product tiles alone (refreshed when stock, prices or the till change)."""
     return page("sell/index.html", "tiles", **_context(screen=True))
 
 
-def _cart_response(status: int = 200, message: str | None = None, clear_result: bool = False):
+@bp.get("/sell/changes")
+@login_required
+def changes():
+    """Polled every second by each tablet: an empty 204 while nothing changed; else the new
+    version, and `stock-changed` for the tiles to refresh (stock, prices, the till)."""
+    version = journal.sell_version(get_db())
+    if request.args.get("v") == version:
+        return "", 204
+    if not request.htmx:  # only a sell screen asks this; a person gets the screen itself
+        return redirect(url_for("sell.index"))
+    response = page("sell/index.html", "changes", version=version)
+    response.headers["HX-Trigger"] = "stock-changed"
+    return response
+
+
+def _cart_response(status: int = 200, clear_result: bool = False, strip: bool = False, **extra):
+    """The cart after a tap; `strip`: the first item of a new cart turns the last result into
+    its one-line strip."""
     if not request.htmx:
         return redirect(url_for("sell.index"))
-    return page(
+    response = page(
         "sell/index.html",
         "cart",
         status=status,
         clear_result=clear_result,
-        **_context(message=message),
+        strip_result=strip,
+        **_context(**extra),
     )
+    if strip:  # the address no longer names the last sale: a reload shows the new cart
+        response.headers["HX-Replace-Url"] = url_for("sell.index")
+    response.headers["HX-Trigger"] = "cart-changed"  # an open split panel re-renders
+    return response
+
+
+@bp.errorhandler(EtalError)
+def refused(exc: EtalError):
+    """A refusal on the sell screen shows beside the cart, in the region the tap targets."""
+    target = request.headers.get("HX-Target") if request.htmx else None
+    if target not in ("cart", "result"):
+        return show(translate(exc.msgid, exc.params), exc.status, next_step(exc))
+    message = translate(exc.msgid, exc.params)
+    product = exc.details.get("product_id")
+    changed = frozenset([product]) if product else frozenset()
+    if target == "cart":
+        return _cart_response(exc.status, refusal=message, changed=changed, link=next_step(exc))
+    context = _context(refusal=message, changed=changed, link=next_step(exc))
+    return page("sell/index.html", "after_sale", status=exc.status, **context)
 
 
 @bp.get("/sell/cart/discount")
@@ -109,15 +175,20 @@ def discount_form(index: int | None = None):
 @bp.post("/sell/cart/add/<int:product_id>")
 @login_required
 def add(product_id: int):
-    """A tap on a tile: one more in the cart."""
-    basket.add(get_db(), product_id)
-    return _cart_response()
+    """A tap on a tile: one more in the cart (the first one of a cart clears the last result)."""
+    db = get_db()
+    if current_day(db) is None:  # closed on another tablet: say so before anything is added
+        raise TillClosed()
+    first = not basket.current()["lines"]
+    basket.add(db, product_id)
+    return _cart_response(strip=first)
 
 
 @bp.post("/sell/cart/line/<int:index>/<action>")
 @login_required
 def line(index: int, action: str):
     """−, + or remove on a cart line."""
+    _same_cart()
     if action == "inc":
         basket.change_quantity(get_db(), index, 1)
     elif action == "dec":
@@ -125,18 +196,33 @@ def line(index: int, action: str):
     elif action == "remove":
         basket.remove(index)
     elif action == "discount":
-        basket.set_line_discount(index, basket.parse_discount(request.form))
+        basket.set_line_discount(get_db(), index, basket.parse_discount(request.form))
         return _cart_response(clear_result=True)
     else:
         raise InvalidInput(_("Action inconnue."))
     return _cart_response()
 
 
+def _same_cart() -> None:
+    """A line's buttons name it by position: refuse them on a cart changed elsewhere."""
+    seen = request.form.get("seen")
+    if seen is None:  # a discount panel's form, or a client without the cart's view
+        return
+    priced = basket.priced(get_db(), basket.current())
+    if changes_since(seen, priced):
+        raise CartChanged(
+            _(
+                "Ce panier a changé dans un autre onglet ou sur un autre appareil : "
+                "voici le panier à jour."
+            )
+        )
+
+
 @bp.post("/sell/cart/discount")
 @login_required
 def cart_discount():
     """A discount (or offert) on the whole cart, with its reason."""
-    basket.set_cart_discount(basket.parse_discount(request.form))
+    basket.set_cart_discount(get_db(), basket.parse_discount(request.form))
     return _cart_response(clear_result=True)
 
 
@@ -166,27 +252,25 @@ def pay():
 @bp.post("/sell/cart/act")
 @login_required
 def act():
-    """The cart form's one address: the button tapped ("2:inc", "pay:card"…) says what to do."""
+    """The cart form's one address: the button tapped ("2:inc", "pay:card"…) says what to do.
+
+    With htmx each button posts here itself and names its own target; without JavaScript the
+    form posts here and the answer is a page.
+    """
     target, _sep, what = request.form.get("act", "").partition(":")
     if target == "pay":
-        return _retarget(_pay(what), "#result")
+        return _pay(what)
     if target == "channel":
         return channel()
+    if target == "cash" and what == "pad":
+        return cash()
     if target == "cart" and what == "discount":
-        return _retarget(discount_form(), "#result")
-    if target.isdigit() and what == "discount":
-        return _retarget(discount_form(int(target)), "#result")
-    if target.isdigit() and what in ("inc", "dec", "remove"):
+        return discount_form()
+    if is_digits(target) and what == "discount":
+        return discount_form(int(target))
+    if is_digits(target) and what in ("inc", "dec", "remove"):
         return line(int(target), what)
     raise InvalidInput(_("Action inconnue."))
-
-
-def _retarget(response, target: str):
-    """Send an htmx answer to another region than the cart (the result panel)."""
-    if request.htmx and response.status_code == 200:
-        response.headers["HX-Retarget"] = target
-        response.headers["HX-Reswap"] = "outerHTML"
-    return response
 
 
 def _pay(method: str):
@@ -194,14 +278,19 @@ def _pay(method: str):
     cart = basket.current()
     key = request.form.get("key", "")
     if key and (number := journal.sale_number_for_key(db, key)):
-        return _done(number, cart, key)
-    if key != cart["key"]:
-        raise InvalidInput(_("Le panier a changé : vérifiez-le puis encaissez à nouveau."))
+        return _done(journal.get_sale(db, number), cart, key)  # a retry: read what was written
     priced = basket.priced(db, cart)
+    found = changes_since(request.form.get("seen", ""), priced)
+    if key != cart["key"] and not found:
+        found = [Change("lines")]
+    if found:
+        return _conflict(found)
     if priced is None:
         raise InvalidInput(_("Le panier est vide : touchez un produit pour l'ajouter."))
     payments = _payments(method, request.form, priced.total)
-    number, _replayed = journal.record_sale(
+    _undo_minutes()  # for the answer, read before the write
+    entry: dict = {}
+    journal.record_sale(
         db,
         priced,
         payments,
@@ -209,9 +298,42 @@ def _pay(method: str):
         channel=cart["channel"],
         customer=cart["customer"],
         key=key,
+        recorded=entry,
     )
-    open_drawer_after_sale(number)  # after the commit, in the background
-    return _done(number, cart, key)
+    if not entry:  # the same key landed first (a double tap): show that sale
+        return _done(journal.get_sale(db, journal.sale_number_for_key(db, key)), cart, key)
+    open_drawer_after_sale(entry)  # after the commit, in the background
+    return _done({**entry, "voided_by": None, "refunds": []}, cart, key, just_written=True)
+
+
+def _conflict(found: list[Change]):
+    """Nothing recorded: the cart as it would be charged now, what changed highlighted."""
+    message = " ".join([*(_change_text(c) for c in found), _("Vérifiez le total puis encaissez.")])
+    changed = frozenset(c.product_id for c in found if c.product_id) | (
+        {"total"} if any(c.kind != "lines" for c in found) else set()
+    )
+    if not request.htmx:
+        flash(message, "error")
+        return redirect(url_for("sell.index"))
+    context = _context(refusal=message, changed=frozenset(changed))
+    return page("sell/index.html", "after_sale", status=409, **context)
+
+
+def _change_text(change: Change) -> str:
+    if change.kind == "price":
+        return _(
+            "Le prix de %(name)s a changé : %(before)s → %(after)s.",
+            name=change.name,
+            before=eur(change.before),
+            after=eur(change.after),
+        )
+    if change.kind == "total":
+        return _(
+            "Le total a changé : %(before)s → %(after)s.",
+            before=eur(change.before),
+            after=eur(change.after),
+        )
+    return _("Ce panier a changé dans un autre onglet ou sur un autre appareil.")
 
 
 def _payments(method: str, form, total: int) -> list[Payment]:
@@ -221,7 +343,7 @@ def _payments(method: str, form, total: int) -> list[Payment]:
         return [Payment("cash", _amount(form.get("tendered")))]
     if method == "exact":
         return [Payment("cash", total)] if total else []
-    if method in ("card", "cheque", "transfer"):
+    if method in METHODS and not may_exceed(method):  # one method, the exact total
         return [Payment(method, total)] if total else []
     if method == "split":
         found = []
@@ -242,37 +364,48 @@ def _amount(raw: str | None) -> int:
         ) from exc
 
 
-def _done(number: int, cart: dict, key: str):
+def _done(sale: dict, cart: dict, key: str, *, just_written: bool = False):
+    """The answer to a payment, from the entry as written; the address names the sale, so
+    Back and a reload show its result again."""
     if cart.get("key") == key:
         basket.reset()
+    basket.remember_sale(sale)
+    done = url_for("sell.index", done=sale["number"])
     if not request.htmx:
-        return redirect(url_for("sell.index", done=number))
-    response = page("sell/index.html", "after_sale", **_context(_result(number)))
+        return redirect(done)
+    context = _context(_result(sale, just_written=just_written))
+    response = page("sell/index.html", "after_sale", **context, **_seen_version())
     response.headers["HX-Trigger"] = "stock-changed"
+    response.headers["HX-Replace-Url"] = done
     return response
 
 
-def _result(number: int) -> dict:
-    sale = journal.get_sale(get_db(), number)
+def _result(sale: dict, *, just_written: bool = False) -> dict:
+    """A sale's result panel: what was tendered, and whether it may still be undone (the
+    server's own rule, so the button never offers what the server would refuse)."""
     cash = sum(p["amount"] for p in sale["payments"] if p["method"] == "cash")
-    undo_minutes = int(get_settings()["undo_minutes"])
-    age = clock.now() - datetime.fromisoformat(sale["created_at"])
-    return {
-        "sale": sale,
-        "tendered": cash,
-        "can_undo": sale["kind"] == "sale"
-        and not sale["voided_by"]
-        and g.member
-        and sale["member_id"] == g.member["id"]
-        and age < timedelta(minutes=undo_minutes),
-    }
+    member_id = g.member["id"] if g.member else None
+    if just_written:  # the entry just written is its seller's last sale
+        last = sale["number"]
+    else:
+        last = journal.last_sale_number(get_db(), member_id) if member_id else None
+    refusal = undo_refusal(sale, member_id, last, clock.now(), _undo_minutes())
+    return {"sale": sale, "tendered": cash, "can_undo": refusal is None, "refusal": refusal}
+
+
+@bp.get("/sell/cash")
+@login_required
+def cash():
+    """The cash keypad, for an odd amount tendered (23 €) beside the note buttons."""
+    return page("sell/cash.html", "pad", **_context())
 
 
 @bp.get("/sell/split")
 @login_required
 def split():
     """The split-payment panel: several methods, the amount still due shown live."""
-    return page("sell/split.html", "split", **_context(), due=_due(request.args))
+    typed = {f"amount_{m}": request.args.get(f"amount_{m}", "")[:20] for m in SPLIT_METHODS}
+    return page("sell/split.html", "split", **_context(), due=_due(request.args), typed=typed)
 
 
 @bp.post("/sell/split/due")
@@ -305,22 +438,50 @@ def _due(form) -> dict:
 @bp.post("/sell/undo/<int:number>")
 @login_required
 def undo(number: int):
-    """Cancel one's last sale within the undo window (a void entry; stock returns)."""
+    """Cancel one's last sale within the undo window (a void entry; stock returns).
+
+    The button names the sale (`sale`) and a second tap confirms it (`confirm=yes`); a request
+    naming another sale than the address is refused.
+    """
+    if request.form.get("sale", "").strip() != str(number):
+        raise InvalidInput(
+            _("Ce bouton ne nomme pas la vente n° %(n)s : rien n'est annulé.", n=number)
+        )
     db = get_db()
-    minutes = int(get_settings()["undo_minutes"])
+    if request.form.get("confirm") != "yes":
+        result = _result(journal.get_sale(db, number))
+        if result["refusal"]:
+            raise NotAllowed(result["refusal"].msgid, **result["refusal"].params)
+        return page("sell/index.html", "after_sale", **_context({**result, "confirm": True}))
     void = journal.record_void(
-        db, number, member=g.member, undo_minutes=minutes, key=f"void-{number}"
+        db, number, member=g.member, undo_minutes=_undo_minutes(), key=f"void-{number}"
     )
     log_event(db, "sale_voided", g.member, sale=number, void=void)
+    basket.forget_sale(number)
     message = _(
         "Vente n° %(n)s annulée (écriture n° %(v)s). Le stock est rétabli.", n=number, v=void
     )
     if not request.htmx:
         flash(message, "ok")
         return redirect(url_for("sell.index"))
-    response = page("sell/index.html", "after_sale", **_context(message=message))
+    response = page("sell/index.html", "after_sale", **_context(message=message), **_seen_version())
     response.headers["HX-Trigger"] = "stock-changed"
+    response.headers["HX-Replace-Url"] = url_for("sell.index")
     return response
+
+
+def _seen_version() -> dict:
+    """This tablet's own change, already shown: its poller moves on to the new version (no
+    second refresh of the tiles under the member's finger)."""
+    return {"version": journal.sell_version(get_db()), "oob_version": True}
+
+
+def _undo_minutes() -> int:
+    """The undo window, read once a request (before a sale is written: the settings' cache
+    is dropped by any write)."""
+    if "undo_minutes" not in g:
+        g.undo_minutes = int(get_settings()["undo_minutes"])
+    return g.undo_minutes
 
 
 @bp.get("/sell/history")
@@ -328,7 +489,7 @@ def undo(number: int):
 def history():
     """The day's sales, newest first; search by number."""
     db = get_db()
-    number = request.args.get("number", type=int)
+    number = request.args.get("number", type=query_int)
     since = clock.start_of_local_day(clock.now()).isoformat()
     sales = journal.list_sales(db, number=number) if number else journal.list_sales(db, since=since)
     return page("sell/history.html", "rows", sales=sales, number=number)
@@ -357,7 +518,7 @@ def refund(number: int):
     wanted = []
     for ln in sale["lines"]:
         raw = request.form.get(f"qty_{ln['position']}", "0").strip() or "0"
-        if not raw.isdigit():
+        if not is_digits(raw):
             raise InvalidInput(_("Quantité illisible : tapez un nombre entier."))
         if int(raw):
             wanted.append((ln["product_id"], int(raw)))

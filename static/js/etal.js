@@ -1,4 +1,4 @@
-/* Étal's only script: the PIN keypad and the "connection lost" banner (CSP: no inline code). */
+/* Étal's only script: the PIN and cash keypads and the "connection lost" banner (CSP: no inline code). */
 document.addEventListener("click", function (event) {
   var key = event.target.closest(".key[data-key]");
   if (!key) return;
@@ -6,7 +6,7 @@ document.addEventListener("click", function (event) {
   var input = document.getElementById(pad.dataset.target);
   if (key.dataset.key === "back") input.value = input.value.slice(0, -1);
   else if (input.value.length < 8) input.value += key.dataset.key;
-  input.focus();
+  if (!pad.hasAttribute("data-nofocus")) input.focus();  /* no phone keyboard over the cash pad */
 });
 function setOffline(lost) {
   var banner = document.getElementById("offline");

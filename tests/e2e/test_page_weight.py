@@ -55,7 +55,9 @@ def test_the_sell_screen_weighs_little_and_a_reload_asks_for_the_page_alone(
     page.wait_for_url("**/sell")
     session = page.context.storage_state()  # the member logged in, nothing cached
     cold = browser.new_context(
-        viewport={"width": 1280, "height": 800}, locale="fr-FR", base_url=live_server.url,
+        viewport={"width": 1280, "height": 800},
+        locale="fr-FR",
+        base_url=live_server.url,
         storage_state=session,
     )
     try:

@@ -7,7 +7,10 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.conftest import login_in_browser
+from pos.db import now_iso
+from pos.db.prices import add_markdown, change_price
+from pos.db.till import close_day
+from tests.conftest import login_in_browser, product_id
 
 pytestmark = pytest.mark.e2e
 
@@ -197,12 +200,16 @@ def test_undo_voids_the_sale_and_returns_the_stock(seller: Page, db):
     expect(page.get_by_test_id("change")).to_have_text("Rendu 5,00 €")
     expect(tile(page, "Kokedama").locator(".stock")).to_have_text("reste 19")
 
-    tap(page.get_by_role("button", name="Annuler la vente"))
+    tap(page.get_by_role("button", name="Annuler la vente n° 1"))
+    # A second tap, on a button that names the sale again, before anything is undone.
+    expect(page.locator("#result .confirm")).to_contain_text("Annuler la vente n° 1 (15,00 €) ?")
+    assert sales(db) == [(1, "sale", 1500, 500, None)]
+    tap(page.get_by_role("button", name="Oui, annuler la vente n° 1"))
 
     expect(page.locator("#result .msg.ok")).to_have_text(
         "Vente n° 1 annulée (écriture n° 2). Le stock est rétabli."
     )
-    expect(page.get_by_role("button", name="Annuler la vente")).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("Annuler la vente"))).to_have_count(0)
     expect(tile(page, "Kokedama").locator(".stock")).to_have_text("reste 20")
     assert sales(db) == [(1, "sale", 1500, 500, None), (2, "void", -1500, -500, 1)]
     assert payments(db, 2) == [("cash", -2000)]
@@ -216,7 +223,8 @@ def test_the_last_pot_cannot_be_sold_twice(seller: Page, db):
     fill_cart(page, tap, "Dernier pot", expected_total="9,00 €")
     tap(pot)
 
-    expect(page.locator("#messages .msg.error")).to_have_text(
+    # The refusal shows beside the cart, where the member is looking.
+    expect(page.locator("#cart").get_by_test_id("refusal")).to_have_text(
         "Stock insuffisant pour « Dernier pot » : il n'en reste que 1."
     )
     expect(page.locator("#cart .line .qty")).to_have_text("1 ×")
@@ -225,7 +233,7 @@ def test_the_last_pot_cannot_be_sold_twice(seller: Page, db):
     tap(pay_button(page, "Compte juste"))
     expect(page.locator("#result .done")).to_contain_text("Vente n° 1 enregistrée")
     # The refusal does not linger beside a sale that went through.
-    expect(page.locator("#messages .msg.error")).to_have_count(0)
+    expect(page.get_by_test_id("refusal")).to_have_count(0)
     expect(pot.locator(".stock")).to_have_text("Épuisé")
     expect(pot).to_be_disabled()
     expect(pot).to_have_class(re.compile(r"\bout\b"))
@@ -286,3 +294,147 @@ def test_two_fast_clicks_on_the_note_record_one_sale(seller: Page, db):
     assert again.status == 200
     assert "Vente n° 1 enregistrée" in again.text()
     assert sales(db) == [(1, "sale", 1500, 500, None)]
+
+
+def test_the_next_customer_never_sees_the_last_sales_change_or_undo(seller: Page, db):
+    page, tap = seller, Taps()
+    fill_cart(page, tap, "Kokedama", "Cookie", expected_total="15,00 €")
+    tap(pay_button(page, "20,00 €"))
+    expect(page.get_by_test_id("change")).to_have_text("Rendu 5,00 €")
+    expect(page.get_by_role("button", name="Annuler la vente n° 1")).to_be_visible()
+
+    # The next customer's first item: the result gives way to one line naming its sale.
+    tap(tile(page, "Cookie"))
+    expect(page.get_by_test_id("strip")).to_have_text("Vente n° 1 · rendu 5,00 €")
+    expect(page.get_by_test_id("change")).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("Annuler"))).to_have_count(0)
+    fill_cart(page, tap, "Kokedama", "Café", "Dernier pot", expected_total="25,50 €")
+    expect(page.locator("#cart .line")).to_have_count(4)
+    expect(page.get_by_role("button", name=re.compile("Annuler"))).to_have_count(0)
+    assert sales(db) == [(1, "sale", 1500, 500, None)]
+
+
+def test_the_split_panel_follows_the_cart(seller: Page, db):
+    page, tap = seller, Taps()
+    expect(page.locator("#cart .payrow .split")).to_be_disabled()
+    fill_cart(page, tap, "Café", expected_total="1,50 €")
+    tap(page.get_by_role("link", name="Autre / plusieurs"))
+    settled(page)
+    page.get_by_label("Carte").fill("1,50")
+    due = page.get_by_test_id("due")
+    expect(due).to_have_text("Le compte est bon.")
+
+    tap(tile(page, "Cookie"))  # the cart changes under the open panel
+    expect(due).to_have_text("Reste à payer 2,50 €")
+    expect(page.get_by_role("button", name="Encaisser 4,00 €")).to_be_visible()
+    expect(page.get_by_label("Carte")).to_have_value("1,50")
+    settled(page)
+    page.get_by_label("Espèces").fill("2,50")
+    expect(due).to_have_text("Le compte est bon.")
+    tap(page.get_by_role("button", name="Encaisser 4,00 €"))
+    expect(page.locator("#result .done")).to_contain_text("Vente n° 1 enregistrée")
+    assert payments(db, 1) == [("cash", 250), ("card", 150)]
+
+
+def test_a_price_change_between_tap_and_payment_is_shown_not_charged(seller: Page, db):
+    page, tap = seller, Taps()
+    fill_cart(page, tap, "Cookie", "Kokedama", expected_total="15,00 €")
+    change_price(db, product_id(db, "Cookie"), 200, member_id=None)  # on another tablet
+    tap(pay_button(page, "Carte"))
+
+    expect(page.locator("#result").get_by_test_id("refusal")).to_have_text(
+        "Le prix de Cookie a changé : 2,50 € → 2,00 €. Vérifiez le total puis encaissez."
+    )
+    expect(total(page)).to_have_text(re.compile(r"Total\s+14,50\s€"))
+    expect(page.locator("#cart .line.changed")).to_contain_text("Cookie")
+    expect(page.locator("#cart .total.changed")).to_be_visible()
+    assert sales(db) == []
+    tap(pay_button(page, "Carte"))
+    expect(page.locator("#result .done")).to_contain_text("Vente n° 1 enregistrée · 14,50 €")
+    assert payments(db, 1) == [("card", 1450)]
+
+
+def test_two_tabs_of_one_browser_never_pay_each_others_cart(seller: Page, db):
+    page, tap = seller, Taps()
+    fill_cart(page, tap, "Café", expected_total="1,50 €")
+    other = page.context.new_page()  # the same session, another tab
+    other.goto("/sell")
+    fill_cart(other, Taps(), "Kokedama", "Cookie", expected_total="16,50 €")
+
+    tap(pay_button(page, "Compte juste"))  # the first tab still shows "Café 1,50 €"
+    expect(page.locator("#result").get_by_test_id("refusal")).to_contain_text("autre onglet")
+    expect(total(page)).to_have_text(re.compile(r"Total\s+16,50\s€"))
+    assert sales(db) == []
+    other.close()
+
+
+def test_another_tablet_selling_the_last_pot_greys_it_here_without_a_reload(
+    seller: Page, browser, live_server, db
+):
+    page = seller
+    pot = tile(page, "Dernier pot")
+    expect(pot).to_be_enabled()
+    other = browser.new_context(
+        viewport={"width": 1280, "height": 800}, locale="fr-FR", base_url=live_server.url
+    )
+    tablet_b = other.new_page()
+    login_in_browser(tablet_b, "Awa")
+    tablet_b.wait_for_url("**/sell")
+    fill_cart(tablet_b, Taps(), "Dernier pot", expected_total="9,00 €")
+    settled(tablet_b)
+    pay_button(tablet_b, "Carte").click()
+    expect(tablet_b.locator("#result .done")).to_contain_text("Vente n° 1 enregistrée")
+    other.close()
+
+    # Within 2 seconds, without a reload, this tablet shows it sold out.
+    expect(pot).to_be_disabled(timeout=2500)
+    expect(pot.locator(".stock")).to_have_text("Épuisé")
+
+
+def test_a_markdown_and_a_z_elsewhere_reach_this_tablet(seller: Page, db):
+    page = seller
+    koke = tile(page, "Kokedama")
+    category = db.execute("SELECT id FROM categories WHERE name = 'Plantes'").fetchone()[0]
+    add_markdown(db, category, 2000, now_iso(), member_id=None)
+    expect(koke.locator(".price")).to_have_text("10,00 €", timeout=2500)
+    expect(koke.locator(".markdown")).to_have_text("au lieu de 12,50 €")
+
+    close_day(db, {"id": 1, "name": "Awa"}, {2000: 2, 1000: 2}, "", 10**6)
+    expect(page.get_by_test_id("till-closed")).to_be_visible(timeout=2500)
+    expect(koke).to_be_disabled()
+    assert page.evaluate("document.querySelectorAll('.tile:not([disabled])').length") == 0
+
+
+def test_an_odd_amount_tendered_on_the_cash_keypad(seller: Page, db):
+    page, tap = seller, Taps()
+    fill_cart(page, tap, "Kokedama", "Cookie", expected_total="15,00 €")
+    tap(pay_button(page, "Autre somme"))  # one tap from beside the notes
+    pad = page.locator(".cashpad")
+    for key in "23":
+        tap(pad.locator(f'.key[data-key="{key}"]'))
+    expect(page.locator("#tendered")).to_have_value("23")
+    tap(page.get_by_role("button", name="Encaisser en espèces"))
+
+    expect(page.get_by_test_id("change")).to_have_text("Rendu 8,00 €")
+    assert tap.count == 6
+    assert sales(db) == [(1, "sale", 1500, 800, None)]
+    assert payments(db, 1) == [("cash", 2300)]
+
+
+def test_back_after_a_sale_shows_its_result_again(seller: Page, db):
+    page, tap = seller, Taps()
+    fill_cart(page, tap, "Kokedama", "Cookie", expected_total="15,00 €")
+    tap(pay_button(page, "20,00 €"))
+    expect(page.get_by_test_id("change")).to_have_text("Rendu 5,00 €")
+    expect(page).to_have_url(re.compile(r"/sell\?done=1$"))
+
+    tap(page.locator(".topbar nav").get_by_role("link", name="Historique"))
+    page.wait_for_url("**/sell/history")
+    page.go_back()
+    expect(page.get_by_test_id("change")).to_have_text("Rendu 5,00 €")
+    page.reload()
+    expect(page.get_by_test_id("change")).to_have_text("Rendu 5,00 €")
+    # The next customer's first item: the address is the sell screen's again.
+    tap(tile(page, "Café"))
+    expect(page.get_by_test_id("strip")).to_have_text("Vente n° 1 · rendu 5,00 €")
+    expect(page).to_have_url(re.compile(r"/sell$"))
