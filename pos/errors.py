@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pos.i18n import N_, format_message
+from pos.labels import out_of_stock
 
 
 class EtalError(Exception):
@@ -62,10 +63,9 @@ class OutOfStock(EtalError):
 
     def __init__(self, message: str = "", **kw: object):
         # One sentence wherever stock runs short (a tap on a tile, a payment, the API).
-        super().__init__(
-            message or N_("Stock insuffisant pour « %(name)s » : il n'en reste que %(left)s."),
-            **kw,
-        )
+        if not message:  # "il n'en reste plus" when none is left (pos.labels)
+            message = out_of_stock(str(kw.get("name", "")), int(kw.get("left") or 0)).msgid
+        super().__init__(message, **kw)
 
 
 class PaymentMismatch(EtalError):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal, TextIO
 
+from pos.labels import word
 from pos.money import rate_to_api, to_decimal
 from pos.shares import ShareSheet
 
@@ -29,6 +30,7 @@ class Column:
     header: str
     header_fr: str
     kind: Kind = "text"
+    words: str = ""  # a column of codes: the pos.labels group whose words the fr dialect writes
 
 
 @dataclass(frozen=True)
@@ -58,8 +60,8 @@ DIALECTS: dict[str, Dialect] = {
 }
 
 
-def _col(key: str, header_fr: str, kind: Kind = "text") -> Column:
-    return Column(key, key, header_fr, kind)
+def _col(key: str, header_fr: str, kind: Kind = "text", words: str = "") -> Column:
+    return Column(key, key, header_fr, kind, words)
 
 
 SALES_LINES_COLUMNS = [
@@ -67,9 +69,9 @@ SALES_LINES_COLUMNS = [
     _col("closure_number", "N° de Z", "int"),
     _col("sale_number", "N° de vente", "int"),
     _col("sold_at", "Date et heure", "datetime"),
-    _col("kind", "Type (vente, annulation, remboursement)"),
+    _col("kind", "Type (vente, annulation, remboursement)", words="entry"),
     _col("refers_to", "Vente d'origine", "int"),
-    _col("channel", "Canal"),
+    _col("channel", "Canal", words="channel"),
     _col("seller", "Vendeur"),
     _col("product", "Produit"),
     _col("quantity", "Quantité", "int"),
@@ -83,15 +85,15 @@ SALES_LINES_COLUMNS = [
 PAYMENTS_COLUMNS = [
     _col("sale_number", "N° de vente", "int"),
     _col("paid_at", "Date et heure", "datetime"),
-    _col("kind", "Type (vente, annulation, remboursement)"),
-    _col("method", "Moyen de paiement"),
+    _col("kind", "Type (vente, annulation, remboursement)", words="entry"),
+    _col("method", "Moyen de paiement", words="method"),
     _col("amount", "Montant reçu", "money"),
     _col("change", "Monnaie rendue", "money"),
 ]
 STOCK_MOVEMENTS_COLUMNS = [
     _col("moved_at", "Date et heure", "datetime"),
     _col("product", "Produit"),
-    _col("kind", "Mouvement"),
+    _col("kind", "Mouvement", words="stock"),
     _col("quantity", "Quantité (+ entrée, - sortie)", "int"),
     _col("reason", "Motif"),
     _col("sale_number", "N° de vente", "int"),
@@ -101,13 +103,13 @@ EXPENSES_COLUMNS = [
     _col("booked_on", "Date comptable", "date"),
     _col("spent_on", "Date du ticket", "date"),
     _col("supplier", "Fournisseur"),
-    _col("category", "Catégorie"),
+    _col("category", "Catégorie", words="expense"),
     _col("description", "Libellé"),
     _col("total", "Montant TTC", "money"),
     _col("vat_rate", "Taux de TVA (%)", "rate"),
     _col("ht", "dont HT", "money"),
     _col("vat", "dont TVA", "money"),
-    _col("paid_from", "Payé par"),
+    _col("paid_from", "Payé par", words="payer"),
     _col("payer", "Avancé par (membre)"),
     _col("receipt_ref", "Pièce justificative"),
 ]
@@ -199,6 +201,13 @@ def format_cell(value: Any, kind: Kind, dialect: Dialect) -> str:
     return "" if value is None else _FORMATTERS[kind](value, dialect)
 
 
+def _word(value: Any, column: Column, dialect: Dialect) -> Any:
+    """In French (the fr dialect) a code is written as its word (pos.labels)."""
+    if column.words and dialect.french_headers and value is not None:
+        return word(column.words, value)
+    return value
+
+
 def _split(column: Column, dialect: Dialect) -> bool:
     return column.kind == "datetime" and dialect.split_datetime
 
@@ -220,7 +229,7 @@ def cells_of(row: Mapping[str, Any], columns: list[Column], dialect: Dialect) ->
     """A row's cells, in the order of headers_of."""
     out = []
     for col in columns:
-        text = format_cell(row[col.key], col.kind, dialect)
+        text = format_cell(_word(row[col.key], col, dialect), col.kind, dialect)
         if _split(col, dialect):
             out += [text[:10], text[11:19]] if text else ["", ""]
         else:

@@ -98,3 +98,25 @@ def tr(value: object) -> object:
         except Exception:
             return value
     return value
+
+
+def plural_text(singular: str, plural: str, num: int) -> str:
+    """The form of a count's message in the request's language, not yet formatted.
+
+    French (the msgids) puts 0 and 1 in the singular ("0 unité", "1 minute"); a translation
+    follows its catalogue's own rule ("0 units").
+    """
+    from flask import has_request_context
+
+    if has_request_context():
+        from flask_babel import get_locale, get_translations
+
+        locale = get_locale()
+        if locale is not None and locale.language != "fr":
+            return get_translations().ungettext(singular, plural, num)
+    return singular if abs(num) < 2 else plural
+
+
+def ngettext(singular: str, plural: str, num: int, **params: object) -> str:
+    """A count's sentence in the request's language, %(num)s and the other values filled in."""
+    return format_message(plural_text(singular, plural, num), {"num": num, **params})

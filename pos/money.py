@@ -79,9 +79,13 @@ def rate_to_api(bp: int) -> str:
     return str((Decimal(bp) / 100).quantize(CENT))
 
 
+MINUS = "\u2212"  # the one minus sign of every amount people read (screens and paper)
+
+
 def format_eur(cents: int, locale: str = "fr_FR") -> str:
-    """Cents shown the local way: "12,50 €" in French, "€12.50" in English."""
-    return format_currency(to_decimal(cents), "EUR", locale=locale)
+    """Cents shown the local way: "12,50 €" in French, "€12.50" in English; "−3,50 €" below 0."""
+    text = format_currency(to_decimal(abs(cents)), "EUR", locale=locale)
+    return MINUS + text if cents < 0 else text
 
 
 def format_rate(bp: int, locale: str = "fr_FR") -> str:

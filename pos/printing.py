@@ -47,6 +47,7 @@ FALLBACKS = {
     "«": '"',
     "»": '"',
     "–": "-",
+    "\u2212": "-",  # the minus sign of amounts (pos.money.MINUS)
     "—": "-",
     "…": "...",
     "œ": "oe",

@@ -13,9 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
-from zoneinfo import ZoneInfo
 
-from pos.money import VatLine, format_eur, format_rate
+from pos.clock import DEFAULT_ZONE, for_people
+from pos.money import MINUS, VatLine, format_eur, format_rate
 from pos.numbers import is_digits
 from pos.payment_methods import WORDS
 
@@ -27,7 +27,7 @@ CHANNEL_NAMES = {"stall": "", "online": "Vente en ligne"}
 FRANCHISE_MENTION = "TVA non applicable, art. 293 B du CGI"
 FRENCH_CHARACTERS = "é è ê à â ç ù û ô î ï ë œ Œ É À Ç €"
 FRENCH_PUNCTUATION = "’ – — « »"
-RECEIPT_TZ = "Europe/Paris"
+RECEIPT_TZ = DEFAULT_ZONE  # a receipt's zone when its seller names none
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class Seller:
     siret: str
     vat_number: str
     vat_franchise: bool = False
+    zone: str = DEFAULT_ZONE  # the coop's time zone: the times printed are read in it
 
 
 @dataclass(frozen=True)
@@ -146,8 +147,12 @@ def clean(text: str) -> str:
 
 
 def money(cents: int) -> str:
-    """An amount as printed: "1 234,50 €" with plain ASCII spaces."""
-    return clean(format_eur(cents, "fr_FR"))
+    """An amount as printed: "1 234,50 €" with plain ASCII spaces, "-3,50 €" below zero.
+
+    No receipt code page (CP858, CP1252) has the minus sign U+2212 of the screens: paper
+    prints every negative amount with the hyphen it has, so the preview is the paper.
+    """
+    return clean(format_eur(cents, "fr_FR")).replace(MINUS, "-")
 
 
 def _amount(cents: int) -> str:
@@ -171,8 +176,9 @@ def _wrap(text: str, width: int, indent: str = "", first: str = "") -> list[str]
 
 def _when(moment: datetime, tz: str) -> str:
     # A naive time is taken as already local: better a receipt than none after a sale.
-    local = moment.astimezone(ZoneInfo(tz)) if moment.tzinfo else moment
-    return local.strftime("%d/%m/%Y %H:%M")
+    if moment.tzinfo is None:
+        return moment.strftime("%d/%m/%Y %H:%M")
+    return for_people(moment, tz)
 
 
 def _siret(siret: str) -> str:
@@ -205,7 +211,7 @@ def _heading(page: _Page, receipt: Receipt, tz: str) -> None:
         page.wrapped(title, align="center", bold=True)
     page.columns(f"Ticket n° {receipt.number}", _when(receipt.created_at, tz))
     if clean(receipt.member):
-        page.wrapped(f"Vendeur : {receipt.member}")
+        page.wrapped(f"Vendu par {receipt.member}")
     channel = CHANNEL_NAMES.get(receipt.channel, f"Canal : {receipt.channel}")
     if channel:
         page.wrapped(channel)
@@ -280,11 +286,14 @@ def _closing(page: _Page, receipt: Receipt) -> None:
     page.lines.append(PrintLine(kind="cut"))
 
 
-def layout(receipt: Receipt, width: int, *, tz: str = RECEIPT_TZ) -> list[PrintLine]:
-    """Lay out a receipt in French for a paper `width` (32 or 48 characters)."""
+def layout(receipt: Receipt, width: int, *, tz: str | None = None) -> list[PrintLine]:
+    """Lay out a receipt in French for a paper `width` (32 or 48 characters).
+
+    Times print in `tz`, else the seller's (the coop's) zone.
+    """
     page = _Page(width)
     _header(page, receipt.seller)
-    _heading(page, receipt, tz)
+    _heading(page, receipt, tz or receipt.seller.zone)
     _items(page, receipt.lines)
     _cart_discount(page, receipt)
     page.rule()
@@ -343,6 +352,7 @@ def seller_of(settings: dict[str, str]) -> Seller:
         siret=settings["siret"],
         vat_number=settings["vat_number"],
         vat_franchise=settings["vat_franchise"] == "1",
+        zone=settings.get("timezone") or DEFAULT_ZONE,
     )
 
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from pos.clock import is_zone
 from pos.i18n import N_, Message, message_of
 from pos.money import InvalidAmount, parse_amount, parse_rate
 from pos.numbers import is_digits
@@ -65,6 +66,7 @@ DEFAULTS: dict[str, str] = {
     "backup_dir": "",
     "backup_keep": "10",
     "clock_offset": "0",
+    "timezone": "Europe/Paris",  # the coop's zone: every moment people read (pos.clock)
     "receipt_logo": "",
     "stall_fee": "0",
     "target_pay": "0",
@@ -244,6 +246,8 @@ def check_settings(form: dict[str, str]) -> Checked:
         values[key] = values[key].replace(" ", "").upper()
         if not _ACCOUNT.match(values[key]):
             errors[key] = N_("Un numéro de compte : 3 à 12 chiffres (ex. : 5115).")
+    if "timezone" in values and not is_zone(values["timezone"]):
+        errors["timezone"] = N_("Indiquez un fuseau horaire, par exemple Europe/Paris.")
     for key in ("idle_minutes", "undo_minutes"):
         if key in values and not (is_digits(values[key]) and 1 <= int(values[key]) <= 240):
             errors[key] = N_("Indiquez un nombre de minutes entre 1 et 240.")

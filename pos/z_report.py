@@ -5,6 +5,8 @@ The screen shows the same text (`render_text`), so the Z on screen and on paper 
 
 from __future__ import annotations
 
+from pos.clock import for_people, period_for_people
+from pos.labels import word
 from pos.receipts import METHOD_NAMES, PrintLine, Seller, _Page, _rate, money, render_text
 from pos.till import sales_count_of
 
@@ -15,7 +17,6 @@ KIND_TITLES = {
     "x": "POINT DE CAISSE (X)",
 }
 X_MARK = "X — ne clôture pas la journée"
-CHANNELS = {"stall": "Stand", "online": "En ligne"}
 
 
 def closure_layout(closure: dict, seller: Seller, width: int) -> list[PrintLine]:
@@ -30,8 +31,9 @@ def closure_layout(closure: dict, seller: Seller, width: int) -> list[PrintLine]
     is_x = closure["kind"] == "x"
     if is_x:
         page.wrapped(X_MARK, align="center", bold=True)
-    page.columns(f"{'X' if is_x else 'Z'} n° {closure['number']}", closure["period"])
-    when = closure["created_at"][:16].replace("T", " ")
+    title = f"{'X' if is_x else 'Z'} n° {closure['number']}"
+    page.columns(title, period_for_people(closure["period"]))
+    when = for_people(closure["created_at"], seller.zone)
     page.columns("Fait le" if is_x else "Clôturé le", when)
     if closure.get("member"):
         page.columns("Par", closure["member"])
@@ -45,7 +47,7 @@ def closure_layout(closure: dict, seller: Seller, width: int) -> list[PrintLine]
     page.columns("TOTAL NET TTC", money(totals["net_total"]), bold=True)
     page.rule()
     for method, amount in totals["by_method"].items():
-        page.columns(METHOD_NAMES.get(method, method), money(amount))
+        page.columns(word("method", method), money(amount))
     page.rule()
     for v in totals["by_rate"]:
         page.columns(f"TVA {_rate(v['rate'])} HT", money(v["base"]))
@@ -56,7 +58,7 @@ def closure_layout(closure: dict, seller: Seller, width: int) -> list[PrintLine]
         page.columns(f"{figures['quantity']} x {name}", money(figures["total"]))
     page.rule()
     for channel, amount in totals["by_channel"].items():
-        page.columns(CHANNELS.get(channel, channel), money(amount))
+        page.columns(word("channel", channel), money(amount))
     if closure["kind"] in ("day", "x"):
         _members(page, totals.get("by_member", []))
         _shifts(page, totals.get("shifts", []))

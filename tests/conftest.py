@@ -194,9 +194,11 @@ class ClockOffset:
 
 @pytest.fixture(autouse=True)
 def _no_clock_offset_leaks():
-    """A test that moved the clock (or made an app on a corrected coop) leaves it at zero."""
+    """A test that moved the clock (or made an app on a corrected coop) leaves it at zero,
+    and the coop's time zone at its default."""
     yield
     clock.set_offset(0)
+    clock.set_zone(clock.DEFAULT_ZONE)
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ from pos.fec import (
     sales_day_entry,
     write_fec,
 )
+from pos.labels import word
 from pos.money import parse_amount, split_vat
 from pos.shares import Member, share_result
 
@@ -105,7 +106,7 @@ def test_french_csv_bytes():
     assert raw.decode("utf-8-sig").split("\r\n") == [
         "N° de vente;Date;Heure;Type (vente, annulation, remboursement);Produit;Quantité;"
         "Prix unitaire TTC;Remise;Taux de TVA (%);Total TTC;dont HT;dont TVA",
-        '12;2025-06-14;10:30:05;sale;"Kokedama; grand";2;12,50;0,00;5,5;25,00;23,70;1,30',
+        '12;2025-06-14;10:30:05;Vente;"Kokedama; grand";2;12,50;0,00;5,5;25,00;23,70;1,30',
         "",
     ]
 
@@ -243,8 +244,10 @@ def test_french_csv_reads_back_the_same_values(rows):
         assert back["sold_on"] == local.date().isoformat()
         assert back["sold_time"] == f"{local:%H:%M:%S}"
         assert back["refers_to"] == ("" if row["refers_to"] is None else str(row["refers_to"]))
-        for key in ("channel", "seller", "product", "kind"):
+        for key in ("seller", "product"):
             assert back[key] == _guarded(row[key])
+        assert back["channel"] == _guarded(word("channel", row["channel"]))  # codes as words
+        assert back["kind"] == _guarded(word("entry", row["kind"]))
         for key in ("unit_price", "discount", "total", "ht", "vat"):
             assert parse_amount(back[key], allow_negative=True) == row[key]
         assert int(back["quantity"]) == row["quantity"]

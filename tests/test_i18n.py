@@ -157,7 +157,7 @@ def test_a_domain_refusal_reads_in_english_on_screen_and_stays_french_in_the_api
     refused = actions.post("/sell/pay", {**actions.seen(), "method": "exact"})
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422
-    assert "Not enough stock of “Dernier pot”: only 0 left." in html
+    assert "Not enough stock of “Dernier pot”: none left." in html
     assert "Stock insuffisant" not in html
 
 

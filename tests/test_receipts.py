@@ -77,7 +77,7 @@ def test_sale_reads_in_french(width):
         "TVA intracom. : FR12448869321",
         "Ticket n° 12",
         "26/11/2026 15:04",
-        "Vendeur : Awa",
+        "Vendu par Awa",
         "2 x Kokedama mousse",
         "3 x Crème brûlée",
         "Espèces",

@@ -256,7 +256,7 @@ def test_counting_pad_total_and_bad_counts(actions, client, db):
     coop.save_settings(db, {"show_expected_cash": "1"})
     ok = actions.post("/till/count", {"n_2000": "2", "n_50": "3", "compare": "1"})
     html = ok.get_data(as_text=True)
-    assert "41,50" in html and "60,00" in html and "-18,50" in html
+    assert "41,50" in html and "60,00" in html and "−18,50" in html
     bad = actions.post("/till/count", {"n_2000": "deux"})
     assert "nombres entiers" in bad.get_data(as_text=True)
 

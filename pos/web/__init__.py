@@ -6,15 +6,15 @@ import mimetypes
 
 from flask import Flask, g, request, session
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import Babel
+from flask_babel import Babel, get_translations
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from jinja2 import BytecodeCache
 from werkzeug.routing import IntegerConverter
 
-from pos import payment_methods
+from pos import clock, labels, payment_methods
 from pos.catalogue import initials
-from pos.i18n import tr
+from pos.i18n import plural_text, tr
 from pos.money import format_eur, format_rate, rate_to_decimal
 from pos.web import assets
 from pos.web.db import init_app as init_db
@@ -123,6 +123,9 @@ def register(app: Flask) -> None:
     app.wsgi_app = SecurityHeaders(app.wsgi_app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.install_gettext_callables(  # ngettext with French's rule: 0 and 1 singular
+        gettext=lambda s: get_translations().ugettext(s), ngettext=plural_text, newstyle=True
+    )
     htmx.init_app(app)
     # Before any route: every <int:…> in a path is ASCII digits and bounded (2^63 is a 404).
     app.url_map.converters["int"] = BoundedInt
@@ -142,10 +145,45 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["rate_value"] = lambda bp: str(rate_to_decimal(bp))
     app.jinja_env.filters["tr"] = tr  # a domain message in the member's language
     app.jinja_env.filters["initials"] = initials
+    # Moments for people: the coop's zone, French form (pos.clock); codes as words (pos.labels).
+    app.jinja_env.filters["when"] = clock.for_people
+    app.jinja_env.filters["day"] = clock.date_for_people
+    app.jinja_env.filters["hour"] = clock.hour_for_people
+    app.jinja_env.filters["period"] = clock.period_for_people
+    app.jinja_env.filters["label"] = lambda code, group: tr(labels.word(group, code))
+    app.jinja_env.filters["detail"] = event_detail
+    app.jinja_env.globals["choices"] = lambda group: {
+        code: tr(word) for code, word in labels.words(group).items()
+    }
     app.jinja_env.globals["payment_methods"] = payment_methods.offered
     app.jinja_env.globals["method_word"] = payment_methods.word
     app.jinja_env.globals["languages"] = LANGUAGES
     app.after_request(_no_store)
+
+
+def event_detail(value: object, key: str) -> str:
+    """One detail of the event journal as people read it: its key and value in words."""
+    how = labels.DETAIL_VALUES.get(key, "")
+    if how == "money" and isinstance(value, int):
+        text = eur(value)
+    elif how == "moment" and isinstance(value, str):
+        text = clock.for_people(value)
+    elif how:
+        text = tr(labels.word(how, value))
+    elif key == "keys" and isinstance(value, list):  # the settings changed
+        text = ", ".join(dict.fromkeys(tr(labels.field_word(k)) for k in value))
+    elif key == "changes" and isinstance(value, dict):  # a product's new values
+        text = ", ".join(_change(k, v) for k, v in value.items())
+    elif isinstance(value, list):
+        text = ", ".join(str(v) for v in value)
+    else:
+        text = str(value)
+    return f"{tr(labels.word('detail', key))} : {text}"
+
+
+def _change(field: str, value: object) -> str:
+    money = field in labels.FIELD_MONEY and isinstance(value, int)
+    return f"{tr(labels.field_word(field))} {eur(value) if money else value}"
 
 
 def eur(cents: int) -> str:

@@ -12,11 +12,12 @@ from flask import Blueprint, Response, current_app, flash, g, redirect, request,
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from pos import accounts, bookkeeping, charts, clock
+from pos import accounts, bookkeeping, charts, clock, labels
 from pos.db import accounts as ledger
 from pos.db import coop
 from pos.db.till import current_day
 from pos.errors import InvalidInput
+from pos.i18n import translate
 from pos.money import InvalidAmount, form_text, parse_amount, rate_form_text
 from pos.numbers import is_decimal, is_digits, parse_day, query_int
 from pos.shares import RULES
@@ -119,7 +120,7 @@ def _charts(board: accounts.Dashboard) -> dict[str, Markup]:
 def dashboard():
     """The live dashboard: today, the week, by hour, best sellers, stock, the goal."""
     board = dashboard_figures(get_settings())
-    now_text = clock.local(clock.now()).strftime("%H:%M")
+    now_text = clock.hour_for_people(clock.now())
     return page(
         "accounts/dashboard.html", "live", board=board, charts=_charts(board), now_text=now_text
     )
@@ -206,13 +207,7 @@ def repay():
 
 
 def _category_names() -> dict[str, str]:
-    return {
-        "materials": _("Matières premières"),
-        "stall_fee": _("Place de marché"),
-        "transport": _("Transport"),
-        "communication": _("Communication"),
-        "other": _("Autres dépenses"),
-    }
+    return {code: translate(word) for code, word in labels.words("expense").items()}
 
 
 @bp.post("/accounts/week")

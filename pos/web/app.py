@@ -41,7 +41,9 @@ def create_app(db_path: str | Path | None = None, **overrides: object) -> Flask:
     from pos.clock_window import stored_offset
     from pos.db.coop import load_settings
 
-    clock.set_offset(stored_offset(load_settings(db)["clock_offset"]))  # never stops a start
+    settings = load_settings(db)
+    clock.set_offset(stored_offset(settings["clock_offset"]))  # never stops a start
+    clock.set_zone(settings["timezone"])
     db.close()
     app.config.update(
         DATABASE=str(path),

@@ -18,13 +18,13 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from pos import members as rules
 from pos.db import coop, pins, sessions
 from pos.db.events import log_event
 from pos.errors import InvalidInput
+from pos.i18n import ngettext
 from pos.web.db import get_db, get_settings
 from pos.web.render import page
 
@@ -110,9 +110,10 @@ def load_member() -> None:
     if time.time() - session.get("seen", 0) > idle:
         session.pop("member_id", None)  # the cart stays, for the same member only (basket)
         flash(
-            _(
-                "Déconnexion automatique après %(n)s minutes sans activité.",
-                n=settings["idle_minutes"],
+            ngettext(
+                "Déconnexion automatique après %(num)s minute sans activité.",
+                "Déconnexion automatique après %(num)s minutes sans activité.",
+                int(settings["idle_minutes"]),
             ),
             "info",
         )

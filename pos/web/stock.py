@@ -25,19 +25,13 @@ from pos.db import stock as store
 from pos.db.catalogue import get_product
 from pos.db.till import current_day
 from pos.errors import InvalidInput, TillClosed
-from pos.i18n import translate
+from pos.i18n import ngettext, translate
 from pos.money import form_text
 from pos.web.auth import admin_required, login_required
 from pos.web.db import get_db, get_settings
 from pos.web.render import page
 
 bp = Blueprint("stock", __name__, url_prefix="/stock")
-
-
-@bp.app_template_filter("local_time")
-def local_time(moment: str) -> str:
-    """A stored UTC time as the stall reads it: "01/06 14:05"."""
-    return clock.local(moment).strftime("%d/%m %H:%M")
 
 
 def _today() -> str:
@@ -199,7 +193,14 @@ def inventory():
         db, checked.values["counts"], checked.values["reason"], member_id=g.member["id"]
     )
     if done:
-        flash(_("Inventaire enregistré : %(n)s correction(s).", n=len(done)), "ok")
+        flash(
+            ngettext(
+                "Inventaire enregistré : %(num)s correction.",
+                "Inventaire enregistré : %(num)s corrections.",
+                len(done),
+            ),
+            "ok",
+        )
     else:
         flash(_("Inventaire : aucun écart, rien à corriger."), "ok")
     return redirect(url_for("stock.index"))

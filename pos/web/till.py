@@ -220,7 +220,7 @@ def handover():
         counts, count_id = {}, None
     result = store.record_handover(db, g.member, successor, counts or None, count_id=count_id)
     end_session()  # the one who hands over is logged out on the server too
-    message = _("%(a)s passe la caisse à %(b)s.", a=g.member["name"], b=successor["name"])
+    message = _("%(a)s passe la main à %(b)s.", a=g.member["name"], b=successor["name"])
     if result["counted"] is not None:
         message += " " + _(
             "Compté : %(c)s, attendu : %(e)s.", c=eur(result["counted"]), e=eur(result["expected"])
@@ -503,5 +503,5 @@ def set_clock():
     clock.set_offset(offset)
     coop.save_settings(get_db(), {"clock_offset": f"{offset:.3f}"})
     log_event(get_db(), "clock_corrected", g.member, offset_seconds=round(offset, 3))
-    flash(_("Heure corrigée : %(t)s.", t=clock.local(clock.now()).strftime("%d/%m/%Y %H:%M")), "ok")
+    flash(_("Heure corrigée : %(t)s.", t=clock.for_people(clock.now())), "ok")
     return redirect(url_for("sell.index"))

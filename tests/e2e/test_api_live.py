@@ -153,7 +153,7 @@ def test_eight_clients_race_for_the_last_jar(live_server, api_token, db_path):
         if r.status_code == 422:
             error = r.json()["error"]
             assert error["code"] == "out_of_stock"
-            assert "Dernier pot" in error["message"] and "il n'en reste que 0" in error["message"]
+            assert "Dernier pot" in error["message"] and "il n'en reste plus" in error["message"]
     conn = database.connect(db_path)
     try:
         assert conn.execute("SELECT stock FROM products WHERE id = ?", [pot]).fetchone()[0] == 0

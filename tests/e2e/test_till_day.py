@@ -78,7 +78,7 @@ def test_open_sell_pay_fee_hand_over_and_close(tablet: Page, printer_listener, c
     expect(tablet.get_by_test_id("counted")).to_have_text("55,00 €")
     assert "60,00" not in tablet.content()
     tablet.get_by_role("button", name="Valider mon comptage").click()
-    expect(tablet.get_by_test_id("difference")).to_have_text("-5,00 €")
+    expect(tablet.get_by_test_id("difference")).to_have_text("−5,00 €")
     tablet.get_by_role("button", name="Clôturer définitivement").click()
     expect(tablet.locator(".field.invalid .field-error")).to_have_text(
         "Expliquez l'écart de caisse avant de clôturer."
@@ -86,7 +86,7 @@ def test_open_sell_pay_fee_hand_over_and_close(tablet: Page, printer_listener, c
     tablet.locator("#reason").fill("Erreur de rendu")
     tablet.get_by_role("button", name="Clôturer définitivement").click()
 
-    expect(tablet.get_by_test_id("z-difference")).to_have_text("-5,00 €")
+    expect(tablet.get_by_test_id("z-difference")).to_have_text("−5,00 €")
     expect(tablet.locator("#messages")).to_contain_text("Z n° 1 imprimé")
     on_screen = tablet.get_by_test_id("z-text").inner_text()
     assert "Erreur de rendu" in on_screen and "Place du marché" not in on_screen
