@@ -26,7 +26,7 @@ def _units(text: str) -> int | None:
     raw = str(text or "").strip().replace(" ", "")
     if not raw:
         return 0
-    return int(raw) if is_digits(raw) and int(raw) <= MAX_UNITS else None
+    return int(raw) if is_digits(raw, 6) and int(raw) <= MAX_UNITS else None
 
 
 def _amount(text: str) -> int | None:
