@@ -11,7 +11,7 @@ from sqlite_utils import Database
 from pos import clock, journal
 from pos.cart import Payment, PricedCart, merge_payments, settle
 from pos.db import group_commit, query, transaction
-from pos.db.catalogue import move_stock
+from pos.db.catalogue import RESERVED, move_stock
 from pos.errors import (
     ClockBehind,
     InvalidInput,
@@ -95,13 +95,14 @@ def _line_row(position: int, line) -> dict:
 def _check_stock(db: Database, lines: list[dict]) -> set[int]:
     """The tracked products among the lines; OutOfStock, before anything is written, for one
     short of what is sold (the write lock and BEGIN IMMEDIATE keep the figure true until the
-    UPDATE)."""
+    UPDATE). Units that orders reserve are not for sale: only on hand minus reserved is."""
     wanted: dict[int, int] = defaultdict(int)
     for line in lines:
         wanted[line["product_id"]] += line["quantity"]
     marks = ", ".join("?" for _ in wanted)
     rows = db.execute(
-        f"SELECT id, name, stock FROM products WHERE track_stock = 1 AND id IN ({marks})",
+        f"SELECT id, name, stock - {RESERVED} FROM products p"
+        f" WHERE track_stock = 1 AND id IN ({marks})",
         list(wanted),
     ).fetchall()
     for product_id, name, left in rows:
@@ -400,6 +401,8 @@ def get_sale(db: Database, number: int) -> dict:
     sale["voided_by"] = next((o["number"] for o in others if o["kind"] == "void"), None)
     sale["refunds"] = [o["number"] for o in others if o["kind"] == "refund"]
     _count_refunded(db, sale, [o["id"] for o in others if o["kind"] == "refund"])
+    order = db.execute("SELECT number FROM orders WHERE sale_number = ?", [number]).fetchone()
+    sale["order_number"] = order[0] if order else None  # printed on the receipt
     return sale
 
 
