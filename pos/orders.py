@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pos.errors import EtalError, InvalidInput
-from pos.i18n import N_
+from pos.i18n import N_, Message
 
 STATES = ("to_prepare", "ready", "collected", "cancelled", "expired")
 OPEN = ("to_prepare", "ready")
@@ -29,6 +29,14 @@ STATE_NAMES = {
     "collected": N_("Retirée"),
     "cancelled": N_("Annulée"),
     "expired": N_("Expirée"),
+}
+EVENT_NAMES = {
+    "placed": N_("Commandée"),
+    "prepared": N_("Préparée"),
+    "paid": N_("Payée par virement"),
+    "collected": N_("Retirée"),
+    "cancelled": N_("Annulée"),
+    "expired": N_("Expirée (délai dépassé)"),
 }
 SOURCES = ("member", "api", "public")
 MAX_LINES = 30
@@ -170,3 +178,26 @@ def public_url(settings: dict[str, str]) -> str:
     if settings.get("orders_public") != "1":
         return ""
     return settings.get("orders_public_url", "").strip()
+
+
+ORDER_LIMITS = {  # setting -> (lowest, highest)
+    "orders_expire_hours": (0, 24 * 30),
+    "orders_max_quantity": (1, 999),
+    "orders_per_hour": (1, 100),
+}
+
+
+def check_order_settings(form: dict, values: dict[str, str], errors: dict[str, str]) -> None:
+    """The orders part of Réglages: whole numbers within bounds, an http(s) address, a switch."""
+    for key, (low, high) in ORDER_LIMITS.items():
+        if key in values and not (values[key].isdigit() and low <= int(values[key]) <= high):
+            errors[key] = Message(
+                N_("Indiquez un nombre entier entre %(low)s et %(high)s."), low=low, high=high
+            )
+    url = values.get("orders_public_url", "")
+    if url and (not url.startswith(("http://", "https://")) or len(url) > 200 or " " in url):
+        errors["orders_public_url"] = N_(
+            "Une adresse complète, par exemple https://commande.lescokes.fr/commander."
+        )
+    if "orders_expire_hours" in form:  # the orders part was sent: an absent box is "off"
+        values["orders_public"] = "1" if form.get("orders_public") in ("1", "on", "true") else "0"

@@ -16,6 +16,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pos.money import VatLine, format_eur, format_rate
+from pos.orders import public_url
 
 Align = Literal["left", "center", "right"]
 LineKind = Literal["text", "rule", "qr", "cut", "logo"]  # a logo line's text is its file
@@ -87,6 +88,7 @@ class Receipt:
     qr_text: str = ""
     duplicate: int = 0
     hash_excerpt: str = ""
+    order_number: int | None = None  # the order this sale paid (picked up or by transfer)
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,8 @@ def _heading(page: _Page, receipt: Receipt, tz: str) -> None:
     channel = CHANNEL_NAMES.get(receipt.channel, f"Canal : {receipt.channel}")
     if channel:
         page.wrapped(channel)
+    if receipt.order_number:
+        page.wrapped(f"Commande n° {receipt.order_number}", bold=True)
     if clean(receipt.customer):
         page.wrapped(f"Client : {receipt.customer}")
     page.rule()
@@ -364,5 +368,6 @@ def receipt_of(sale: dict, settings: dict[str, str], duplicate: int = 0) -> Rece
         footer=settings["receipt_footer"],
         duplicate=duplicate,
         hash_excerpt=sale["hash"][:4].upper(),
-        qr_text=settings.get("receipt_qr", ""),
+        qr_text=settings.get("receipt_qr", "") or public_url(settings),
+        order_number=sale.get("order_number"),
     )

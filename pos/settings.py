@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from pos.i18n import N_, message_of
 from pos.money import InvalidAmount, parse_amount, parse_rate
+from pos.orders import check_order_settings
 
 DEFAULTS: dict[str, str] = {
     "brand": "",
@@ -49,6 +50,12 @@ DEFAULTS: dict[str, str] = {
     "paper_width": "",
     "drawer_on_cash": "0",
     "receipt_qr": "",
+    # Orders (pos.orders): the public page is off by default; delays and caps (ask the coop).
+    "orders_public": "0",
+    "orders_public_url": "",  # the page's address for customers (QR on receipts, flyer)
+    "orders_expire_hours": "48",  # an uncollected order expires (0: never)
+    "orders_max_quantity": "10",  # public page: at most this many of each product per order
+    "orders_per_hour": "3",  # public page: orders per address and hour
     "cash_difference_threshold": "200",
     "backup_dir": "",
     "backup_keep": "10",
@@ -145,6 +152,7 @@ def check_settings(form: dict[str, str]) -> Checked:
                 "Séparez les taux par des points-virgules : 5,5 ; 10 ; 20 ; 0."
             )
     _check_printing(form, values, errors)
+    check_order_settings(form, values, errors)
     return Checked(values, errors)
 
 

@@ -91,6 +91,11 @@ def register(app: Flask) -> None:
     for module in (auth, sell, till, admin, api, printing, stock, prices, accounts):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
+    from pos.web import api_orders, orders, public_orders  # orders: members', API, public page
+
+    for module in (api_orders, orders, public_orders):
+        app.register_blueprint(module.bp)
+    csrf.exempt(api_orders.bp)
     errors.register(app)
     app.jinja_env.trim_blocks = True  # no blank lines left by {% %} tags: lighter fragments
     app.jinja_env.lstrip_blocks = True

@@ -53,12 +53,12 @@ def add(db: Database, product_id: int) -> None:
     cart = current()
     line = next((ln for ln in cart["lines"] if ln[0] == product_id), None)
     wanted = (line[1] if line else 0) + 1
-    if product["track_stock"] and wanted > product["stock"]:
+    if product["track_stock"] and wanted > _left(product, cart):
         raise OutOfStock(
             _(
                 "Stock insuffisant pour « %(name)s » : il n'en reste que %(n)s.",
                 name=product["name"],
-                n=max(product["stock"], 0),
+                n=max(_left(product, cart), 0),
             ),
             product_id=product_id,
         )
@@ -77,18 +77,43 @@ def change_quantity(db: Database, index: int, delta: int) -> None:
     line = cart["lines"][index]
     if delta > 0:
         product = get_product(db, line[0])
-        if product and product["track_stock"] and line[1] + delta > product["stock"]:
+        if product and product["track_stock"] and line[1] + delta > _left(product, cart):
             raise OutOfStock(
                 _(
                     "Stock insuffisant pour « %(name)s » : il n'en reste que %(n)s.",
                     name=product["name"],
-                    n=max(product["stock"], 0),
+                    n=max(_left(product, cart), 0),
                 ),
                 product_id=line[0],
             )
     line[1] += delta
     if line[1] <= 0:
         cart["lines"].pop(index)
+    save(cart)
+
+
+def _left(product: dict, cart: dict) -> int:
+    """What this cart may take: on hand minus reserved, plus what its own order holds."""
+    held = dict(cart.get("held") or [])
+    return product["stock"] - product.get("reserved", 0) + held.get(product["id"], 0)
+
+
+def put_order(order: dict) -> None:
+    """*Encaisser* an order: its lines in this device's empty cart, channel online, its number.
+
+    :raise InvalidInput: the cart already holds something (pay or empty it first).
+    """
+    cart = current()
+    if cart["lines"] and cart.get("order") != order["number"]:
+        raise InvalidInput(_("Le panier n'est pas vide : encaissez-le ou videz-le d'abord."))
+    cart.update(
+        lines=[[ln["product_id"], ln["quantity"], None] for ln in order["lines"]],
+        discount=None,
+        channel="online",
+        customer=order["customer"],
+        order=order["number"],
+        held=[[ln["product_id"], ln["quantity"]] for ln in order["lines"]],
+    )
     save(cart)
 
 

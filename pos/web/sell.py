@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from pos import clock
 from pos.cart import Payment
 from pos.catalogue import LIGHT_INK, tile_ink
+from pos.db import orders
 from pos.db import sales as journal
 from pos.db.catalogue import list_categories, list_products
 from pos.db.events import log_event
@@ -200,15 +201,20 @@ def _pay(method: str):
     if priced is None:
         raise InvalidInput(_("Le panier est vide : touchez un produit pour l'ajouter."))
     payments = _payments(method, request.form, priced.total)
-    number, _replayed = journal.record_sale(
-        db,
-        priced,
-        payments,
-        member=g.member,
-        channel=cart["channel"],
-        customer=cart["customer"],
-        key=key,
-    )
+    if cart.get("order"):  # an order's pick-up: collected by this sale, in one transaction
+        number, _replayed = orders.collect_with_sale(
+            db, cart["order"], priced, payments, member=g.member, key=key
+        )
+    else:
+        number, _replayed = journal.record_sale(
+            db,
+            priced,
+            payments,
+            member=g.member,
+            channel=cart["channel"],
+            customer=cart["customer"],
+            key=key,
+        )
     open_drawer_after_sale(number)  # after the commit, in the background
     return _done(number, cart, key)
 
