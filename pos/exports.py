@@ -70,6 +70,7 @@ SALES_LINES_COLUMNS = [
     _col("vat_rate", "Taux de TVA (%)", "rate"),
     _col("total", "Total TTC", "money"),
     _col("vat", "dont TVA", "money"),
+    _col("order_number", "N° de commande", "int"),
 ]
 PAYMENTS_COLUMNS = [
     _col("sale_number", "N° de vente", "int"),

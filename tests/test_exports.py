@@ -56,6 +56,7 @@ def sale_line(**changes):
         "vat_rate": 550,
         "total": 2500,
         "vat": 130,
+        "order_number": None,
     }
     return {**row, **changes}
 
@@ -94,8 +95,8 @@ def test_french_csv_bytes():
     assert raw.startswith(b"\xef\xbb\xbf")
     assert raw.decode("utf-8-sig").split("\r\n") == [
         "N° de vente;Date et heure;Type (vente, annulation, remboursement);Produit;Quantité;"
-        "Prix unitaire TTC;Remise;Taux de TVA (%);Total TTC;dont TVA",
-        '12;2025-06-14T10:30:05+02:00;sale;"Kokedama; grand";2;12,50;0,00;5,5;25,00;1,30',
+        "Prix unitaire TTC;Remise;Taux de TVA (%);Total TTC;dont TVA;N° de commande",
+        '12;2025-06-14T10:30:05+02:00;sale;"Kokedama; grand";2;12,50;0,00;5,5;25,00;1,30;',
         "",
     ]
 
@@ -107,7 +108,7 @@ def test_plain_csv_text():
     assert header.split(",") == [column.key for column in SALES_LINES_COLUMNS]
     assert row == (
         "12,2025-06-14T10:30:05+02:00,refund,11,stall,Léa,Kokedama; grand,2,12.50,0.00,5.50,"
-        "25.00,1.30"
+        "25.00,1.30,"
     )
     assert end == ""
 
@@ -196,6 +197,7 @@ sales_rows = st.fixed_dictionaries(
         "vat_rate": st.sampled_from([0, 210, 550, 1000, 2000]),
         "total": cents,
         "vat": cents,
+        "order_number": st.none() | st.integers(1, 10**6),
     }
 )
 

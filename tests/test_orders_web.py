@@ -378,3 +378,21 @@ def test_order_settings_are_checked(actions, client, db):
     )
     assert bad.status_code == 422
     assert coop.load_settings(db)["orders_public"] == "0"
+
+
+def test_the_sales_lines_export_carries_channel_and_order_number(actions, client, db):
+    from pos import clock
+    from pos.accounts import Period
+    from pos.db.exports import sales_lines
+
+    number = place(db, ("Kokedama", 1))
+    actions.login("Léo")
+    actions.post(f"/orders/{number}/checkout", htmx=False)
+    actions.post("/sell/pay", {"key": actions.cart_key(), "method": "card"})
+    actions.sell(product_id(db, "Cookie"))  # an ordinary stall sale beside it
+    today = clock.local(clock.now()).date()
+    rows = list(sales_lines(db, Period(today, today)))
+    assert [(r["sale_number"], r["channel"], r["order_number"]) for r in rows] == [
+        (1, "online", number),
+        (2, "stall", None),
+    ]

@@ -45,13 +45,14 @@ def sales_lines(db: Database, period: Period) -> Iterator[dict]:
     low, high = period.utc_bounds()
     sql = (
         "SELECT s.number, s.created_at, s.kind, s.refers_to, s.channel, s.seller, l.name, "
-        "l.quantity, l.unit_price, l.discount, l.vat_rate, l.total FROM sales s "
+        "l.quantity, l.unit_price, l.discount, l.vat_rate, l.total, "
+        "(SELECT o.number FROM orders o WHERE o.sale_number = coalesce(s.refers_to, s.number))"
+        " FROM sales s "
         "JOIN sale_lines l ON l.sale_id = s.id WHERE s.created_at >= ? AND s.created_at < ? "
         "ORDER BY s.number, l.position"
     )
-    for number, at, kind, refers, channel, seller, name, qty, price, disc, rate, total in _rows(
-        db, sql, [low, high]
-    ):
+    for row in _rows(db, sql, [low, high]):
+        number, at, kind, refers, channel, seller, name, qty, price, disc, rate, total = row[:12]
         yield {
             "sale_number": number,
             "sold_at": local_iso(at),
@@ -66,6 +67,7 @@ def sales_lines(db: Database, period: Period) -> Iterator[dict]:
             "vat_rate": rate,
             "total": total,
             "vat": split_vat(total, rate).vat,
+            "order_number": row[12],  # the order this entry paid (or reverses), if any
         }
 
 
