@@ -168,6 +168,8 @@ def test_a_phone_order_from_the_screen_reserves_and_shows_everywhere(actions, cl
     assert "M. Durand" in listing and "3 réservés" in listing
     sell = client.get("/sell").get_data(as_text=True)
     assert "reste 17 · 3 réservés" in sell
+    tiles = client.get("/sell/tiles", headers={"HX-Request": "true"})  # the refreshed fragment
+    assert tiles.status_code == 200 and "reste 17 · 3 réservés" in tiles.get_data(as_text=True)
     stock = client.get("/stock").get_data(as_text=True)
     assert "reste 17 · 3 réservés" in stock
 

@@ -1,0 +1,126 @@
+"""A customer orders on a phone; a member sees it on the tablet, prepares it, is paid cash.
+
+Real `pos serve`, real Chromium, a real TCP printer: stock, receipt and export must agree.
+"""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+
+import pytest
+from playwright.sync_api import expect
+
+from pos import db as database
+from pos.db import coop
+from tests.conftest import LiveServer, login_in_browser
+from tests.escpos_decode import decode
+
+pytestmark = pytest.mark.e2e
+PUBLIC_URL = "http://10.42.0.1:8000/commander"
+
+
+@pytest.fixture
+def shop(db_path, printer_listener):
+    """The coop with its public page switched on, served with a network printer."""
+    conn = database.connect(db_path)
+    coop.save_settings(conn, {"orders_public": "1", "orders_public_url": PUBLIC_URL})
+    conn.close()
+    server = LiveServer(db_path, "--printer", printer_listener.url).start()
+    yield server
+    server.stop()
+
+
+def test_order_on_a_phone_prepared_and_paid_cash_at_the_stall(
+    browser, shop, db_path, printer_listener, tmp_path
+):
+    phone_context = browser.new_context(
+        viewport={"width": 412, "height": 915}, locale="fr-FR", base_url=shop.url, is_mobile=True
+    )
+    phone = phone_context.new_page()
+    phone.set_default_timeout(10_000)
+    phone.goto("/commander")
+    expect(phone.get_by_role("heading", name="Les Kokés")).to_be_visible()
+    kokedama = phone.locator('.shop-item[data-product="Kokedama"]')
+    expect(kokedama).to_contain_text("12,50")
+    expect(kokedama).to_contain_text("20 disponibles")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 412
+    kokedama.get_by_label("Quantité de Kokedama").fill("2")
+    phone.get_by_label("Votre nom").fill("Mme Martin")
+    phone.get_by_label("Téléphone ou e-mail (pour vous prévenir)").fill("06 12 34 56 78")
+    phone.get_by_label("Retrait : jour et heure souhaités").fill("samedi 10:00")
+    phone.get_by_role("button", name="Commander").click()
+    expect(phone.get_by_test_id("order-number")).to_have_text(
+        "Merci ! Votre commande n° 1 est enregistrée."
+    )
+    expect(phone.get_by_text("Vous payez au retrait")).to_be_visible()
+    phone_context.close()
+
+    tablet_context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, locale="fr-FR", base_url=shop.url
+    )
+    tablet = tablet_context.new_page()
+    tablet.set_default_timeout(10_000)
+    login_in_browser(tablet)
+    tablet.wait_for_url("**/sell")
+    expect(tablet.locator('.tile[data-product="Kokedama"] .stock')).to_have_text(
+        "reste 18 · 2 réservés"
+    )
+    tablet.get_by_role("link", name="Commandes", exact=True).click()
+    row = tablet.locator('#orders tr[data-order="1"]')
+    expect(row).to_contain_text("Mme Martin")
+    expect(row).to_contain_text("2 × Kokedama")
+    expect(row).to_contain_text("À préparer")
+    row.get_by_role("link", name="Mme Martin").click()
+    tablet.get_by_role("button", name="Prête").click()
+    expect(tablet.locator("#state")).to_have_text("Prête")
+
+    # The customer comes by: Encaisser, paid with a 50 € note.
+    tablet.get_by_role("button", name="Encaisser").click()
+    tablet.wait_for_url("**/sell")
+    expect(tablet.get_by_test_id("cart-order")).to_have_text("Commande n° 1 · Mme Martin")
+    expect(tablet.get_by_test_id("total")).to_contain_text("25,00")
+    tablet.locator("#cart .payrow").get_by_role("button", name="50,00 €", exact=True).click()
+    expect(tablet.get_by_test_id("change")).to_contain_text("25,00")
+    tablet.get_by_role("button", name="Ticket ?").click()
+    expect(tablet.get_by_text("Ticket imprimé")).to_be_visible()
+    expect(tablet.locator('.tile[data-product="Kokedama"] .stock')).to_have_text("reste 18")
+
+    tablet.goto("/orders/1")
+    expect(tablet.locator("#state")).to_have_text("Retirée")
+    tablet_context.close()
+
+    # The paper: the order's number, the online channel, cash and change, the page's QR code.
+    [job] = printer_listener.received()
+    paper = decode(job)
+    assert "Commande n° 1" in paper.joined and "Vente en ligne" in paper.joined
+    assert "Espèces" in paper.joined and "25,00 €" in paper.joined
+    assert paper.qr == [PUBLIC_URL]
+
+    # The stock and the books agree with it.
+    conn = database.connect(db_path)
+    stock = conn.execute("SELECT stock FROM products WHERE name = 'Kokedama'").fetchone()[0]
+    moves = conn.execute(
+        "SELECT sum(quantity) FROM stock_movements m JOIN products p ON p.id = m.product_id"
+        " WHERE p.name = 'Kokedama' AND m.kind = 'sale'"
+    ).fetchone()[0]
+    sale = conn.execute("SELECT number, channel, total, change FROM sales").fetchall()
+    order = conn.execute("SELECT state, sale_number FROM orders").fetchall()
+    conn.close()
+    assert (stock, moves) == (18, -2)
+    assert sale == [(1, "online", 2500, 2500)] and order == [("collected", 1)]
+    out = tmp_path / "export"
+    done = subprocess.run(
+        [sys.executable, "-m", "pos.cli", "export", "--db", str(db_path), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    with (out / "sales-lines.csv").open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f, delimiter=";"))
+    header, [line] = rows[0], rows[1:]
+    cells = dict(zip(header, line, strict=True))
+    assert cells["Canal"] == "online" and cells["N° de commande"] == "1"
+    assert cells["Quantité"] == "2" and cells["Total TTC"] == "25,00"
