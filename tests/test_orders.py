@@ -310,3 +310,27 @@ def test_an_order_and_a_stall_sale_never_both_get_the_last_unit(db_path):
     sold = conn.execute("SELECT count(*) FROM sales").fetchone()[0]
     assert sold == rounds  # every round ends with the unit sold exactly once
     conn.close()
+
+
+def test_the_flyers_qr_svg_draws_the_codes_modules():
+    import re
+    import xml.etree.ElementTree as ET
+
+    import qrcode
+
+    from pos.qr import svg
+
+    text = "https://commande.example.org/commander"
+    drawing = str(svg(text, module=4, border=4))
+    root = ET.fromstring(drawing)  # well-formed
+    path = root.find("{http://www.w3.org/2000/svg}path").get("d")
+    dark = {(int(x) // 4, int(y) // 4) for x, y in re.findall(r"M(\d+) (\d+)", path)}
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    code.add_data(text)
+    matrix = code.get_matrix()
+    assert dark == {(x, y) for y, row in enumerate(matrix) for x, on in enumerate(row) if on}
+    # the three finder patterns: a dark 7×7 ring at the corners, inside the quiet zone
+    n = len(matrix)
+    for ox, oy in ((4, 4), (n - 11, 4), (4, n - 11)):
+        assert all((ox + i, oy) in dark and (ox, oy + i) in dark for i in range(7))
+    assert root.get("aria-label") == text

@@ -370,15 +370,23 @@ def test_the_flyer_shows_the_address_and_its_qr(actions, client, db):
 
 def test_order_settings_are_checked(actions, client, db):
     actions.login("Awa")
-    page = client.get("/admin/settings").get_data(as_text=True)
-    assert "orders_public" in page
-    values = {k: v for k, v in coop.load_settings(db).items() if not k.startswith("receipt_logo")}
+    assert "orders_public" in client.get("/admin/settings").get_data(as_text=True)
     bad = actions.post(
         "/admin/settings",
-        {**values, "orders_expire_hours": "-1", "orders_public_url": "pas une adresse"},
+        {
+            "orders_public": "1",
+            "orders_expire_hours": "-1",
+            "orders_max_quantity": "0",
+            "orders_per_hour": "2",
+            "orders_public_url": "pas une adresse",
+        },
         htmx=False,
     )
     assert bad.status_code == 422
+    html = bad.get_data(as_text=True)
+    assert "Indiquez un nombre entier entre 0 et 720." in html
+    assert "Indiquez un nombre entier entre 1 et 999." in html
+    assert "Une adresse complète" in html
     assert coop.load_settings(db)["orders_public"] == "0"
 
 
@@ -398,3 +406,41 @@ def test_the_sales_lines_export_carries_channel_and_order_number(actions, client
         (1, "online", number),
         (2, "stall", None),
     ]
+
+
+def test_the_public_page_is_switched_on_and_off_in_the_settings(actions, client, db):
+    actions.login("Awa")
+    orders_part = {
+        "orders_public": "1",
+        "orders_public_url": "https://x.example/commander",
+        "orders_expire_hours": "24",
+        "orders_max_quantity": "4",
+        "orders_per_hour": "2",
+    }
+    assert actions.post("/admin/settings", orders_part, htmx=False).status_code == 302
+    saved = coop.load_settings(db)
+    assert (saved["orders_public"], saved["orders_max_quantity"]) == ("1", "4")
+    assert client.get("/commander").status_code == 200
+    off = {k: v for k, v in orders_part.items() if k != "orders_public"}  # the box left unticked
+    assert actions.post("/admin/settings", off, htmx=False).status_code == 302
+    assert coop.load_settings(db)["orders_public"] == "0"
+    assert client.get("/commander").status_code == 404
+
+
+def test_an_expired_order_shows_as_such_and_holds_nothing(actions, client, db):
+    from pos import clock
+
+    number = place(db, ("Kokedama", 3), expire_hours=1)
+    actions.login("Léo")
+    clock.set_offset(2 * 3600)
+    try:
+        listing = client.get("/orders").get_data(as_text=True)
+        html = client.get(f"/orders/{number}").get_data(as_text=True)
+    finally:
+        clock.set_offset(0)
+    assert "Rien n'est réservé." in listing
+    assert "Expirée" in html and "Encaisser" not in html
+    order = store.get_order(db, number)
+    assert order["state"] == "expired" and order["events"][-1]["kind"] == "expired"
+    refused = actions.post(f"/orders/{number}/checkout", htmx=False)
+    assert refused.status_code == 409
