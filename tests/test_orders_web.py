@@ -444,3 +444,28 @@ def test_an_expired_order_shows_as_such_and_holds_nothing(actions, client, db):
     assert order["state"] == "expired" and order["events"][-1]["kind"] == "expired"
     refused = actions.post(f"/orders/{number}/checkout", htmx=False)
     assert refused.status_code == 409
+
+
+def test_a_double_tap_on_the_public_page_places_one_order(client, db):
+    open_page(db)
+    page = client.get("/commander").get_data(as_text=True)
+    token = csrf_of(page)
+    key = re.search(r'name="key" value="(\w+)"', page).group(1)
+    for _ in range(2):
+        answer = public_post(client, db, {"qty_2": "1", "key": key}, token=token)
+        assert answer.status_code == 302
+    assert db.execute("SELECT count(*) FROM orders").fetchone()[0] == 1
+
+
+def test_a_key_from_another_address_never_reveals_that_order(app, db):
+    open_page(db)
+    first = app.test_client()
+    page = first.get("/commander").get_data(as_text=True)
+    key = re.search(r'name="key" value="(\w+)"', page).group(1)
+    public_post(first, db, {"qty_2": "1", "key": key, "customer": "Mme Secret"})
+    other = app.test_client()
+    token = csrf_of(other.get("/commander").get_data(as_text=True))
+    form = {"csrf_token": token, "customer": "X", "contact": "1", "qty_2": "1", "key": key}
+    other.post("/commander", data=form, environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    done = other.get("/commander/merci").get_data(as_text=True)
+    assert "Mme Secret" not in done and "commande n° 2" in done

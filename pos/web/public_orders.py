@@ -68,12 +68,16 @@ def place():
         )
         if not checked.contact:
             raise EtalError(N_("Indiquez un téléphone ou un e-mail."), field="contact")
+        client = _client()
+        form_key = "".join(c for c in values.get("key", "") if c.isalnum())[:40]
         number, _replayed = store.place_order(
             get_db(),
             checked,
             source="public",
-            key=("public-" + values.get("key", ""))[:80] if values.get("key") else None,
-            client=_client(),
+            # A double tap finds its order again; the address is part of the key, so a key
+            # copied from someone else's page can never hand over their order.
+            key=f"public-{client}-{form_key}" if form_key else None,
+            client=client,
             expire_hours=int(settings["orders_expire_hours"] or 0),
             per_hour=int(settings["orders_per_hour"]),
         )

@@ -124,3 +124,38 @@ def test_order_on_a_phone_prepared_and_paid_cash_at_the_stall(
     cells = dict(zip(header, line, strict=True))
     assert cells["Canal"] == "online" and cells["N° de commande"] == "1"
     assert cells["Quantité"] == "2" and cells["Total TTC"] == "25,00"
+
+
+STICKING_OUT = """[...document.querySelectorAll('main *')]
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth)
+    .slice(0, 5).map(e => e.tagName + ' ' + (e.name || e.className))"""
+
+
+def test_order_screens_never_scroll_sideways_on_a_phone(browser, shop, db_path):
+    conn = database.connect(db_path)
+    from pos import orders as rules
+    from pos.db import orders as store
+
+    request = rules.check_request(
+        {"customer": "Mme Martin", "lines": [{"product_id": 1, "quantity": 2}], "pickup": "samedi"}
+    )
+    store.place_order(conn, request, source="member")
+    conn.close()
+    context = browser.new_context(
+        viewport={"width": 412, "height": 915}, locale="fr-FR", base_url=shop.url, is_mobile=True
+    )
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    wide = {}
+    for url in ("/commander",):
+        assert tab.goto(url).status == 200
+        if tab.evaluate("document.documentElement.scrollWidth") > 412:
+            wide[url] = tab.evaluate(STICKING_OUT)
+    login_in_browser(tab)
+    tab.wait_for_url("**/sell")
+    for url in ("/orders", "/orders/1", "/orders/new", "/orders/flyer"):
+        assert tab.goto(url).status == 200, url
+        if tab.evaluate("document.documentElement.scrollWidth") > 412:
+            wide[url] = tab.evaluate(STICKING_OUT)
+    context.close()
+    assert wide == {}
