@@ -263,8 +263,9 @@ def test_orders_per_address_and_hour(db):
 # --- The race for the last unit, real file, real threads -------------------------------------
 
 
-def race_once(db_path, pot: int) -> dict[str, object]:
-    """An order and a stall sale for product `pot`, released together; what each got."""
+def race_once(db_path, pot: int, rivals: tuple[str, str] = ("order", "sale")) -> dict:
+    """Two writers (an order, a stall sale) for product `pot`, released together; what each
+    got."""
     outcomes: dict[str, object] = {}
     start = threading.Barrier(2)
 
@@ -278,9 +279,13 @@ def race_once(db_path, pot: int) -> dict[str, object]:
         finally:
             c.close()
 
+    works = {
+        "order": lambda c: order(c, (pot, 1)),
+        "sale": lambda c: stall_sale(c, "Dernier pot", 1),
+    }
     threads = [
-        threading.Thread(target=run, args=("order", lambda c: order(c, (pot, 1)))),
-        threading.Thread(target=run, args=("sale", lambda c: stall_sale(c, "Dernier pot", 1))),
+        threading.Thread(target=run, args=(f"{kind}{i}", works[kind]))
+        for i, kind in enumerate(rivals)
     ]
     for t in threads:
         t.start()
@@ -302,10 +307,10 @@ def test_an_order_and_a_stall_sale_never_both_get_the_last_unit(db_path):
         assert len(won) == 1, (i, outcomes)
         stock, reserved = left(conn, "Dernier pot")
         assert stock >= 0 and stock - reserved == 0
-        if won == ["order"]:  # the order got it: it is collected by its sale
+        if won == ["order0"]:  # the order got it: it is collected by its sale
             cart = price_cart([item_of(get_product(conn, pot), 1)])
             store.collect_with_sale(
-                conn, outcomes["order"], cart, [Payment("card", 900)], member=None
+                conn, outcomes["order0"], cart, [Payment("card", 900)], member=None
             )
     sold = conn.execute("SELECT count(*) FROM sales").fetchone()[0]
     assert sold == rounds  # every round ends with the unit sold exactly once
@@ -334,3 +339,17 @@ def test_the_flyers_qr_svg_draws_the_codes_modules():
     for ox, oy in ((4, 4), (n - 11, 4), (4, n - 11)):
         assert all((ox + i, oy) in dark and (ox, oy + i) in dark for i in range(7))
     assert root.get("aria-label") == text
+
+
+def test_two_orders_never_both_reserve_the_last_unit(db_path):
+    conn = database.connect(db_path)
+    pot = product_id(conn, "Dernier pot")
+    for i in range(10):
+        outcomes = race_once(db_path, pot, ("order", "order"))
+        won = [k for k, v in outcomes.items() if not isinstance(v, OutOfStock)]
+        assert len(won) == 1, (i, outcomes)
+        assert left(conn, "Dernier pot") == (1, 1)
+        store.change_state(conn, outcomes[won[0]], "cancel", None)
+    assert left(conn, "Dernier pot") == (1, 0)
+    assert conn.execute("SELECT count(*) FROM orders WHERE state = 'cancelled'").fetchone()[0] == 10
+    conn.close()

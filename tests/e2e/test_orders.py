@@ -159,3 +159,63 @@ def test_order_screens_never_scroll_sideways_on_a_phone(browser, shop, db_path):
             wide[url] = tab.evaluate(STICKING_OUT)
     context.close()
     assert wide == {}
+
+
+def test_over_http_an_order_and_a_sale_never_both_get_the_last_unit(
+    live_server, api_token, db_path
+):
+    import threading
+    import uuid
+
+    import requests
+
+    from pos.db.catalogue import move_stock
+    from tests.conftest import product_id
+
+    conn = database.connect(db_path)
+    pot = product_id(conn, "Dernier pot")
+    auth = {"Authorization": f"Bearer {api_token}"}
+    line = [{"product_id": pot, "quantity": 1}]
+    requests_of = {
+        "order": ("/api/v1/orders", {"customer": "Mme Martin", "lines": line}),
+        "sale": (
+            "/api/v1/sales",
+            {"lines": line, "payments": [{"method": "card", "amount": "9.00"}]},
+        ),
+    }
+    wins = {"order": 0, "sale": 0}
+    for i in range(12):
+        if conn.execute("SELECT stock FROM products WHERE id = ?", [pot]).fetchone()[0] == 0:
+            move_stock(conn, pot, "production", 1)
+        answers: dict[str, requests.Response] = {}
+        start = threading.Barrier(2)
+
+        def send(kind: str, start=start, answers=answers) -> None:
+            path, body = requests_of[kind]
+            headers = {**auth, "Idempotency-Key": uuid.uuid4().hex}
+            start.wait(timeout=10)
+            answers[kind] = requests.post(
+                live_server.url + path, json=body, headers=headers, timeout=10
+            )
+
+        threads = [threading.Thread(target=send, args=(k,)) for k in requests_of]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        assert not any(t.is_alive() for t in threads)
+        statuses = sorted((k, r.status_code) for k, r in answers.items())
+        winners = [k for k, r in answers.items() if r.status_code == 201]
+        assert len(winners) == 1, (i, statuses)
+        loser = next(r for r in answers.values() if r.status_code != 201)
+        assert loser.status_code == 422 and loser.json()["error"]["code"] == "out_of_stock"
+        wins[winners[0]] += 1
+        if winners == ["order"]:  # free the unit again for the next round
+            number = answers["order"].json()["order"]["number"]
+            cancel = requests.post(f"{live_server.url}/api/v1/orders/{number}/cancel", headers=auth)
+            assert cancel.json()["order"]["state"] == "cancelled"
+    stock = conn.execute("SELECT stock FROM products WHERE id = ?", [pot]).fetchone()[0]
+    sold = conn.execute("SELECT count(*) FROM sales").fetchone()[0]
+    conn.close()
+    assert sold == wins["sale"] and stock in (0, 1)
+    print(f"\nlast-unit races over HTTP: {wins}")
