@@ -101,6 +101,12 @@ def is_due_to_expire(state: str, paid: bool, expires: datetime | None, now: date
     return state in OPEN and not paid and expires is not None and expires <= now
 
 
+def price_held(ordered_unit: int, current_unit: int, quantity: int) -> int:
+    """Cents to take off a line at pick-up so the customer pays no more than the price they
+    were told when ordering (a lower price since, a markdown, is theirs to keep)."""
+    return max(current_unit - ordered_unit, 0) * quantity
+
+
 def available(on_hand: int, reserved: int) -> int:
     """What a stall sale (or a new order) may take: on hand minus reserved, never below 0."""
     return max(on_hand - reserved, 0)

@@ -353,3 +353,9 @@ def test_two_orders_never_both_reserve_the_last_unit(db_path):
     assert left(conn, "Dernier pot") == (1, 0)
     assert conn.execute("SELECT count(*) FROM orders WHERE state = 'cancelled'").fetchone()[0] == 10
     conn.close()
+
+
+def test_the_price_told_at_ordering_is_held():
+    assert rules.price_held(1250, 1400, 2) == 300
+    assert rules.price_held(1250, 1250, 2) == 0
+    assert rules.price_held(1250, 1000, 2) == 0  # a markdown since: the customer keeps it

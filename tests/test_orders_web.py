@@ -469,3 +469,14 @@ def test_a_key_from_another_address_never_reveals_that_order(app, db):
     other.post("/commander", data=form, environ_base={"REMOTE_ADDR": "10.0.0.9"})
     done = other.get("/commander/merci").get_data(as_text=True)
     assert "Mme Secret" not in done and "commande n° 2" in done
+
+
+def test_at_pick_up_the_customer_pays_the_price_they_were_told(actions, client, db):
+    number = place(db, ("Kokedama", 2))  # ordered at 12,50 €
+    db.execute("UPDATE products SET price = 1400 WHERE name = 'Kokedama'")
+    actions.login("Léo")
+    actions.post(f"/orders/{number}/checkout", htmx=False)
+    assert "Prix de la commande n° 1" in client.get("/sell").get_data(as_text=True)
+    actions.post("/sell/pay", {"key": actions.cart_key(), "method": "card"})
+    line = db.execute("SELECT unit_price, discount, total FROM sale_lines").fetchone()
+    assert line == (1400, 300, 2500)

@@ -16,6 +16,7 @@ from pos.cart import Discount, Item, PricedCart, item_of, price_cart
 from pos.db.catalogue import get_product, get_products
 from pos.errors import InvalidInput, OutOfStock
 from pos.money import InvalidAmount, parse_amount, parse_rate
+from pos.orders import price_held
 
 
 def current() -> dict:
@@ -98,16 +99,24 @@ def _left(product: dict, cart: dict) -> int:
     return product["stock"] - product.get("reserved", 0) + held.get(product["id"], 0)
 
 
-def put_order(order: dict) -> None:
-    """*Encaisser* an order: its lines in this device's empty cart, channel online, its number.
+def put_order(db: Database, order: dict) -> None:
+    """*Encaisser* an order: its lines in this device's empty cart, channel online, its number;
+    a price raised since the order is brought back to the ordered one (a line discount).
 
     :raise InvalidInput: the cart already holds something (pay or empty it first).
     """
     cart = current()
     if cart["lines"] and cart.get("order") != order["number"]:
         raise InvalidInput(_("Le panier n'est pas vide : encaissez-le ou videz-le d'abord."))
+    products = get_products(db, [ln["product_id"] for ln in order["lines"]])
+    lines = []
+    for ln in order["lines"]:
+        now = products[ln["product_id"]]["price"]
+        held = price_held(ln["unit_price"], now, ln["quantity"])
+        reason = _("Prix de la commande n° %(n)s", n=order["number"])
+        lines.append([ln["product_id"], ln["quantity"], ["amount", held, reason] if held else None])
     cart.update(
-        lines=[[ln["product_id"], ln["quantity"], None] for ln in order["lines"]],
+        lines=lines,
         discount=None,
         channel="online",
         customer=order["customer"],

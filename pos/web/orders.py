@@ -136,7 +136,7 @@ def checkout(number: int):
         rules.next_state(order["state"], "collect")  # raises, naming its state
         flash(_("Cette commande est déjà payée : remettez-la sans encaisser."), "info")
         return redirect(url_for("orders.detail", number=number))
-    basket.put_order(order)
+    basket.put_order(get_db(), order)
     return redirect(url_for("sell.index"))
 
 
