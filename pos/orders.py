@@ -74,8 +74,8 @@ def next_state(state: str, action: str, *, paid_by: int | None = None) -> str:
     if state not in starts:
         raise OrderStateError(
             N_("Cette commande est « %(state)s » : impossible de la passer en « %(to)s »."),
-            state=STATE_NAMES[state],
-            to=STATE_NAMES[to],
+            state=Message(STATE_NAMES[state]),  # translated with the sentence, on screen
+            to=Message(STATE_NAMES[to]),
         )
     if paid_by and action in ("cancel", "expire"):
         raise OrderStateError(

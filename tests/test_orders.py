@@ -204,6 +204,7 @@ def test_paid_in_advance_by_transfer_then_handed_over_without_payment(db):
     entry = journal.get_sale(db, sale)
     assert entry["payments"] == [{"method": "transfer", "amount": 2500}]
     assert entry["channel"] == "online" and entry["order_number"] == number
+    assert entry["customer"] == "Mme Martin (commande n° 1, virement VIR 2026-118)"
     assert left(db, "Kokedama") == (18, 0)  # the sale took the stock; nothing held twice
     paid = store.get_order(db, number)
     assert paid["transfer_reference"] == "VIR 2026-118" and paid["state"] == "to_prepare"

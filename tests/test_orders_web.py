@@ -480,3 +480,13 @@ def test_at_pick_up_the_customer_pays_the_price_they_were_told(actions, client, 
     actions.post("/sell/pay", {"key": actions.cart_key(), "method": "card"})
     line = db.execute("SELECT unit_price, discount, total FROM sale_lines").fetchone()
     assert line == (1400, 300, 2500)
+
+
+def test_a_refused_move_is_said_in_the_members_language(actions, client, db):
+    number = place(db, ("Cookie", 1))
+    actions.login("Léo")
+    actions.post(f"/orders/{number}/cancel", htmx=False)
+    client.post("/language", data={"lang": "en", "csrf_token": actions.token})
+    answer = actions.post(f"/orders/{number}/prepare", htmx=False)
+    assert answer.status_code == 409
+    assert "This order is “Cancelled”: it cannot become “Ready”." in answer.get_data(as_text=True)

@@ -321,7 +321,7 @@ def pay_by_transfer(db: Database, number: int, reference: str, member: dict | No
             [Payment("transfer", cart.total)] if cart.total else [],
             member=member,
             channel="online",
-            customer=_customer(order),
+            customer=_customer(order, reference),
             key=f"order-{number}-transfer",
         )
         db.execute(
@@ -332,8 +332,11 @@ def pay_by_transfer(db: Database, number: int, reference: str, member: dict | No
         return sale
 
 
-def _customer(order: dict) -> str:
-    return f"{order['customer']} (commande n° {order['number']})"[:80]
+def _customer(order: dict, reference: str = "") -> str:
+    """The customer as the journal entry keeps it (hash-chained): name, order, transfer."""
+    transfer = f", virement {reference}" if reference else ""
+    suffix = f" (commande n° {order['number']}{transfer})"[:60]
+    return order["customer"][: 80 - len(suffix)] + suffix
 
 
 def _open_unpaid(db: Database, number: int) -> dict:
