@@ -490,3 +490,20 @@ def test_a_refused_move_is_said_in_the_members_language(actions, client, db):
     answer = actions.post(f"/orders/{number}/prepare", htmx=False)
     assert answer.status_code == 409
     assert "This order is “Cancelled”: it cannot become “Ready”." in answer.get_data(as_text=True)
+
+
+def test_two_tablets_cannot_both_collect_one_order(app, db, db_path):
+    from tests.conftest import Actions
+
+    number = place(db, ("Kokedama", 1))
+    tablets = [Actions(app.test_client(), db_path) for _ in range(2)]
+    for tablet, name in zip(tablets, ("Léo", "Awa"), strict=True):
+        tablet.login(name)
+        tablet.post(f"/orders/{number}/checkout", htmx=False)
+    keys = [t.cart_key() for t in tablets]
+    first = tablets[0].post("/sell/pay", {"key": keys[0], "method": "card"})
+    second = tablets[1].post("/sell/pay", {"key": keys[1], "method": "card"})
+    assert first.status_code == 200 and second.status_code == 409
+    assert "Retirée" in second.get_data(as_text=True)
+    assert db.execute("SELECT count(*) FROM sales").fetchone()[0] == 1
+    assert db.execute("SELECT stock FROM products WHERE name = 'Kokedama'").fetchone()[0] == 19
