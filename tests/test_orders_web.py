@@ -507,3 +507,14 @@ def test_two_tablets_cannot_both_collect_one_order(app, db, db_path):
     assert "Retirée" in second.get_data(as_text=True)
     assert db.execute("SELECT count(*) FROM sales").fetchone()[0] == 1
     assert db.execute("SELECT stock FROM products WHERE name = 'Kokedama'").fetchone()[0] == 19
+
+
+def test_the_orders_list_filters_by_state_in_its_address(actions, client, db):
+    first = place(db, ("Cookie", 1))
+    place(db, ("Cookie", 2))
+    store.change_state(db, first, "prepare", None)
+    actions.login("Léo")
+    ready = client.get("/orders?state=ready").get_data(as_text=True)
+    assert 'data-order="1"' in ready and 'data-order="2"' not in ready
+    every = client.get("/orders").get_data(as_text=True)
+    assert 'data-order="1"' in every and 'data-order="2"' in every

@@ -24,15 +24,18 @@ bp = Blueprint("orders", __name__, url_prefix="/orders")
 @bp.get("")
 @login_required
 def index():
-    """Open orders and the day's others; what is reserved, per product."""
+    """Open orders and the day's others (`?state=` keeps one state); what is reserved."""
     db = get_db()
     store.expire_due(db)
     since = clock.start_of_local_day(clock.now()).isoformat()
     products = {p["id"]: p for p in list_products(db)}
     reserved = [(products[pid], n) for pid, n in store.reserved_by_product(db).items()]
+    state = request.args.get("state", "")
+    found = store.list_orders(db, since=since)
     return page(
         "orders/index.html",
-        orders=store.list_orders(db, since=since),
+        orders=[o for o in found if o["state"] == state] if state in rules.STATES else found,
+        state=state,
         reserved=reserved,
         names=rules.STATE_NAMES,
     )
@@ -43,7 +46,7 @@ def index():
 def new():
     """An order taken by phone or message: who, when, how many of each product."""
     db = get_db()
-    products = [p for p in list_products(db, active_only=True)]
+    products = list_products(db, active_only=True)
     values = request.form.to_dict() if request.method == "POST" else {"key": uuid.uuid4().hex}
     errors: dict = {}
     if request.method == "POST":
