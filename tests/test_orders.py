@@ -360,3 +360,13 @@ def test_the_price_told_at_ordering_is_held():
     assert rules.price_held(1250, 1400, 2) == 300
     assert rules.price_held(1250, 1250, 2) == 0
     assert rules.price_held(1250, 1000, 2) == 0  # a markdown since: the customer keeps it
+
+
+def test_a_paid_order_is_cancelled_once_its_sale_is_refunded(db):
+    number = order(db, (product_id(db, "Kokedama"), 2))
+    sale = store.pay_by_transfer(db, number, "VIR-9", None)
+    with pytest.raises(rules.OrderStateError):
+        store.change_state(db, number, "cancel", None)
+    journal.record_refund(db, sale, [(product_id(db, "Kokedama"), 2)], "transfer", member=None)
+    assert store.change_state(db, number, "cancel", None)["state"] == "cancelled"
+    assert left(db, "Kokedama") == (20, 0)  # the refund brought the stock back, once

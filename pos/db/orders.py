@@ -234,7 +234,7 @@ def change_state(db: Database, number: int, action: str, member: dict | None) ->
             raise rules.OrderStateError(
                 N_("Cette commande n'est pas payée : encaissez-la pour la remettre.")
             )
-        to = rules.next_state(order["state"], action, paid_by=_paid_by(order))
+        to = rules.next_state(order["state"], action, paid_by=_paid_by(db, order))
         db.execute("UPDATE orders SET state = ? WHERE id = ?", [to, order["id"]])
         _event(db, order["id"], _EVENT_OF[action], member)
         return get_order(db, number)
@@ -248,8 +248,12 @@ _EVENT_OF = {
 }
 
 
-def _paid_by(order: dict) -> int | None:
-    return order["sale_number"] if order["paid_in_advance"] else None
+def _paid_by(db: Database, order: dict) -> int | None:
+    """The sale that paid the order in advance, unless it was voided or refunded since."""
+    if not order["paid_in_advance"]:
+        return None
+    sale = journal.get_sale(db, order["sale_number"])
+    return None if sale["voided_by"] or sale["refunds"] else sale["number"]
 
 
 def expire_due(db: Database) -> list[int]:
