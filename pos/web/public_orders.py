@@ -17,7 +17,7 @@ from pos import orders as rules
 from pos.db import orders as store
 from pos.db.catalogue import get_product, list_products
 from pos.db.request import get_db, get_settings
-from pos.errors import EtalError
+from pos.errors import EtalError, InvalidInput
 from pos.i18n import N_, Message
 from pos.web.render import page
 
@@ -67,7 +67,7 @@ def place():
             _body(values, products), max_quantity=int(settings["orders_max_quantity"])
         )
         if not checked.contact:
-            raise EtalError(N_("Indiquez un téléphone ou un e-mail."), field="contact")
+            raise InvalidInput(N_("Indiquez un téléphone ou un e-mail."), field="contact")
         client = _client()
         form_key = "".join(c for c in values.get("key", "") if c.isalnum())[:40]
         number, _replayed = store.place_order(
