@@ -28,7 +28,7 @@ def insert_category(db: Database, name: str) -> int:
 RESERVED = (
     "(SELECT coalesce(sum(ol.quantity), 0) FROM order_lines ol JOIN orders o ON o.id = ol.order_id"
     " WHERE ol.product_id = p.id AND o.state IN ('to_prepare', 'ready')"
-    " AND o.paid_in_advance = 0 AND (o.expires_at IS NULL OR o.expires_at > etal_now()))"
+    " AND o.paid_in_advance = 0 AND (o.expires_at IS NULL OR o.expires_at > (SELECT etal_now())))"
 )
 
 PRODUCT_SELECT = f"""
