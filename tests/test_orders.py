@@ -370,3 +370,20 @@ def test_a_paid_order_is_cancelled_once_its_sale_is_refunded(db):
     journal.record_refund(db, sale, [(product_id(db, "Kokedama"), 2)], "transfer", member=None)
     assert store.change_state(db, number, "cancel", None)["state"] == "cancelled"
     assert left(db, "Kokedama") == (20, 0)  # the refund brought the stock back, once
+
+
+def test_the_receipt_prints_the_orders_number_in_bold(db):
+    from pos.db.coop import load_settings
+    from pos.receipts import layout, receipt_of, render_text
+
+    number = order(db, (product_id(db, "Cookie"), 2))
+    sale = store.pay_by_transfer(db, number, "VIR-7", None)
+    lines = layout(receipt_of(journal.get_sale(db, sale), load_settings(db)), 32)
+    [line] = [ln for ln in lines if ln.text == f"Commande n° {number}"]
+    assert line.bold
+    text = render_text(lines, 32)
+    assert "Vente en ligne" in text and "Virement" in text
+    plain = layout(
+        receipt_of(journal.get_sale(db, stall_sale(db, "Cookie", 1)), {**load_settings(db)}), 32
+    )
+    assert not any(ln.text.startswith("Commande n°") for ln in plain)
