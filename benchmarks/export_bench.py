@@ -1,7 +1,7 @@
 """How long `pos export` takes, and how much memory it needs, on a million sale lines.
 
-    /work/venv/bin/python benchmarks/export_bench.py            # 1,000,000 lines
-    /work/venv/bin/python benchmarks/export_bench.py --lines 200000 --keep /tmp/bench
+    .venv/bin/python benchmarks/export_bench.py            # 1,000,000 lines
+    .venv/bin/python benchmarks/export_bench.py --lines 200000 --keep /tmp/bench
 
 Fills a temporary coop database quickly (bulk INSERTs in one transaction, bypassing the app:
 the journal's triggers forbid UPDATE and DELETE, not INSERT), then runs `pos export` once per

@@ -46,6 +46,17 @@ def check_product(
     return out
 
 
+def initials(name: str) -> str:
+    """What stands for a product on its tile when its emoji cannot be drawn: the first letters
+    of its first two words ("Dernier pot" → "DP"), or of its one word ("Kokedama" → "Ko")."""
+    words = [w for w in re.split(r"[^\w]+", name) if w]
+    if not words:
+        return "?"
+    if len(words) == 1:
+        return words[0][:2].capitalize()
+    return (words[0][0] + words[1][0]).upper()
+
+
 def tile_ink(color: str) -> str:
     """The text colour, black or white, that reads best on a tile of this colour.
 

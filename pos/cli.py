@@ -61,7 +61,8 @@ def _fresh_db(path: str, force: bool):
         Path(str(target) + suffix).unlink(missing_ok=True)
     db = database.connect(target, create=True)
     database.migrate(db)
-    from pos import secret_key_for, signing
+    from pos import signing
+    from pos.web.app import secret_key_for
 
     secret_key_for(target.resolve())
     signing.ensure_keys(target)
@@ -133,9 +134,9 @@ def demo(db_path, force):
 @DB_OPTION
 @click.option(
     "--host",
-    default="0.0.0.0",
+    default="127.0.0.1",
     show_default=True,
-    help="Adresse d'écoute (0.0.0.0 : joignable depuis le Wi-Fi du stand).",
+    help="Adresse d'écoute (127.0.0.1 : cet appareil seul ; 0.0.0.0 : le Wi-Fi du stand).",
 )
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
@@ -145,7 +146,7 @@ def serve(db_path, host, port, threads, printer):
     """Servir l'application (waitress) pour les tablettes du stand."""
     import waitress
 
-    from pos import create_app
+    from pos.web.app import create_app
 
     _fewer_malloc_arenas()
 
@@ -159,6 +160,8 @@ def serve(db_path, host, port, threads, printer):
     click.echo(f"Étal est prêt : ouvrez http://{shown}:{port}/")
     if host in ("0.0.0.0", "::"):
         click.echo(f"Sur le Wi-Fi du stand : http://{_lan_address()}:{port}/")
+    elif host.startswith("127."):
+        click.echo("Seul cet appareil peut l'ouvrir ; pour les tablettes : --host 0.0.0.0")
     sys.stdout.flush()
     waitress.serve(
         app,
@@ -418,9 +421,7 @@ def verify(db_path):
     if broken:
         click.echo(f"ÉCHEC : la chaîne est rompue à la {broken}.", err=True)
         sys.exit(1)
-    count = db.execute("SELECT count(*) FROM sales").fetchone()[0]
-    closures = db.execute("SELECT count(*) FROM closures").fetchone()[0]
-    events = db.execute("SELECT count(*) FROM events").fetchone()[0]
+    count, closures, events = (database.count_rows(db, t) for t in database.JOURNAL_TABLES)
     click.echo(
         f"OK : {count} écritures, {closures} clôtures signées, {events} événements ; "
         "chaînes intactes, numérotation continue."

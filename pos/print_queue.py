@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from pos import printing
-from pos.db import coop, transaction
+from pos.db import coop, file_of, transaction
 from pos.db import print_jobs as jobs
 from pos.db.events import log_event
 from pos.db.sales import get_sale
@@ -66,7 +66,7 @@ def config_of(url: str, settings: dict[str, str]) -> PrinterConfig:
 def send(config: PrinterConfig, lines: Sequence[PrintLine], *, drawer: bool = False) -> None:
     """Send one job on its own connection, after any job already being sent (about 5 s each)."""
     asked = time.monotonic()
-    if not PRINTER_LOCK.acquire(timeout=printing.JOB_SECONDS + 1):
+    if not PRINTER_LOCK.acquire(timeout=printing.job_seconds() + 1):
         raise PrinterUnavailable(N_("L’imprimante est occupée : réessayez dans un instant."))
     try:
         failed = _last_failure.get(config.url)
@@ -103,7 +103,7 @@ def _with_logo(db: Database, settings: dict[str, str], lines: list[PrintLine]) -
     """The coop's logo on top of a receipt, when one was uploaded in the settings."""
     if not settings.get("receipt_logo"):
         return lines
-    path = logo_path(db.execute("PRAGMA database_list").fetchone()[2])
+    path = logo_path(file_of(db))
     return [PrintLine(text=str(path), kind="logo"), *lines] if path.is_file() else lines
 
 

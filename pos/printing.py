@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import math
+import os
 import re
 import socket
 import struct
@@ -33,7 +35,7 @@ from pos.receipts import PrintLine, Seller, test_page
 
 __all__ = ["InvalidPrinterUrl", "PrinterConfig", "PrinterUnavailable", "parse_printer_url"]
 
-JOB_SECONDS = 5.0
+JOB_SECONDS = 5.0  # the default; POS_PRINTER_TIMEOUT changes it (tests shorten it)
 CONNECT_SECONDS = 3.0
 STATUS_SECONDS = 0.8
 # What a code page lacks is replaced by the nearest ASCII; the rest of the unprintable by "?".
@@ -51,6 +53,15 @@ FALLBACKS = {
     "Œ": "OE",
     "€": "EUR",
 }
+
+
+def job_seconds() -> float:
+    """How long one job may take: POS_PRINTER_TIMEOUT seconds (0.2 to 60), else 5."""
+    try:
+        seconds = float(os.environ.get("POS_PRINTER_TIMEOUT") or JOB_SECONDS)
+    except ValueError:
+        return JOB_SECONDS
+    return min(60.0, max(0.2, seconds)) if math.isfinite(seconds) else JOB_SECONDS
 
 
 class PrinterUnavailable(Exception):
@@ -357,7 +368,7 @@ def print_lines(
     job = render_job(config, lines, open_drawer=open_drawer)
     if config.kind == "preview":
         return job
-    deadline = time.monotonic() + JOB_SECONDS
+    deadline = time.monotonic() + job_seconds()
     if config.kind == "network":
         _within(deadline, lambda: _send_network(config, job, deadline), config)
     else:
@@ -370,7 +381,7 @@ def kick_drawer(config: PrinterConfig) -> bytes:
     job = render_job(replace(config, drawer=True), [], open_drawer=True)
     if config.kind == "preview":
         return job
-    deadline = time.monotonic() + JOB_SECONDS
+    deadline = time.monotonic() + job_seconds()
     if config.kind == "network":
         send = lambda: _send_network(config, job, deadline, check_paper=False)  # noqa: E731
         _within(deadline, send, config)

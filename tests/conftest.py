@@ -17,13 +17,19 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pos import create_app
+from pos import clock
 from pos import db as database
 from pos.db import coop
 from pos.db.catalogue import insert_category, insert_product
 from pos.db.till import open_day
+from pos.web.app import create_app
 
 pytest_plugins = ["tests.conftest_printer"]
+
+# A printer that does not answer is given up on after 2 s in tests, not 5 (the server that
+# `live_server` starts inherits it): failure tests wait that long, and assert against it.
+PRINTER_SECONDS = 2.0
+os.environ["POS_PRINTER_TIMEOUT"] = str(PRINTER_SECONDS)
 
 SETTINGS = {
     "brand": "Les Kokés",
@@ -104,20 +110,65 @@ def seed(path: Path, *, open_till: bool = True) -> None:
     db.close()
 
 
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory) -> dict[str, Path]:
+    """The seeded coop, made once per session: open till ("open") and not yet opened ("closed").
+
+    Seeding costs tens of milliseconds; copying the file costs well under one. The last
+    connection closed checkpoints the WAL, so the .db file alone is the whole database.
+    """
+    folder = tmp_path_factory.mktemp("seeded")
+    files = {"open": folder / "coop.db", "closed": folder / "closed.db"}
+    seed(files["open"])
+    seed(files["closed"], open_till=False)
+    return files
+
+
+def copy_seeded(seeded: dict[str, Path], which: str, target: Path) -> Path:
+    """A private copy of one seeded database (a test writes only to its own)."""
+    shutil.copyfile(seeded[which], target)
+    return target
+
+
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
+def db_path(tmp_path: Path, seeded) -> Path:
     """A seeded coop database in a temporary folder."""
-    path = tmp_path / "coop.db"
-    seed(path)
-    return path
+    return copy_seeded(seeded, "open", tmp_path / "coop.db")
 
 
 @pytest.fixture
-def closed_db_path(tmp_path: Path) -> Path:
+def closed_db_path(tmp_path: Path, seeded) -> Path:
     """A seeded coop whose till has not been opened yet."""
-    path = tmp_path / "closed.db"
-    seed(path, open_till=False)
-    return path
+    return copy_seeded(seeded, "closed", tmp_path / "closed.db")
+
+
+@pytest.fixture
+def till_clock():
+    """Set the till's clock offset (seconds) for one test; it is put back to none after.
+
+    `till_clock(seconds)` sets it, `till_clock.shift(seconds)` moves it further.
+    """
+    set_offset = ClockOffset()
+    yield set_offset
+    clock.set_offset(0)
+
+
+class ClockOffset:
+    """The process-wide clock correction, as a test moves it."""
+
+    def __call__(self, seconds: float) -> None:
+        clock.set_offset(seconds)
+
+    def shift(self, seconds: float) -> None:
+        """Move the clock further by `seconds`."""
+        clock.set_offset(clock.offset_seconds() + seconds)
+
+
+@pytest.fixture(autouse=True)
+def _no_clock_offset_leaks():
+    """A test that moved the clock (or made an app on a corrected coop) leaves it at zero."""
+    yield
+    clock.set_offset(0)
 
 
 @pytest.fixture

@@ -244,3 +244,13 @@ def test_the_tile_stylesheet_gives_each_tile_its_colour_and_ink(actions, db):
 
     rule = re.search(rf"\.c-{cookie}\{{([^}}]*)\}}", css).group(1)
     assert rule == "background:#f9a825;color:#000000;text-shadow:none"
+
+
+@pytest.mark.parametrize(
+    ("name", "letters"),
+    [("Dernier pot", "DP"), ("Kokedama", "Ko"), ("café", "Ca"), ("pain d’épices", "PD"), ("", "?")],
+)
+def test_a_tile_falls_back_to_the_products_initials(name, letters):
+    from pos.catalogue import initials
+
+    assert initials(name) == letters

@@ -103,10 +103,6 @@ def test_closures_are_signed_with_the_coops_key(keyed_db, db_path):
     assert private.stat().st_mode & 0o777 == 0o600
 
 
-def _advance(days: float) -> None:
-    clock.set_offset(clock.offset_seconds() + days * 86400)
-
-
 @settings(
     max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -117,43 +113,38 @@ def _advance(days: float) -> None:
         max_size=6,
     )
 )
-def test_period_closures_equal_the_sums_of_their_days(tmp_path_factory, plan):
+def test_period_closures_equal_the_sums_of_their_days(tmp_path_factory, till_clock, plan):
     path = tmp_path_factory.mktemp("periods") / "coop.db"
-    clock.set_offset(-400 * 86400)
-    try:
-        seed(path)
-        db = database.connect(path)
-        for gap, quantities in plan:
-            for q in quantities:
-                _sell(db, "Cookie", q)
-            store.close_day(db, AWA, FLOAT, "", 10**6)
-            _advance(gap)
-            store.open_day(db, AWA, FLOAT)
-        rows = list(db.query("SELECT * FROM closures ORDER BY number"))
-        days = [r for r in rows if r["kind"] == "day"]
-        for kind, width in (("month", 7), ("year", 4)):
-            for period_row in (r for r in rows if r["kind"] == kind):
-                members = [
-                    json.loads(d["totals"])
-                    for d in days
-                    if d["period"][:width] == period_row["period"]
-                ]
-                totals = json.loads(period_row["totals"])
-                assert totals["net_total"] == sum(m["net_total"] for m in members)
-                assert totals["sales_count"] == sum(m["sales_count"] for m in members)
-                assert sum(v["total"] for v in totals["by_rate"]) == totals["net_total"]
-        months = {d["period"][:7] for d in days}
-        current = clock.local(clock.now()).strftime("%Y-%m")
-        closed = {r["period"] for r in rows if r["kind"] == "month"}
-        assert closed == {m for m in months if m < current}
-        assert (
-            days[-1]["grand_total"]
-            == db.execute("SELECT coalesce(sum(total), 0) FROM sales").fetchone()[0]
-        )
-        assert store.verify_closures(db) is None
-        db.close()
-    finally:
-        clock.set_offset(0)
+    till_clock(-400 * 86400)
+    seed(path)
+    db = database.connect(path)
+    for gap, quantities in plan:
+        for q in quantities:
+            _sell(db, "Cookie", q)
+        store.close_day(db, AWA, FLOAT, "", 10**6)
+        till_clock.shift(gap * 86400)
+        store.open_day(db, AWA, FLOAT)
+    rows = list(db.query("SELECT * FROM closures ORDER BY number"))
+    days = [r for r in rows if r["kind"] == "day"]
+    for kind, width in (("month", 7), ("year", 4)):
+        for period_row in (r for r in rows if r["kind"] == kind):
+            members = [
+                json.loads(d["totals"]) for d in days if d["period"][:width] == period_row["period"]
+            ]
+            totals = json.loads(period_row["totals"])
+            assert totals["net_total"] == sum(m["net_total"] for m in members)
+            assert totals["sales_count"] == sum(m["sales_count"] for m in members)
+            assert sum(v["total"] for v in totals["by_rate"]) == totals["net_total"]
+    months = {d["period"][:7] for d in days}
+    current = clock.local(clock.now()).strftime("%Y-%m")
+    closed = {r["period"] for r in rows if r["kind"] == "month"}
+    assert closed == {m for m in months if m < current}
+    assert (
+        days[-1]["grand_total"]
+        == db.execute("SELECT coalesce(sum(total), 0) FROM sales").fetchone()[0]
+    )
+    assert store.verify_closures(db) is None
+    db.close()
 
 
 def test_archive_create_and_verify_offline(keyed_db, db_path, runner, tmp_path):

@@ -46,6 +46,22 @@ def test_transaction_rolls_back_on_error(db):
     assert db.execute("SELECT count(*) FROM categories").fetchone()[0] == before
 
 
+def test_a_nested_transaction_is_a_savepoint(db):
+    def names():
+        return [r[0] for r in db.execute("SELECT name FROM categories ORDER BY id")]
+
+    before = names()
+    with database.transaction(db):
+        db.execute("INSERT INTO categories(name) VALUES ('Gardée')")
+        with pytest.raises(RuntimeError), database.transaction(db):
+            db.execute("INSERT INTO categories(name) VALUES ('Défaite')")
+            raise RuntimeError("the inner block fails")
+        with database.transaction(db):
+            db.execute("INSERT INTO categories(name) VALUES ('Aussi gardée')")
+        assert db.conn.in_transaction  # the inner blocks never commit
+    assert names() == [*before, "Gardée", "Aussi gardée"]
+
+
 @pytest.mark.parametrize("table", ["sales", "sale_lines", "payments", "stock_movements"])
 def test_journal_tables_refuse_update_and_delete(db, table):
     item = Item(

@@ -24,7 +24,7 @@ from pos.db import till as store
 from pos.errors import InvalidInput, NotAllowed, OutOfStock
 from pos.exports import CSV_EXPORTS
 from pos.fec import FEC_COLUMNS
-from tests.conftest import FLOAT, product_id, seed
+from tests.conftest import FLOAT, copy_seeded, product_id
 
 AWA = {"id": 1, "name": "Awa"}
 CSV_FILES = sorted(CSV_EXPORTS)
@@ -168,27 +168,25 @@ def test_fec_is_well_formed_and_balanced(db, db_path, runner, tmp_path):
     assert [(c[11], c[12]) for c in card] == [("4,00", "0,00")]
 
 
-def test_from_and_to_keep_only_the_period(db, db_path, runner, tmp_path):
+def test_from_and_to_keep_only_the_period(db, db_path, runner, tmp_path, till_clock):
     small_week(db)
     later = today() + timedelta(days=2)
-    clock.set_offset(2 * 86400)
-    try:
-        store.open_day(db, AWA, FLOAT)
-        sell(db, [("Cookie", 3)], [Payment("card", 750)])
-        db["expenses"].insert(
-            {
-                "spent_on": later.isoformat(),
-                "supplier": "X",
-                "category": "materials",
-                "total": 600,
-                "vat_rate": 550,
-                "paid_from": "bank",
-                "label": "",
-                "created_at": now_iso(),
-            }
-        )
-    finally:
-        clock.set_offset(0)
+    till_clock(2 * 86400)
+    store.open_day(db, AWA, FLOAT)
+    sell(db, [("Cookie", 3)], [Payment("card", 750)])
+    db["expenses"].insert(
+        {
+            "spent_on": later.isoformat(),
+            "supplier": "X",
+            "category": "materials",
+            "total": 600,
+            "vat_rate": 550,
+            "paid_from": "bank",
+            "label": "",
+            "created_at": now_iso(),
+        }
+    )
+    till_clock(0)
     first = today().isoformat()
     export(runner, db_path, tmp_path / "a", "--to", first, "--dialect", "plain")
     export(
@@ -320,15 +318,14 @@ def _cents(text: str) -> int:
     expenses=st.lists(st.tuples(st.integers(1, 9000), st.sampled_from([0, 550, 2000])), max_size=3),
 )
 def test_lines_payments_closures_and_fec_reconcile(
-    tmp_path_factory, runner, days, leave_last_open, expenses
+    tmp_path_factory, runner, till_clock, seeded, days, leave_last_open, expenses
 ):
     folder = tmp_path_factory.mktemp("week")
-    path = folder / "coop.db"
-    seed(path, open_till=False)
+    path = copy_seeded(seeded, "closed", folder / "coop.db")
     db = database.connect(path)
     try:
         for index, actions in enumerate(days):
-            clock.set_offset(-(len(days) - 1 - index) * 86400)
+            till_clock(-(len(days) - 1 - index) * 86400)
             store.open_day(db, AWA, FLOAT)
             last = None
             for action in actions:
@@ -350,7 +347,7 @@ def test_lines_payments_closures_and_fec_reconcile(
                 status = store.day_status(db, store.current_day(db))
                 store.close_day(db, AWA, {1: max(status["expected_cash"], 0)}, "écart", 10**9)
     finally:
-        clock.set_offset(0)
+        till_clock(0)
         db.close()
     out = folder / "out"
     export(runner, path, out, "--dialect", "plain")

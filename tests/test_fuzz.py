@@ -20,9 +20,9 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from pos import create_app
 from pos import db as database
 from pos.db import coop
+from pos.web.app import create_app
 from pos.web.openapi import SPEC
 from tests.conftest import seed
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
 
 from pos import db as database
 from pos.db import WRITE_LOCK, group_commit
 from pos.errors import OutOfStock
+from tests.waiting import Checked, outcomes, wait_until
 
 
 @pytest.fixture
@@ -54,27 +52,23 @@ def crash(db):
 def queued_together(path, works) -> tuple[list, int]:
     """Queue every work while the write lock is held, then let them run; outcomes and COMMITs."""
     commits = []
-    outcomes: list = [None] * len(works)
 
     def call(i: int):
         conn = database.connect(path)
         conn.conn.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
         try:
-            outcomes[i] = group_commit(conn, works[i])
+            return group_commit(conn, works[i])
         except Exception as exc:  # the outcome under test
-            outcomes[i] = exc
+            return exc
         finally:
             conn.close()
 
-    threads = [threading.Thread(target=call, args=(i,)) for i in range(len(works))]
+    threads = [Checked(call, i) for i in range(len(works))]
     with WRITE_LOCK:
         for t in threads:
             t.start()
-        while sum(len(q) for q in database._queued.values()) < len(works):
-            time.sleep(0.001)
-    for t in threads:
-        t.join(10)
-    return outcomes, len(commits)
+        wait_until(lambda: sum(len(q) for q in database._queued.values()) == len(works))
+    return outcomes(threads), len(commits)
 
 
 def test_writes_queued_together_share_one_commit(path):

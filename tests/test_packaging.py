@@ -44,7 +44,7 @@ import pathlib, sys
 import pos
 from click.testing import CliRunner
 from pos.cli import main
-from pos import create_app
+from pos.web.app import create_app
 db = pathlib.Path(sys.argv[1])
 assert CliRunner().invoke(main, ["demo", "--db", str(db)]).exit_code == 0
 client = create_app(db).test_client()

@@ -248,7 +248,7 @@ def test_a_category_markdown_lowers_every_price_until_removed(actions, db, clien
     )
 
 
-def test_a_planned_markdown_waits_for_its_time(actions, db, client):
+def test_a_planned_markdown_waits_for_its_time(actions, db, client, till_clock):
     plantes = db.execute("SELECT id FROM categories WHERE name = 'Plantes'").fetchone()[0]
     later = (clock.now() + timedelta(hours=2)).isoformat(timespec="microseconds")
     add_markdown(db, plantes, 3000, later, member_id=None)
@@ -256,11 +256,8 @@ def test_a_planned_markdown_waits_for_its_time(actions, db, client):
     assert tile_price(client, "Kokedama") == "12,50\u00a0€"
     page = client.get("/prices").get_data(as_text=True)
     assert 'data-state="planned"' in page
-    clock.set_offset(3 * 3600)
-    try:
-        assert tile_price(client, "Kokedama") == "8,75\u00a0€"
-    finally:
-        clock.set_offset(0)
+    till_clock(3 * 3600)
+    assert tile_price(client, "Kokedama") == "8,75\u00a0€"
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from pos import printer_urls, printing, receipts
 from pos.money import vat_table
 from pos.printing import InvalidPrinterUrl, PrinterConfig, PrinterUnavailable, parse_printer_url
 from pos.receipts import PrintLine, Receipt, ReceiptLine, ReceiptPayment, Seller, layout
+from tests.conftest import PRINTER_SECONDS
 from tests.escpos_decode import POS5890_CODEPAGES, decode
 
 SELLER = Seller(
@@ -314,7 +315,7 @@ def test_unavailable_printer_fails_fast_in_french(printer_listener_factory, mode
     with pytest.raises(PrinterUnavailable) as error:
         printing.print_lines(config, layout(receipt(), 48))
     elapsed = time.monotonic() - started
-    assert elapsed < 6, elapsed
+    assert elapsed < PRINTER_SECONDS + 2, elapsed  # the tests' timeout, well under the real 5 s
     assert words in str(error.value)
     if mode == "paper-out":
         assert listener.received()[0] == b"\x10\x04\x04"  # asked, then sent nothing
@@ -332,8 +333,20 @@ def test_missing_printers_fail_fast_in_french(url, words):
     started = time.monotonic()
     with pytest.raises(PrinterUnavailable) as error:
         printing.print_test(parse_printer_url(url))
-    assert time.monotonic() - started < 6
+    assert time.monotonic() - started < PRINTER_SECONDS + 2
     assert words in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [(None, 5.0), ("", 5.0), ("1.5", 1.5), ("0", 0.2), ("600", 60.0), ("x", 5.0), ("nan", 5.0)],
+)
+def test_the_printer_timeout_is_a_setting(monkeypatch, value, seconds):
+    if value is None:
+        monkeypatch.delenv("POS_PRINTER_TIMEOUT", raising=False)
+    else:
+        monkeypatch.setenv("POS_PRINTER_TIMEOUT", value)
+    assert printing.job_seconds() == seconds
 
 
 @settings(max_examples=100, deadline=None)

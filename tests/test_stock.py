@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from pos import create_app
 from pos import db as database
 from pos import stock as rules
 from pos.cart import Item, Payment, price_cart
@@ -20,7 +19,8 @@ from pos.db import coop, till
 from pos.db import stock as store
 from pos.db.catalogue import get_product, stock_from_ledger
 from pos.db.sales import record_refund, record_sale, record_void
-from tests.conftest import FLOAT, Actions, product_id, seed
+from pos.web.app import create_app
+from tests.conftest import FLOAT, Actions, copy_seeded, product_id
 
 
 def stock_of(db, name: str) -> int:
@@ -434,10 +434,9 @@ def apply(db, model: Model, op: str, name: str, q: int, leo: dict) -> None:
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=ops)
-def test_produced_minus_sold_plus_returns_minus_losses_plus_corrections_is_the_stock(steps):
+def test_produced_minus_sold_plus_returns_minus_losses_plus_corrections_is_the_stock(seeded, steps):
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "coop.db"
-        seed(path)
+        path = copy_seeded(seeded, "open", Path(tmp) / "coop.db")
         db = database.connect(path)
         leo = dict(next(db.query("SELECT * FROM members WHERE name = 'Léo'")))
         model = Model(db)

@@ -14,7 +14,7 @@ from pos.db import coop
 from pos.db import sales as journal
 from pos.db import till as store
 from pos.errors import ClockBehind, InvalidInput, TillClosed
-from tests.conftest import FLOAT, product_id, seed
+from tests.conftest import FLOAT, copy_seeded, product_id
 
 
 def test_counting_by_denomination():
@@ -92,15 +92,13 @@ def test_tampering_with_a_closure_is_detected(db, db_path, runner):
     assert result.exit_code == 1 and "clôture n° 1" in result.output
 
 
-def test_a_clock_gone_back_stops_selling(db):
+def test_a_clock_gone_back_stops_selling(db, till_clock):
     _sell(db, "Cookie", 1, [Payment("card", 250)])
-    clock.set_offset(-3600)
-    try:
-        assert journal.clock_is_behind(db)
-        with pytest.raises(ClockBehind):
-            _sell(db, "Cookie", 1, [Payment("card", 250)])
-    finally:
-        clock.set_offset(0)
+    till_clock(-3600)
+    assert journal.clock_is_behind(db)
+    with pytest.raises(ClockBehind):
+        _sell(db, "Cookie", 1, [Payment("card", 250)])
+    till_clock(0)
     assert not journal.clock_is_behind(db)
 
 
@@ -120,9 +118,8 @@ entries = st.lists(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(days=st.lists(entries, min_size=1, max_size=3))
-def test_z_totals_are_the_sum_of_the_days_entries(tmp_path_factory, days):
-    path = tmp_path_factory.mktemp("z") / "coop.db"
-    seed(path)
+def test_z_totals_are_the_sum_of_the_days_entries(tmp_path_factory, seeded, days):
+    path = copy_seeded(seeded, "open", tmp_path_factory.mktemp("z") / "coop.db")
     db = database.connect(path)
     awa = {"id": 1, "name": "Awa"}
     grand = 0
@@ -232,26 +229,16 @@ def test_backup_writes_a_consistent_copy(db_path, tmp_path, runner):
     assert copy.execute("SELECT count(*) FROM products").fetchone()[0] == 4
 
 
-def test_clock_offset_comes_from_the_tablet(actions, client, db):
+def test_clock_offset_comes_from_the_tablet(actions, client, db, till_clock):
     actions.login("Awa")
     target = clock.now() + timedelta(hours=2)
     response = actions.post(
         "/till/clock", {"tablet_ms": str(int(target.timestamp() * 1000))}, htmx=False
     )
-    try:
-        assert response.status_code == 302
-        assert abs(clock.offset_seconds() - 7200) < 5
-        assert (
-            abs(
-                float(
-                    db.execute("SELECT value FROM settings WHERE key='clock_offset'").fetchone()[0]
-                )
-                - 7200
-            )
-            < 5
-        )
-    finally:
-        clock.set_offset(0)
+    assert response.status_code == 302
+    assert abs(clock.offset_seconds() - 7200) < 5
+    stored = db.execute("SELECT value FROM settings WHERE key='clock_offset'").fetchone()[0]
+    assert abs(float(stored) - 7200) < 5
 
 
 def test_counting_pad_total_and_bad_counts(actions, client):

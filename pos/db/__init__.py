@@ -10,6 +10,7 @@ never meets "database is locked". Sales arriving together share one transaction
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -38,6 +39,21 @@ def query(db: sqlite_utils.Database, sql: str, params: list | tuple = ()) -> Ite
 def now_iso() -> str:
     """The current UTC time as an ISO 8601 string with offset, to the microsecond."""
     return clock.now().isoformat(timespec="microseconds")
+
+
+def file_of(db: sqlite_utils.Database) -> str:
+    """The path of the database file this connection has open."""
+    return db.execute("PRAGMA database_list").fetchone()[2]
+
+
+JOURNAL_TABLES = ("sales", "closures", "events")
+
+
+def count_rows(db: sqlite_utils.Database, table: str) -> int:
+    """How many rows one of the journal's tables holds."""
+    if table not in JOURNAL_TABLES:
+        raise ValueError(table)
+    return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
 def connect(path: str | Path, *, create: bool = False) -> sqlite_utils.Database:
@@ -69,10 +85,16 @@ def connect(path: str | Path, *, create: bool = False) -> sqlite_utils.Database:
 
 @contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
-    """One atomic write: process-wide lock, BEGIN IMMEDIATE, COMMIT or ROLLBACK."""
+    """One atomic write: process-wide lock, BEGIN IMMEDIATE, COMMIT or ROLLBACK.
+
+    The one way Étal writes. Nested in another, it is a savepoint (as sqlite-utils' `atomic`):
+    a failure inside rolls back to where the inner block began and goes on up; only the
+    outermost block commits.
+    """
     with WRITE_LOCK:
-        if db.conn.in_transaction:  # nested: the outer block owns the commit
-            yield db
+        if db.conn.in_transaction:
+            with _savepoint(db):
+                yield db
             return
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -81,6 +103,23 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+
+
+_savepoints = itertools.count(1)
+
+
+@contextmanager
+def _savepoint(db: sqlite_utils.Database) -> Iterator[None]:
+    name = f"etal_{next(_savepoints)}"
+    db.conn.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        if db.conn.in_transaction:  # a RAISE(ROLLBACK) trigger may have ended it all already
+            db.conn.execute(f"ROLLBACK TO {name}")
+            db.conn.execute(f"RELEASE {name}")
+        raise
+    db.conn.execute(f"RELEASE {name}")
 
 
 class _Ticket:

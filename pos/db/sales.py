@@ -241,6 +241,22 @@ def sale_number_for_key(db: Database, key: str) -> int | None:
     return row[0] if row else None
 
 
+def keyed_entry(db: Database, key: str) -> tuple[int, str | None] | None:
+    """The number and request hash of the entry recorded under this idempotency key, if any."""
+    row = db.execute(
+        "SELECT number, request_hash FROM sales WHERE idempotency_key = ?", [key]
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def stored_answer(db: Database, key: str) -> tuple[str, int, str] | None:
+    """An API answer stored whole under this key by earlier versions: (hash, status, body)."""
+    row = db.execute(
+        "SELECT request_hash, status, body FROM idempotency WHERE key = ?", [key]
+    ).fetchone()
+    return (row[0], row[1], row[2]) if row else None
+
+
 def record_void(
     db: Database, number: int, *, member: dict, undo_minutes: int, key: str | None = None
 ) -> int:
@@ -381,9 +397,16 @@ def _refund_line(line: dict, take: int, already: int) -> dict:
     return {**_negated(line), "quantity": -take, "total": -total, "discount": -discount}
 
 
+# An entry and the order it paid, if any (its number is printed on the receipt).
+SALE_WITH_ORDER = (
+    "SELECT s.*, (SELECT o.number FROM orders o WHERE o.sale_number = s.number) AS order_number"
+    " FROM sales s WHERE s.number = ?"
+)
+
+
 def get_sale(db: Database, number: int) -> dict:
     """A journal entry with its lines, payments, VAT table and what refers to it."""
-    rows = list(query(db, "SELECT * FROM sales WHERE number = ?", [number]))
+    rows = list(query(db, SALE_WITH_ORDER, [number]))
     if not rows:
         raise SaleNotFound(N_("Aucune vente n° %(number)s."), number=number)
     sale = rows[0]
@@ -401,8 +424,6 @@ def get_sale(db: Database, number: int) -> dict:
     sale["voided_by"] = next((o["number"] for o in others if o["kind"] == "void"), None)
     sale["refunds"] = [o["number"] for o in others if o["kind"] == "refund"]
     _count_refunded(db, sale, [o["id"] for o in others if o["kind"] == "refund"])
-    order = db.execute("SELECT number FROM orders WHERE sale_number = ?", [number]).fetchone()
-    sale["order_number"] = order[0] if order else None  # printed on the receipt
     return sale
 
 

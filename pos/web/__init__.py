@@ -9,10 +9,13 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
+from jinja2 import BytecodeCache
 
-from pos.db.request import init_app as init_db
+from pos.catalogue import initials
 from pos.i18n import tr
 from pos.money import format_eur, format_rate, rate_to_decimal
+from pos.web import assets
+from pos.web.db import init_app as init_db
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -72,6 +75,27 @@ class SecurityHeaders:
         return self.wsgi_app(environ, start)
 
 
+class CompiledTemplates(BytecodeCache):
+    """Templates compiled once per process and shared by every app it builds (tests build
+    hundreds; compiling the sell screen's templates anew costs more than the rest of an app).
+
+    Keyed by template name and checked against the source's checksum, as Jinja does.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if (code := self._code.get(bucket.key)) is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
 def select_locale() -> str:
     """French unless the member chose English on this device."""
     lang = session.get("lang")
@@ -82,6 +106,7 @@ def register(app: Flask) -> None:
     """Wire extensions, blueprints and helpers into the app."""
     init_db(app)
     app.session_interface = CookieSession()
+    assets.init_app(app)  # hashed, compressed static files, before the security headers
     app.wsgi_app = SecurityHeaders(app.wsgi_app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -97,12 +122,14 @@ def register(app: Flask) -> None:
         app.register_blueprint(module.bp)
     csrf.exempt(api_orders.bp)
     errors.register(app)
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     app.jinja_env.trim_blocks = True  # no blank lines left by {% %} tags: lighter fragments
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["eur"] = eur
     app.jinja_env.filters["rate"] = lambda bp: format_rate(bp, _locale())
     app.jinja_env.filters["rate_value"] = lambda bp: str(rate_to_decimal(bp))
     app.jinja_env.filters["tr"] = tr  # a domain message in the member's language
+    app.jinja_env.filters["initials"] = initials
     app.jinja_env.globals["languages"] = LANGUAGES
     app.after_request(_no_store)
 

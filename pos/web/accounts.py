@@ -15,11 +15,11 @@ from markupsafe import Markup
 from pos import accounts, bookkeeping, charts, clock
 from pos.db import accounts as ledger
 from pos.db import coop
-from pos.db.request import get_db, get_settings
 from pos.errors import InvalidInput
 from pos.money import rate_form_text
 from pos.shares import RULES
 from pos.web.auth import admin_required, login_required
+from pos.web.db import get_db, get_settings
 from pos.web.render import page
 
 bp = Blueprint("accounts", __name__)

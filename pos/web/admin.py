@@ -13,10 +13,10 @@ from pos import settings as coop_settings
 from pos.db import catalogue as store
 from pos.db import coop
 from pos.db.events import log_event
-from pos.db.request import get_db, get_settings
 from pos.errors import InvalidInput
 from pos.money import form_text, rate_to_decimal
 from pos.web.auth import admin_required
+from pos.web.db import get_db, get_settings
 from pos.web.render import page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -12,10 +12,10 @@ from pos.db import coop, transaction
 from pos.db import sales as journal
 from pos.db.catalogue import get_products, list_products
 from pos.db.events import log_event
-from pos.db.request import get_db
 from pos.errors import IdempotencyConflict, InvalidInput, Unauthorized
 from pos.money import InvalidAmount, parse_amount, rate_to_api, to_api
 from pos.orders import available
+from pos.web.db import get_db
 from pos.web.openapi import SPEC
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -150,16 +150,12 @@ JSON = {"Content-Type": "application/json"}
 
 def _replay(db, key: str, digest: str):
     """The answer to a key already used with this body; 409 for another body."""
-    row = db.execute(
-        "SELECT number, request_hash FROM sales WHERE idempotency_key = ?", [key]
-    ).fetchone()
+    row = journal.keyed_entry(db, key)
     if row:
         if row[1] != digest:
             raise _key_reused()
         return _answer(journal.get_sale(db, row[0])), 201, {**JSON, "Idempotent-Replay": "true"}
-    row = db.execute(  # answers stored whole by earlier versions
-        "SELECT request_hash, status, body FROM idempotency WHERE key = ?", [key]
-    ).fetchone()
+    row = journal.stored_answer(db, key)  # answers stored whole by earlier versions
     if not row:
         return None
     if row[0] != digest:

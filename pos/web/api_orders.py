@@ -9,10 +9,10 @@ from flask import Blueprint, request
 
 from pos import orders as rules
 from pos.db import orders as store
-from pos.db.request import get_db, get_settings
 from pos.errors import InvalidInput
 from pos.money import rate_to_api, to_api
 from pos.web.api import JSON, _json_body, _key_reused, check_token
+from pos.web.db import get_db, get_settings
 
 bp = Blueprint("api_orders", __name__, url_prefix="/api/v1")
 bp.before_request(check_token)

@@ -23,7 +23,7 @@ from pos import clock
 from pos import members as rules
 from pos.db import coop
 from pos.db.events import log_event
-from pos.db.request import get_db, get_settings
+from pos.web.db import get_db, get_settings
 from pos.web.render import page
 
 bp = Blueprint("auth", __name__)

@@ -11,11 +11,11 @@ from pos import clock
 from pos import orders as rules
 from pos.db import orders as store
 from pos.db.catalogue import list_products
-from pos.db.request import get_db, get_settings
 from pos.errors import EtalError
 from pos.i18n import Message
 from pos.web import basket
 from pos.web.auth import login_required
+from pos.web.db import get_db, get_settings
 from pos.web.render import page
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")

@@ -13,12 +13,12 @@ from pos import pricing
 from pos import settings as coop_settings
 from pos.db import prices as store
 from pos.db.catalogue import get_product, list_categories, list_products
-from pos.db.request import get_db, get_settings
 from pos.db.stock import latest_batch_cost
 from pos.errors import InvalidInput
 from pos.i18n import translate
 from pos.money import InvalidAmount, form_text, parse_amount, rate_to_decimal
 from pos.web.auth import admin_required, login_required
+from pos.web.db import get_db, get_settings
 from pos.web.render import page
 
 bp = Blueprint("prices", __name__, url_prefix="/prices")

@@ -12,11 +12,11 @@ from pos import db as database
 from pos import print_queue
 from pos.db import print_jobs as jobs
 from pos.db import sales as journal
-from pos.db.request import get_db, get_settings
 from pos.errors import NotFound
 from pos.i18n import translate
 from pos.print_queue import Outcome
 from pos.web.auth import admin_required, login_required
+from pos.web.db import get_db, get_settings
 from pos.web.receipt_view import receipt_text
 from pos.web.render import page
 

@@ -16,9 +16,9 @@ from flask import Blueprint, abort, current_app, redirect, request, session, url
 from pos import orders as rules
 from pos.db import orders as store
 from pos.db.catalogue import get_product, list_products
-from pos.db.request import get_db, get_settings
 from pos.errors import EtalError, InvalidInput
 from pos.i18n import N_, Message
+from pos.web.db import get_db, get_settings
 from pos.web.render import page
 
 bp = Blueprint("public_orders", __name__, url_prefix="/commander")

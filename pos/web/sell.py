@@ -14,12 +14,12 @@ from pos.db import orders
 from pos.db import sales as journal
 from pos.db.catalogue import list_categories, list_products
 from pos.db.events import log_event
-from pos.db.request import get_db, get_settings
 from pos.db.till import current_day
 from pos.errors import InvalidInput
 from pos.money import InvalidAmount, parse_amount
-from pos.web import basket
+from pos.web import assets, basket
 from pos.web.auth import admin_required, login_required
+from pos.web.db import get_db, get_settings
 from pos.web.printing import open_drawer_after_sale
 from pos.web.render import page
 
@@ -50,6 +50,7 @@ def _context(result: dict | None = None, message: str | None = None, *, screen: 
     if screen:  # a tap's fragment never shows the tiles: no catalogue query on the hot path
         products = list_products(db, active_only=True)
         context["categories"] = _group(products, list_categories(db))
+        context["tiles_version"] = assets.digest_of(tiles_stylesheet(products).encode())
         context["clock_behind"] = journal.clock_is_behind(db)
     return context
 
@@ -389,12 +390,22 @@ def receipt(number: int):
 
 @bp.get("/sell/tiles.css")
 def tile_colours():
-    """Each product's tile colour as a class (inline styles are barred by the CSP)."""
+    """Each product's tile colour as a class (inline styles are barred by the CSP); cached for
+    good under the version the sell screen names (`?v=`, the digest of these very rules)."""
     from flask import Response
 
+    css = tiles_stylesheet(list_products(get_db(), active_only=True))
+    response = Response(css, mimetype="text/css")
+    if request.args.get("v") == assets.digest_of(css.encode()):
+        response.headers["Cache-Control"] = assets.IMMUTABLE
+    return response
+
+
+def tiles_stylesheet(products: list[dict]) -> str:
+    """The tiles' colour classes."""
     rules = []
-    for p in list_products(get_db()):
+    for p in products:
         ink = tile_ink(p["color"])
         shadow = "" if ink == LIGHT_INK else ";text-shadow:none"  # a shadow only helps white
         rules.append(f".c-{p['id']}{{background:{p['color']};color:{ink}{shadow}}}")
-    return Response("\n".join(rules), mimetype="text/css")
+    return "\n".join(rules)

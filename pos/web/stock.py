@@ -22,12 +22,12 @@ from pos import settings as coop_settings
 from pos import stock as rules
 from pos.db import stock as store
 from pos.db.catalogue import get_product
-from pos.db.request import get_db, get_settings
 from pos.db.till import current_day
 from pos.errors import InvalidInput, TillClosed
 from pos.i18n import translate
 from pos.money import form_text
 from pos.web.auth import login_required
+from pos.web.db import get_db, get_settings
 from pos.web.render import page
 
 bp = Blueprint("stock", __name__, url_prefix="/stock")

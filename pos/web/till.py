@@ -9,12 +9,12 @@ from pos import clock, till
 from pos.db import coop
 from pos.db import till as store
 from pos.db.events import log_event
-from pos.db.request import get_db, get_settings
 from pos.errors import InvalidInput
 from pos.i18n import translate
 from pos.money import InvalidAmount, parse_amount
 from pos.web import eur
 from pos.web.auth import admin_required, login_required
+from pos.web.db import get_db, get_settings
 from pos.web.render import page
 
 bp = Blueprint("till", __name__, url_prefix="/till")

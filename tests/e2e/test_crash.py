@@ -24,6 +24,7 @@ from pos import db as database
 from pos.cli import main as pos_command
 from pos.db.catalogue import insert_product
 from tests.conftest import LiveServer
+from tests.waiting import Checked, outcomes
 
 pytestmark = pytest.mark.e2e
 
@@ -90,14 +91,13 @@ def rush(
                 assert response.status_code == 201, response.text
                 attempt.answer = response.json()
 
-    threads = [threading.Thread(target=till, args=(i,)) for i in range(CLIENTS)]
+    threads = [Checked(till, i) for i in range(CLIENTS)]
     for t in threads:
         t.start()
     go.wait(10)
     time.sleep(kill_after)
     server.kill()
-    for t in threads:
-        t.join(20)
+    outcomes(threads, timeout=20)  # each client ended, none on a failed assertion
     server.stop()
     return clients
 
