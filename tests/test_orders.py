@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pos import clock
 from pos import db as database
 from pos import orders as rules
 from pos.cart import Payment, item_of, price_cart
@@ -155,16 +154,14 @@ def test_prepare_keeps_the_reservation_cancel_frees_it(db):
         store.change_state(db, number, "prepare", None)
 
 
-def test_expire_frees_the_stock_as_an_event(db):
+def test_expire_frees_the_stock_as_an_event(db, till_clock):
     koke = product_id(db, "Kokedama")
     number = order(db, (koke, 4), expire_hours=2)
     assert left(db, "Kokedama") == (20, 4)
-    clock.set_offset(3 * 3600)
-    try:
-        assert left(db, "Kokedama") == (20, 0)  # past its delay: no longer held, even unmarked
-        assert store.expire_due(db) == [number]
-    finally:
-        clock.set_offset(0)
+    till_clock(3 * 3600)
+    assert left(db, "Kokedama") == (20, 0)  # past its delay: no longer held, even unmarked
+    assert store.expire_due(db) == [number]
+    till_clock(0)
     expired = store.get_order(db, number)
     assert expired["state"] == "expired"
     assert [e["kind"] for e in expired["events"]] == ["placed", "expired"]

@@ -427,17 +427,13 @@ def test_the_public_page_is_switched_on_and_off_in_the_settings(actions, client,
     assert client.get("/commander").status_code == 404
 
 
-def test_an_expired_order_shows_as_such_and_holds_nothing(actions, client, db):
-    from pos import clock
-
+def test_an_expired_order_shows_as_such_and_holds_nothing(actions, client, db, till_clock):
     number = place(db, ("Kokedama", 3), expire_hours=1)
     actions.login("Léo")
-    clock.set_offset(2 * 3600)
-    try:
-        listing = client.get("/orders").get_data(as_text=True)
-        html = client.get(f"/orders/{number}").get_data(as_text=True)
-    finally:
-        clock.set_offset(0)
+    till_clock(2 * 3600)
+    listing = client.get("/orders").get_data(as_text=True)
+    html = client.get(f"/orders/{number}").get_data(as_text=True)
+    till_clock(0)
     assert "Rien n'est réservé." in listing
     assert "Expirée" in html and "Encaisser" not in html
     order = store.get_order(db, number)
