@@ -363,6 +363,8 @@ def test_receipts_carry_the_public_pages_qr_when_on(db):
 def test_the_flyer_shows_the_address_and_its_qr(actions, client, db):
     actions.login("Léo")
     assert "désactivée" in client.get("/orders/flyer").get_data(as_text=True)
+    open_page(db, orders_public_url="")  # on, no address given: the one this tablet uses
+    assert "http://localhost/commander" in client.get("/orders/flyer").get_data(as_text=True)
     open_page(db)
     html = client.get("/orders/flyer").get_data(as_text=True)
     assert "https://commande.example.org/commander" in html and "<svg" in html

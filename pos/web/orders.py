@@ -151,4 +151,6 @@ def flyer():
 
     settings = get_settings()
     url = rules.public_url(settings)
+    if not url and settings["orders_public"] == "1":  # the address this tablet reaches it by
+        url = url_for("public_orders.form", _external=True)
     return page("orders/flyer.html", url=url, qr=svg(url) if url else "", brand=settings["brand"])
