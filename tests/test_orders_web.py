@@ -259,6 +259,8 @@ def test_dashboard_shows_the_days_orders_and_what_is_reserved(actions, client, d
     actions.login("Léo")
     html = client.get("/dashboard").get_data(as_text=True)
     assert "Commandes du jour" in html and "4 unités réservées" in html
+    live = client.get("/dashboard", headers={"HX-Request": "true"})  # its 30 s refresh
+    assert live.status_code == 200 and "4 unités réservées" in live.get_data(as_text=True)
 
 
 # --- The public page -------------------------------------------------------------------------
