@@ -518,3 +518,17 @@ def test_the_orders_list_filters_by_state_in_its_address(actions, client, db):
     assert 'data-order="1"' in ready and 'data-order="2"' not in ready
     every = client.get("/orders").get_data(as_text=True)
     assert 'data-order="1"' in every and 'data-order="2"' in every
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+def test_the_hourly_limit_trusts_a_forwarded_address_only_behind_a_proxy(app, db, trusted):
+    app.config["TRUSTED_PROXY"] = trusted
+    open_page(db, orders_per_hour="1")
+    answers = []
+    for forwarded in ("203.0.113.1", "203.0.113.2"):  # two customers, or one forging the header
+        c = app.test_client()
+        token = csrf_of(c.get("/commander").get_data(as_text=True))
+        form = {"csrf_token": token, "customer": "A", "contact": "1", "qty_2": "1"}
+        headers = {"X-Forwarded-For": f"198.51.100.7, {forwarded}"}
+        answers.append(c.post("/commander", data=form, headers=headers).status_code)
+    assert answers == ([302, 302] if trusted else [302, 429])
