@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from pos import clock
-from pos.money import VatLine, div_round, split_vat, vat_table
+from pos.money import VatLine, allocate, div_round, exact_base, split_vat, vat_table
 
 WEEK_DAYS = 7
 EXPENSE_CATEGORIES = ("materials", "stall_fee", "transport", "communication", "other")
@@ -76,8 +76,8 @@ def daily_by_key(rows: Iterable[tuple[str, object, int]]) -> dict[date, dict]:
     return {day: dict(days[day]) for day in sorted(days)}
 
 
-def revenue_by_rate(daily: Mapping[date, Mapping[int, int]]) -> list[VatLine]:
-    """Per rate, the sum of each day's exact split (as the Z and the FEC split it)."""
+def revenue_by_rate(daily: Mapping[object, Mapping[int, int]]) -> list[VatLine]:
+    """Per rate, the sum of each till day's exact split (as its Z and the FEC split it)."""
     base: dict[int, int] = defaultdict(int)
     total: dict[int, int] = defaultdict(int)
     for by_rate in daily.values():
@@ -98,13 +98,43 @@ class ExpenseLine:
     ttc: int
 
 
+def revenue_by_kind(days: Mapping[object, Mapping[tuple[str, int], int]]) -> dict[str, int]:
+    """HT per sales kind ("products" 701, "goods" 707), each day's rate split as in the FEC."""
+    out: dict[str, int] = defaultdict(int)
+    for by_kind_rate in days.values():
+        rates: dict[int, int] = defaultdict(int)
+        for (_, rate), total in by_kind_rate.items():
+            rates[rate] += total
+        for line in vat_table(dict(rates)):
+            kinds = sorted(k for (k, r), t in by_kind_rate.items() if r == line.rate and t)
+            exacts = [exact_base(by_kind_rate[(k, line.rate)], line.rate) for k in kinds]
+            for kind, ht in zip(kinds, allocate(line.base, exacts), strict=True):
+                out[kind] += ht
+    return dict(sorted(out.items(), key=lambda kv: kv[0] != "products"))
+
+
+@dataclass(frozen=True)
+class StockValue:
+    """A product left unsold, valued at its unit cost (None: no cost known)."""
+
+    name: str
+    quantity: int
+    unit_cost: int | None
+    kind: str  # "products" (made: 355 / 7135) or "goods" (resold: 37 / 6037)
+
+    @property
+    def value(self) -> int:
+        """quantity x unit cost, in cents (0 without a cost)."""
+        return self.quantity * (self.unit_cost or 0)
+
+
 @dataclass(frozen=True)
 class ClosureLine:
-    """A day's Z as the bilan shows it."""
+    """A till day's Z as the bilan shows it; number None: the day is still open (provisional)."""
 
-    number: int
+    number: int | None
     period: str
-    net_total: int
+    net_total: int | None
     expected_cash: int | None
     counted_cash: int | None
     difference: int | None
@@ -130,7 +160,22 @@ class Bilan:
     result: int
     vat_due: int
     closures: tuple[ClosureLine, ...]
-    cash_difference: int
+    cash_difference: int  # booked: shortfalls (658) negative, surpluses (758) positive
+    revenue_kinds: tuple[tuple[str, int], ...] = ()
+    stock: tuple[StockValue, ...] = ()
+    stock_value: int = 0
+    stock_in_result: bool = False
+    has_open_day: bool = False
+
+    @property
+    def shortfalls(self) -> int:
+        """The Z's shortfalls (négative), booked to 658."""
+        return sum(min(c.difference or 0, 0) for c in self.closures)
+
+    @property
+    def surpluses(self) -> int:
+        """The Z's surpluses, booked to 758."""
+        return sum(max(c.difference or 0, 0) for c in self.closures)
 
     @property
     def is_loss(self) -> bool:
@@ -160,12 +205,18 @@ def make_bilan(
     lines_without_cost: int,
     expenses: Iterable[Mapping],
     closures: Iterable[ClosureLine] = (),
+    *,
+    by_account: Mapping[object, Mapping[tuple[str, int], int]] | None = None,
+    stock: Iterable[StockValue] = (),
+    stock_in_result: bool = False,
 ) -> Bilan:
-    """The bilan of a period from its daily sales per rate, the cost of what was sold, expenses.
+    """The bilan of a period from its till days' sales per rate, the cost sold, expenses.
 
     The gross margin (revenue HT - cost of goods sold) is a margin indicator; the result is
-    revenue HT - expenses HT, because the materials behind the cost of goods were bought as
-    expenses: counting both would count them twice.
+    revenue HT - expenses HT + the Z's cash differences (as booked to 758 / 658), because the
+    materials behind the cost of goods were bought as expenses: counting both would count them
+    twice. With stock_in_result, the unsold stock's value is added (variation of stock, 7135:
+    the week starts with none).
     """
     revenue = revenue_by_rate(daily_sales)
     by_category = expenses_by_category(expenses)
@@ -174,6 +225,9 @@ def make_bilan(
     expenses_ht = sum(e.ht for e in by_category)
     expenses_vat = sum(e.vat for e in by_category)
     closed = tuple(closures)
+    difference = sum(c.difference or 0 for c in closed if c.number is not None)
+    left = tuple(stock)
+    stock_value = sum(item.value for item in left)
     return Bilan(
         period=period,
         revenue=tuple(revenue),
@@ -187,10 +241,15 @@ def make_bilan(
         expenses_ht=expenses_ht,
         expenses_vat=expenses_vat,
         expenses_ttc=expenses_ht + expenses_vat,
-        result=revenue_ht - expenses_ht,
+        result=revenue_ht - expenses_ht + difference + (stock_value if stock_in_result else 0),
         vat_due=vat - expenses_vat,
         closures=closed,
-        cash_difference=sum(c.difference or 0 for c in closed),
+        cash_difference=difference,
+        revenue_kinds=tuple(revenue_by_kind(by_account or {}).items()),
+        stock=left,
+        stock_value=stock_value,
+        stock_in_result=stock_in_result,
+        has_open_day=any(c.number is None for c in closed),
     )
 
 

@@ -7,8 +7,9 @@ pos.exports, chunk by chunk: memory stays flat however many sales the week had.
 from __future__ import annotations
 
 import copy
-import heapq
 import io
+import json
+import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -18,11 +19,12 @@ from typing import IO, Any
 
 from sqlite_utils import Database
 
-from pos import exports, fec
+from pos import booking, clock, exports, fec
 from pos.accounts import Period
 from pos.db import accounts as ledger
 from pos.db import exports as cursors
 from pos.errors import EtalError
+from pos.i18n import N_
 from pos.money import split_vat
 from pos.shares import InvalidShares, Member, ShareSheet, share_result
 
@@ -46,7 +48,12 @@ ACCOUNT_SETTINGS: dict[str, tuple[str, Any]] = {
     "account_expense_other": ("purchases", "other"),
     "account_paid_bank": ("paid_from", "bank"),
     "account_paid_member": ("paid_from", "member"),
+    "account_goods": ("sales", "goods"),
+    "account_shortfall": ("shortfall", None),
+    "account_surplus": ("surplus", None),
+    "account_float_source": ("float_source", None),
 }
+_VAT_SETTING = re.compile(r"^account_vat_(\d+)$")
 EXTRA_LABELS = {
     "6241": "Transports sur achats",
     "623": "Publicité, publications",
@@ -67,12 +74,28 @@ def accounts_from_settings(settings: Mapping[str, str]) -> dict[str, Any]:
             accounts[group] = value
         else:
             accounts[group][inner] = value
+    _vat_accounts(accounts, settings)
     return accounts
+
+
+def _vat_accounts(accounts: dict[str, Any], settings: Mapping[str, str]) -> None:
+    """VAT-collected accounts follow the configured rates: account_vat_<bp> for any rate set."""
+    by_rate = accounts["vat_collected_by_rate"]
+    for key, value in settings.items():
+        match = _VAT_SETTING.match(key)
+        if match and "".join(str(value).split()):
+            by_rate[int(match.group(1))] = "".join(str(value).split())
+    for rate in (int(r) for r in str(settings.get("vat_rates", "")).split(",") if r.strip()):
+        if rate and rate not in by_rate:
+            by_rate[rate] = accounts["vat_collected"]
+    for rate, account in by_rate.items():
+        if account != accounts["vat_collected"]:
+            accounts["labels"][account] = f"TVA collectée {exports.format_rate_csv(rate)} %"
 
 
 def share_sheet(db: Database, period: Period, settings: Mapping[str, str]) -> ShareSheet | None:
     """The period's result shared by the members' chosen rule; None when nobody can share."""
-    result = ledger.bilan(db, period).result
+    result = ledger.bilan(db, period, dict(settings)).result
     members = [Member(m["name"], m["minutes"]) for m in ledger.sharing_members(db, period)]
     try:
         return share_result(
@@ -96,39 +119,121 @@ class MissingSiret(EtalError):
 # --- The FEC ---------------------------------------------------------------------------------
 
 
-def sales_entries(db: Database, period: Period, accounts: Mapping[str, Any]) -> Iterator[list]:
-    """One balanced sales entry per local day: payments net of change, credits per VAT rate."""
-    sales, pays = ledger.daily_sales(db, period), ledger.daily_payments(db, period)
-    for day in sorted(set(sales) | set(pays)):
-        number = int(f"{day:%Y%m%d}")  # PieceRef "Z20250614": the day's takings
-        entry = fec.sales_day_entry(day, number, pays.get(day, {}), sales.get(day, {}), accounts)
-        if entry:  # a day whose sales were all voided nets to nothing
-            yield entry
+class BooksDoNotBalance(EtalError):
+    """A closed day's payments do not cover its sales lines: the journal was tampered with."""
+
+    code = "books_do_not_balance"
+    status = 409
 
 
-def purchase_entries(db: Database, period: Period, accounts: Mapping[str, Any]) -> Iterator[list]:
-    """One purchase entry per expense, in date order."""
-    for row in cursors.expenses(db, period):
-        label = " ".join(f"{row['supplier']} {row['description']}".split())
-        yield fec.purchase_entry(
-            date.fromisoformat(row["spent_on"]),
-            row["expense_number"],
-            row["total"],
-            split_vat(row["total"], row["vat_rate"]).vat,
-            row["category"],
-            row["paid_from"],
-            accounts,
-            label=f"Dépense {row['expense_number']} {label}"[:120],
-        )
+def ledger_entries(
+    db: Database, accounts: Mapping[str, Any], *, strict: bool = True
+) -> list[list[fec.FecLine]]:
+    """Every validated entry since the coop's first, numbered for good (pos.booking).
+
+    A closed till day gives, in this order: its float (beyond the last Z's count), its sales
+    (VT, PieceRef Z<n>), its cash movements, its expenses and repayments, its cash difference;
+    all dated the day it opened and validated on its Z's date. An open day gives nothing yet.
+    What was recorded while no day was open is dated and validated when recorded.
+    Raises BooksDoNotBalance when a day's payments miss its lines, unless not strict (the
+    reconciliation then parks the gap on the suspense account, to name it).
+    """
+    everything = Period()
+    sales = ledger.revenue_by_account(db, everything)
+    pays = ledger.days_payments(db, everything)
+    moves: dict[int, list[dict]] = {}
+    for move in cursors.ledger_movements(db):
+        moves.setdefault(move["day_id"], []).append(move)
+    booked: list[booking.Booked] = []
+    days: dict[int, tuple[date, dict]] = {}
+    counted = 0
+    for day in cursors.ledger_days(db):
+        on = clock.local(day["opened_at"]).date()
+        days[day["id"]] = (on, day)
+        if day["z"] is None:
+            continue
+        z, valid = day["z"], clock.local(day["z_at"]).date()
+        parts = sales.get(day["id"], {})
+        products = {rate: t for (kind, rate), t in parts.items() if kind == "products"}
+        goods = {rate: t for (kind, rate), t in parts.items() if kind == "goods"}
+        delta = day["float_total"] - counted
+        paid = pays.get(day["id"], {})
+        gap = sum(parts.values()) - sum(paid.values())
+        if gap and strict:
+            raise BooksDoNotBalance(
+                N_(
+                    "Le Z n° %(z)s ne tient pas : ses paiements ne couvrent pas ses lignes "
+                    "de vente. Lancez « pos verify »."
+                ),
+                z=z,
+            )
+        if gap:  # shown by the reconciliation, parked on the suspense account meanwhile
+            paid = {**paid, "other": paid.get("other", 0) + gap}
+        for order, ident, lines in (
+            (0, 0, booking.float_entry(on, z, delta, accounts)),
+            (
+                1,
+                0,
+                fec.sales_day_entry(on, z, paid, products, accounts, goods_by_rate=goods),
+            ),
+            *(
+                (2, m["id"], booking.movement_entry(on, z, m, accounts))
+                for m in moves.get(day["id"], [])
+            ),
+            (5, 0, booking.difference_entry(on, z, day["difference"] or 0, accounts)),
+        ):
+            booked.append(booking.Booked((day["z_at"], order, ident), valid, lines))
+        counted = day["counted"] or 0
+    for row in cursors.ledger_expenses(db):
+        when = _validation(row, row["till_day"], days, row["booked"], order=3)
+        if when:
+            booked.append(booking.Booked(when[0], when[1], _purchase(row, when[2], accounts)))
+    for row in cursors.ledger_repayments(db):
+        when = _validation(row, row["day_id"], days, row["booked_on"], order=4)
+        if when:
+            lines = booking.repayment_entry(when[2], row, accounts)
+            booked.append(booking.Booked(when[0], when[1], lines))
+    return booking.number_entries(booked)
 
 
-def fec_entries(db: Database, period: Period, accounts: Mapping[str, Any]) -> Iterator[list]:
-    """Sales and purchase entries merged in date order (each journal numbered on its own)."""
-    return heapq.merge(
-        sales_entries(db, period, accounts),
-        purchase_entries(db, period, accounts),
-        key=lambda entry: entry[0].date,
+def _validation(row: Mapping, day_id, days, booked_on: str, order: int):
+    """(numbering key, ValidDate, EcritureDate) of a row, or None while its till day is open."""
+    if day_id in days:
+        on, day = days[day_id]
+        if day["z"] is None:
+            return None
+        return (day["z_at"], order, row["id"]), clock.local(day["z_at"]).date(), on
+    on = date.fromisoformat(booked_on)
+    valid = max(on, clock.local(row["created_at"]).date())
+    return (row["created_at"], order, row["id"]), valid, on
+
+
+def _purchase(row: Mapping, on: date, accounts: Mapping[str, Any]) -> list[fec.FecLine]:
+    label = " ".join(f"{row['supplier']} {row['label']}".split())
+    return fec.purchase_entry(
+        on,
+        row["id"],
+        row["total"],
+        split_vat(row["total"], row["vat_rate"]).vat,
+        row["category"],
+        row["paid_from"],
+        accounts,
+        label=f"Dépense {row['id']} {label}"[:120],
+        piece_date=date.fromisoformat(row["spent_on"]),
+        aux=booking.member_aux(row["payer_id"], row["payer"]),
     )
+
+
+def fec_entries(db: Database, period: Period, accounts: Mapping[str, Any]) -> list[list]:
+    """The validated entries dated in the period, with their numbers from the whole history."""
+    low, high = period.start or date.min, period.end or date.max
+    return [entry for entry in ledger_entries(db, accounts) if low <= entry[0].date <= high]
+
+
+def sales_entries(db: Database, period: Period, accounts: Mapping[str, Any]) -> list[list]:
+    """The period's VT entries (one per closed till day)."""
+    code = accounts["journals"]["sales"][0]
+    return [e for e in fec_entries(db, period, accounts) if e[0].journal_code == code]
 
 
 # --- The files of the bundle ------------------------------------------------------------------
@@ -140,12 +245,13 @@ class ExportFile:
 
     name: str
     chunks: Callable[[], Iterable[str]]
+    encoding: str = "utf-8"  # the FEC may be ISO-8859-15 (a setting); what it lacks becomes "?"
 
 
 def export_files(
     db: Database, period: Period, dialect: str, settings: Mapping[str, str], closing: date
 ) -> list[ExportFile]:
-    """The six CSV files and the FEC, each still to be streamed."""
+    """The seven CSV files and the FEC, each still to be streamed."""
     sources: dict[str, Callable[[], Iterable[dict]]] = {
         "sales-lines.csv": lambda: cursors.sales_lines(db, period),
         "payments.csv": lambda: cursors.payments(db, period),
@@ -153,18 +259,30 @@ def export_files(
         "expenses.csv": lambda: cursors.expenses(db, period),
         "closures.csv": lambda: cursors.closures(db, period),
         "member-shares.csv": lambda: _share_rows(db, period, settings),
+        "member-advances.csv": lambda: _advance_rows(db, period, settings),
     }
     files = [
         ExportFile(name, _csv(exports.CSV_EXPORTS[name], rows, dialect))
         for name, rows in sources.items()
     ]
     accounts = accounts_from_settings(settings)
+    exercise_end = settings.get("exercise_end") or ""
     try:
-        fec_name = fec.fec_filename(settings.get("siret", ""), closing)
+        fec_name = fec.period_filename(
+            settings.get("siret", ""),
+            period.start,
+            closing,
+            date.fromisoformat(exercise_end) if exercise_end else None,
+        )
     except ValueError as exc:
         message = "Indiquez le SIRET de la CAE dans les réglages : il nomme le FEC."
         raise MissingSiret(message) from exc
-    files.append(ExportFile(fec_name, lambda: fec.iter_fec(fec_entries(db, period, accounts))))
+    encoding = "iso-8859-15" if settings.get("fec_encoding") == "iso-8859-15" else "utf-8"
+    files.append(
+        ExportFile(
+            fec_name, lambda: fec.iter_fec(fec_entries(db, period, accounts)), encoding=encoding
+        )
+    )
     return files
 
 
@@ -177,6 +295,18 @@ def _share_rows(db: Database, period: Period, settings: Mapping[str, str]) -> It
     return exports.share_rows(sheet) if sheet else iter(())
 
 
+def _advance_rows(db: Database, period: Period, settings: Mapping[str, str]) -> Iterator[dict]:
+    """Per member, up to the period's end: advanced, repaid, still owed (whom to pay back)."""
+    for advance in advances_of(db, period, settings)[0]:
+        yield {
+            "member": advance.name,
+            "aux_account": booking.member_aux(advance.member_id, advance.name)[0],
+            "advanced": advance.advanced,
+            "repaid": advance.repaid,
+            "owed": advance.owed,
+        }
+
+
 def write_folder(files: Iterable[ExportFile], folder: str | Path) -> list[Path]:
     """Write each file into a folder (made if missing), UTF-8; return the paths written."""
     target = Path(folder)
@@ -184,7 +314,7 @@ def write_folder(files: Iterable[ExportFile], folder: str | Path) -> list[Path]:
     written = []
     for export in files:
         path = target / export.name
-        with path.open("w", encoding="utf-8", newline="") as out:
+        with path.open("w", encoding=export.encoding, errors="replace", newline="") as out:
             for chunk in export.chunks():
                 out.write(chunk)
         written.append(path)
@@ -197,7 +327,9 @@ def write_zip(files: Iterable[ExportFile], fileobj: IO[bytes], folder: str = "")
         for export in files:
             name = f"{folder}/{export.name}" if folder else export.name
             with bundle.open(name, "w", force_zip64=True) as raw:
-                text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+                text = io.TextIOWrapper(
+                    raw, encoding=export.encoding, errors="replace", newline=""
+                )
                 for chunk in export.chunks():
                     text.write(chunk)
                 text.flush()
@@ -207,30 +339,10 @@ def write_zip(files: Iterable[ExportFile], fileobj: IO[bytes], folder: str = "")
 # --- Everything reconciles ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Reconciliation:
-    """The same money four ways: lines, payments net of change, the Z, the FEC's sales credits."""
-
-    lines_total: int
-    payments_net: int
-    fec_sales: int
-    closed_lines_total: int  # lines of the days whose Z is in the period...
-    closures_total: int  # ...and what those Z state
-
-    @property
-    def ok(self) -> bool:
-        """Whether all the ways agree."""
-        return (
-            self.lines_total == self.payments_net == self.fec_sales
-            and self.closed_lines_total == self.closures_total
-        )
-
-
 def fec_sales_total(entries: Iterable[list], accounts: Mapping[str, Any]) -> int:
     """Credits minus debits on the sales and VAT-collected accounts of the sales entries."""
     credited = {
-        accounts["sales"]["products"],
-        accounts["sales"]["goods"],
+        *accounts["sales"].values(),
         accounts["vat_collected"],
         *accounts.get("vat_collected_by_rate", {}).values(),
     }
@@ -239,15 +351,97 @@ def fec_sales_total(entries: Iterable[list], accounts: Mapping[str, Any]) -> int
     )
 
 
-def reconcile(db: Database, period: Period, settings: Mapping[str, str]) -> Reconciliation:
-    """Check that the period's journal, payments, closures and FEC tell the same total."""
-    lines, paid, change = ledger.journal_totals(db, period)
+def _balance(entries: Iterable[list], account: str) -> int:
+    """Debits minus credits of an account over entries."""
+    return sum(ln.debit - ln.credit for entry in entries for ln in entry if ln.account == account)
+
+
+def reconcile(
+    db: Database, period: Period, settings: Mapping[str, str]
+) -> booking.Reconciliation:
+    """Compare independent sources for the period and name the first figure that differs.
+
+    Per Z: its lines = its payments net of change = its stated total = its FEC sales credits.
+    For the period: the lines = payments - change; the closed days' lines = the FEC's credits;
+    its closures = its till days; the FEC's 530 = the cash counted at its last Z; the Z's
+    differences = what 658/758 carry; member advances = repayments + what 467 says is owed.
+    """
     accounts = accounts_from_settings(settings)
-    closures = ledger.closures_in(db, period)
-    return Reconciliation(
-        lines_total=lines,
-        payments_net=paid - change,
-        fec_sales=fec_sales_total(sales_entries(db, period, accounts), accounts),
-        closed_lines_total=ledger.closed_days_lines_total(db, period),
-        closures_total=sum(c.net_total for c in closures),
+    history = ledger_entries(db, accounts, strict=False)
+    low, high = period.start or date.min, period.end or date.max
+    entries = [e for e in history if low <= e[0].date <= high]
+    sales_code = accounts["journals"]["sales"][0]
+    vt = {e[0].piece_ref: e for e in entries if e[0].journal_code == sales_code}
+    lines, pays = ledger.days_sales(db, period), ledger.days_payments(db, period)
+    checks: list[booking.Check] = []
+    closed_lines = till_days = 0
+    last_counted = None
+    for day in cursors.ledger_days(db):
+        if not low <= clock.local(day["opened_at"]).date() <= high:
+            continue
+        till_days += 1
+        if day["z"] is None:
+            continue
+        z, day_lines = day["z"], sum(lines.get(day["id"], {}).values())
+        closed_lines += day_lines
+        last_counted = day["counted"]
+        stated = json.loads(day["totals"])["net_total"]
+        checks += [
+            booking.Check("z_lines", day_lines, stated, z=z),
+            booking.Check("z_payments", sum(pays.get(day["id"], {}).values()), day_lines, z=z),
+            booking.Check("z_fec", fec_sales_total([vt.get(f"Z{z}", [])], accounts), stated, z=z),
+        ]
+    total, paid, change = ledger.journal_totals(db, period)
+    closures = [c for c in ledger.closures_in(db, period) if c.number is not None]
+    open_days = till_days - len(closures)
+    stated_days = ledger.day_closures_stated_in(db, period)
+    till = accounts["paid_from"]["till"]
+    diff_accounts = (accounts["shortfall"], accounts["surplus"])
+    booked_diff = -sum(_balance(entries, account) for account in diff_accounts)
+    checks += [
+        booking.Check("lines_payments", total, paid - change),
+        booking.Check("fec_sales", fec_sales_total(vt.values(), accounts), closed_lines),
+        booking.Check("closures_days", stated_days, till_days - open_days),
+        booking.Check("differences", sum(c.difference or 0 for c in closures), booked_diff),
+    ]
+    if last_counted is not None:
+        upto = [e for e in history if e[0].date <= high]
+        checks.append(booking.Check("cash_530", _balance(upto, till), last_counted))
+    members, owed = advances_of(db, period, settings, history)
+    checks.append(
+        booking.Check(
+            "advances",
+            sum(a.advanced for a in members),
+            sum(a.repaid for a in members) + sum(owed.values()),
+        )
     )
+    suspense = accounts["payments"]["other"]
+    unclassified = sum(
+        1 for e in entries if e[0].journal_code == "CA" and any(ln.account == suspense for ln in e)
+    )
+    return booking.Reconciliation(tuple(checks), open_days, unclassified)
+
+
+def advances_of(
+    db: Database, period: Period, settings: Mapping[str, str], history: list | None = None
+) -> tuple[list[booking.Advance], dict[int, int]]:
+    """Per member, up to the period's end: advanced (expenses, cash brought), repaid, owed.
+
+    Advanced and repaid come from the expenses, cash movements and repayments recorded (of
+    closed days); also returns what is owed per member id by the FEC's 467 balance, so the two
+    sources check each other.
+    """
+    accounts = accounts_from_settings(settings)
+    history = history if history is not None else ledger_entries(db, accounts)
+    high = period.end or date.max
+    owed = {
+        a.member_id: a.owed
+        for a in booking.advances(
+            [e for e in history if e[0].date <= high], accounts["paid_from"]["member"]
+        )
+    }
+    return [
+        booking.Advance(row["id"], row["name"], row["advanced"], row["repaid"])
+        for row in ledger.member_advances(db, Period(None, period.end))
+        if row["advanced"] or row["repaid"] or owed.get(row["id"])
+    ], owed

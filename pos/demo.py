@@ -5,13 +5,14 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from pos.db import coop
+from pos.db.accounts import save_categories_revenue
 from pos.db.catalogue import insert_category, insert_product
 
 SETTINGS = {
     "brand": "Mousse & Miettes",
     "legal_name": "CAE Coopérer pour Entreprendre (démo)",
     "address": "12 rue des Halles, 44000 Nantes",
-    "siret": "90000000000001",
+    "siret": "90000000100017",
     "vat_number": "FR00900000000",
     "vat_franchise": "0",
     "receipt_footer": "Merci ! Flashcoop d'une semaine, produits faits main.",
@@ -35,6 +36,8 @@ CATALOGUE = {
     ],
 }
 
+RESOLD = ("Boissons",)
+
 
 def load_demo(db: Database) -> list[tuple[str, str, str]]:
     """Fill an empty coop database; return the members (name, PIN, role)."""
@@ -43,6 +46,8 @@ def load_demo(db: Database) -> list[tuple[str, str, str]]:
         coop.insert_member(db, name, pin, role)
     for category, products in CATALOGUE.items():
         category_id = insert_category(db, category)
+        if category in RESOLD:  # bought to resell (the juice): 707, not 701
+            save_categories_revenue(db, {category_id: "goods"})
         for position, (name, short, price, vat, cost, emoji, color, stock) in enumerate(products):
             insert_product(
                 db,

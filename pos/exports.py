@@ -44,10 +44,15 @@ class Dialect:
     # prefixes such text with an apostrophe. Machines (plain) get the text untouched.
     formula_guard: bool
     lineterminator: str = CRLF
+    # French spreadsheets read "2025-06-14" and "10:30:05" as a date and a time, but an ISO
+    # date-time with its offset as text: the fr dialect gives each its own column.
+    split_datetime: bool = False
 
 
 DIALECTS: dict[str, Dialect] = {
-    "fr": Dialect("fr", ";", ",", bom=True, french_headers=True, formula_guard=True),
+    "fr": Dialect(
+        "fr", ";", ",", bom=True, french_headers=True, formula_guard=True, split_datetime=True
+    ),
     "plain": Dialect("plain", ",", ".", bom=False, french_headers=False, formula_guard=False),
 }
 
@@ -57,6 +62,8 @@ def _col(key: str, header_fr: str, kind: Kind = "text") -> Column:
 
 
 SALES_LINES_COLUMNS = [
+    _col("till_day", "Journée de caisse", "date"),
+    _col("closure_number", "N° de Z", "int"),
     _col("sale_number", "N° de vente", "int"),
     _col("sold_at", "Date et heure", "datetime"),
     _col("kind", "Type (vente, annulation, remboursement)"),
@@ -69,6 +76,7 @@ SALES_LINES_COLUMNS = [
     _col("discount", "Remise", "money"),
     _col("vat_rate", "Taux de TVA (%)", "rate"),
     _col("total", "Total TTC", "money"),
+    _col("ht", "dont HT", "money"),
     _col("vat", "dont TVA", "money"),
     _col("order_number", "N° de commande", "int"),
 ]
@@ -83,7 +91,6 @@ PAYMENTS_COLUMNS = [
 STOCK_MOVEMENTS_COLUMNS = [
     _col("moved_at", "Date et heure", "datetime"),
     _col("product", "Produit"),
-    _col("batch", "Lot"),
     _col("kind", "Mouvement"),
     _col("quantity", "Quantité (+ entrée, - sortie)", "int"),
     _col("reason", "Motif"),
@@ -91,14 +98,17 @@ STOCK_MOVEMENTS_COLUMNS = [
 ]
 EXPENSES_COLUMNS = [
     _col("expense_number", "N° de dépense", "int"),
-    _col("spent_on", "Date", "date"),
+    _col("booked_on", "Date comptable", "date"),
+    _col("spent_on", "Date du ticket", "date"),
     _col("supplier", "Fournisseur"),
     _col("category", "Catégorie"),
     _col("description", "Libellé"),
     _col("total", "Montant TTC", "money"),
     _col("vat_rate", "Taux de TVA (%)", "rate"),
+    _col("ht", "dont HT", "money"),
     _col("vat", "dont TVA", "money"),
     _col("paid_from", "Payé par"),
+    _col("payer", "Avancé par (membre)"),
     _col("receipt_ref", "Pièce justificative"),
 ]
 CLOSURES_COLUMNS = [
@@ -124,6 +134,13 @@ SHARES_COLUMNS = [
     _col("remainder_cents", "Centimes d'arrondi", "int"),
     _col("amount", "Part totale", "money"),
 ]
+ADVANCES_COLUMNS = [
+    _col("member", "Membre"),
+    _col("aux_account", "Compte auxiliaire (467)"),
+    _col("advanced", "Avancé", "money"),
+    _col("repaid", "Remboursé", "money"),
+    _col("owed", "Reste dû", "money"),
+]
 CSV_EXPORTS: dict[str, list[Column]] = {
     "sales-lines.csv": SALES_LINES_COLUMNS,
     "payments.csv": PAYMENTS_COLUMNS,
@@ -131,6 +148,7 @@ CSV_EXPORTS: dict[str, list[Column]] = {
     "expenses.csv": EXPENSES_COLUMNS,
     "closures.csv": CLOSURES_COLUMNS,
     "member-shares.csv": SHARES_COLUMNS,
+    "member-advances.csv": ADVANCES_COLUMNS,
 }
 
 
@@ -181,6 +199,35 @@ def format_cell(value: Any, kind: Kind, dialect: Dialect) -> str:
     return "" if value is None else _FORMATTERS[kind](value, dialect)
 
 
+def _split(column: Column, dialect: Dialect) -> bool:
+    return column.kind == "datetime" and dialect.split_datetime
+
+
+def headers_of(columns: list[Column], dialect: Dialect) -> list[str]:
+    """A file's header row: French or plain, a date-time as date and time in the fr dialect."""
+    out = []
+    for col in columns:
+        name = col.header_fr if dialect.french_headers else col.header
+        if _split(col, dialect):
+            both = name == "Date et heure"
+            out += ["Date", "Heure"] if both else [f"{name} (date)", f"{name} (heure)"]
+        else:
+            out.append(name)
+    return out
+
+
+def cells_of(row: Mapping[str, Any], columns: list[Column], dialect: Dialect) -> list[str]:
+    """A row's cells, in the order of headers_of."""
+    out = []
+    for col in columns:
+        text = format_cell(row[col.key], col.kind, dialect)
+        if _split(col, dialect):
+            out += [text[:10], text[11:19]] if text else ["", ""]
+        else:
+            out.append(text)
+    return out
+
+
 class _Echo:
     """A file-like object whose write() hands the text back, so csv.writer yields lines."""
 
@@ -202,12 +249,12 @@ def iter_csv(
     """The CSV text in chunks of about chunk_chars, header first; every row needs every key."""
     spelling = _dialect(dialect)
     writer = csv.writer(_Echo(), delimiter=spelling.delimiter, lineterminator=CRLF)
-    headers = [col.header_fr if spelling.french_headers else col.header for col in columns]
+    headers = headers_of(columns, spelling)
     chunk = ["\ufeff"] if spelling.bom else []
     chunk.append(writer.writerow(headers))
     size = 0
     for row in rows:
-        line = writer.writerow([format_cell(row[c.key], c.kind, spelling) for c in columns])
+        line = writer.writerow(cells_of(row, columns, spelling))
         chunk.append(line)
         size += len(line)
         if size >= chunk_chars:

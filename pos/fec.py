@@ -6,13 +6,14 @@ A sales entry per day and a purchases entry per expense; ``iter_fec`` yields the
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, TextIO
 
 from pos.exports import CRLF, format_money, format_rate_csv
-from pos.money import vat_table
+from pos.money import allocate, exact_base, vat_table
 
 
 class UnbalancedEntry(ValueError):
@@ -31,7 +32,12 @@ FEC_COLUMNS: tuple[str, ...] = tuple(
 
 # Account numbers are settings (ask the CAE): copy this dict, change it, pass it in.
 DEFAULT_ACCOUNTS: dict[str, Any] = {
-    "journals": {"sales": ("VT", "Ventes"), "purchases": ("AC", "Achats")},
+    "journals": {
+        "sales": ("VT", "Ventes"),
+        "purchases": ("AC", "Achats"),
+        "cash": ("CA", "Caisse"),
+        "bank": ("BQ", "Banque"),
+    },
     "payments": {
         "cash": "530",
         "cheque": "5112",
@@ -52,6 +58,9 @@ DEFAULT_ACCOUNTS: dict[str, Any] = {
         "other": "6068",
     },
     "paid_from": {"till": "530", "bank": "512", "member": "467"},
+    "float_source": "512",  # where the float comes from (some CAEs: 580)
+    "shortfall": "658",
+    "surplus": "758",
     "labels": {
         "530": "Caisse",
         "5112": "Chèques à encaisser",
@@ -72,6 +81,9 @@ DEFAULT_ACCOUNTS: dict[str, Any] = {
         "6063": "Fournitures d'entretien et de petit équipement",
         "613": "Locations",
         "6068": "Autres matières et fournitures",
+        "658": "Charges diverses de gestion courante",
+        "758": "Produits divers de gestion courante",
+        "580": "Virements internes",
     },
 }
 
@@ -92,6 +104,8 @@ class FecLine:
     credit: int = 0
     aux_num: str = ""
     aux_lib: str = ""
+    number: int = 0  # EcritureNum, given once for good (pos.booking.number_entries)
+    valid_date: date | None = None  # ValidDate: the day the entry was validated (the Z's)
 
     def __post_init__(self) -> None:
         if self.debit < 0 or self.credit < 0 or (self.debit and self.credit):
@@ -106,7 +120,20 @@ def fec_filename(siren: str, closing_date: date) -> str:
     return f"{digits[:9]}FEC{closing_date:%Y%m%d}.txt"
 
 
-def _lookup(accounts: Mapping[str, Any], group: str, key: Any) -> str:
+def period_filename(siren: str, start: date | None, end: date, exercise_end: date | None) -> str:
+    """The FEC's file name: the legal one for the whole exercise, else a period import file.
+
+    The legal "<SIREN>FEC<closing>.txt" is only for an export that ends on the exercise's
+    closing date (a setting); any other period is "<SIREN>-ecritures-<from>-<to>.txt".
+    """
+    legal = fec_filename(siren, end)
+    if exercise_end is not None and end == exercise_end:
+        return legal
+    first = f"{start:%Y%m%d}" if start else "debut"
+    return f"{legal[:9]}-ecritures-{first}-{end:%Y%m%d}.txt"
+
+
+def lookup(accounts: Mapping[str, Any], group: str, key: Any) -> str:
     try:
         return accounts[group][key]
     except KeyError:
@@ -114,14 +141,16 @@ def _lookup(accounts: Mapping[str, Any], group: str, key: Any) -> str:
 
 
 class _Entry:
-    """Builds the lines of one entry, putting each signed amount on its side."""
+    """Builds the lines of one entry, putting each signed amount on its side (entry_builder)."""
 
     def __init__(self, accounts: Mapping[str, Any], journal: str, day: date, piece_ref: str):
         self.code, self.name = accounts["journals"][journal]
         self.labels, self.day, self.piece_ref = accounts.get("labels", {}), day, piece_ref
         self.lines: list[FecLine] = []
 
-    def add(self, account: str, signed_debit: int, label: str) -> None:
+    def add(
+        self, account: str, signed_debit: int, label: str, *, aux: tuple[str, str] | None = None
+    ) -> None:
         """Add a line: a positive amount is a debit, a negative one a credit, zero nothing."""
         if signed_debit:
             line = FecLine(
@@ -135,11 +164,19 @@ class _Entry:
                 label=label,
                 debit=max(signed_debit, 0),
                 credit=max(-signed_debit, 0),
+                aux_num=aux[0] if aux else "",
+                aux_lib=aux[1] if aux else "",
             )
             self.lines.append(line)
 
 
-def _vat_account(accounts: Mapping[str, Any], rate: int) -> str:
+def entry_builder(accounts: Mapping[str, Any], journal: str, day: date, piece_ref: str) -> _Entry:
+    """A new entry of a journal ("sales", "purchases", "cash", "bank") to add lines to."""
+    return _Entry(accounts, journal, day, piece_ref)
+
+
+def vat_account(accounts: Mapping[str, Any], rate: int) -> str:
+    """The VAT-collected account of a rate (its own if set, else "vat_collected")."""
     return accounts.get("vat_collected_by_rate", {}).get(rate, accounts["vat_collected"])
 
 
@@ -152,29 +189,34 @@ def sales_day_entry(
     *,
     goods_by_rate: Mapping[int, int] | None = None,
 ) -> list[FecLine]:
-    """The day's balanced sales entry (journal VT, PieceRef "Z<number>").
+    """A till day's balanced sales entry (journal VT, PieceRef "Z<number>", dated the day).
 
     payments_by_method: net cents per method (received - change given; refunds make it smaller,
     a negative net is credited). sales_by_rate: TTC per VAT rate of products made (701);
-    goods_by_rate: TTC per rate of goods resold (707). Each (account, rate) TTC is split once with
-    money.split_vat; VAT is credited per rate (a rate without its own account goes to
+    goods_by_rate: TTC per rate of goods resold (707). The VAT of each rate is the Z's: one
+    money.split_vat of the rate's whole total; its HT is then shared between 701 and 707 with
+    money.allocate. VAT is credited per rate (a rate without its own account goes to
     "vat_collected"). Returns [] for an empty day; raises UnbalancedEntry if payments != sales.
     """
     sales = {"products": sales_by_rate, "goods": goods_by_rate or {}}
-    received, sold = sum(payments_by_method.values()), sum(sum(s.values()) for s in sales.values())
-    if received != sold:
-        raise UnbalancedEntry(f"payments {received} != sales {sold} on {day.isoformat()}")
-    entry, base = _Entry(accounts, "sales", day, f"Z{number}"), f"Ventes du {day:%d/%m/%Y}"
+    by_rate: dict[int, int] = defaultdict(int)
+    for part in sales.values():
+        for rate, total in part.items():
+            by_rate[rate] += total
+    received = sum(payments_by_method.values())
+    if received != sum(by_rate.values()):
+        raise UnbalancedEntry(f"payments {received} != sales {sum(by_rate.values())} on {day}")
+    entry = _Entry(accounts, "sales", day, f"Z{number}")
+    base = f"Journée du {day:%d/%m/%Y} Z{number}"
     for method, net in payments_by_method.items():
-        account = _lookup(accounts, "payments", method)
+        account = lookup(accounts, "payments", method)
         entry.add(account, net, f"{base} {entry.labels.get(account, method)}")
-    vat_by_rate: dict[int, int] = {}
-    for kind, by_rate in sales.items():
-        for line in vat_table(dict(by_rate)):
-            entry.add(_lookup(accounts, "sales", kind), -line.base, f"{base} HT {_pct(line.rate)}")
-            vat_by_rate[line.rate] = vat_by_rate.get(line.rate, 0) + line.vat
-    for rate, vat in sorted(vat_by_rate.items()):
-        entry.add(_vat_account(accounts, rate), -vat, f"{base} TVA {_pct(rate)}")
+    for line in vat_table(dict(by_rate)):
+        kinds = [kind for kind, part in sales.items() if part.get(line.rate)]
+        exacts = [exact_base(sales[kind][line.rate], line.rate) for kind in kinds]
+        for kind, ht in zip(kinds, allocate(line.base, exacts), strict=True):
+            entry.add(lookup(accounts, "sales", kind), -ht, f"{base} HT {_pct(line.rate)}")
+        entry.add(vat_account(accounts, line.rate), -line.vat, f"{base} TVA {_pct(line.rate)}")
     return entry.lines
 
 
@@ -193,21 +235,32 @@ def purchase_entry(
     *,
     label: str = "",
     piece_ref: str = "",
+    piece_date: date | None = None,
+    aux: tuple[str, str] | None = None,
 ) -> list[FecLine]:
     """An expense as a balanced purchase entry (journal AC, PieceRef piece_ref or "D<number>").
 
     Debit the category's account (601, 607, 6xx) with the HT, 44566 with the invoice's VAT (use
     money.split_vat(total, rate).vat if only the rate is known); credit the till (530), the bank
-    (512) or the member who paid (467). A negative total (a supplier refund) swaps the sides.
+    (512) or the member who paid (467, with aux: the member's CompAuxNum and CompAuxLib).
+    A negative total (a supplier's credit note) swaps the sides. day is the booking date,
+    piece_date the invoice's (by default the same).
     """
     if abs(vat) > abs(total_ttc) or vat * total_ttc < 0:
         raise UnbalancedEntry("the VAT must be part of the total")
     entry = _Entry(accounts, "purchases", day, piece_ref or f"D{number}")
-    account = _lookup(accounts, "purchases", category)
+    account = lookup(accounts, "purchases", category)
     text = label or f"Dépense {number} {entry.labels.get(account, category)}"
     entry.add(account, total_ttc - vat, text)
     entry.add(accounts["vat_deductible"], vat, text)
-    entry.add(_lookup(accounts, "paid_from", paid_from), -total_ttc, text)
+    entry.add(
+        lookup(accounts, "paid_from", paid_from),
+        -total_ttc,
+        text,
+        aux=aux if paid_from == "member" else None,
+    )
+    if piece_date is not None:
+        entry.lines[:] = [replace(line, piece_date=piece_date) for line in entry.lines]
     return entry.lines
 
 
@@ -248,9 +301,10 @@ def check_entry(entry: list[FecLine]) -> None:
 
 
 def iter_fec(entries: Iterable[list[FecLine]], *, valid_date: date | None = None) -> Iterator[str]:
-    """The FEC text line by line: header, then each entry numbered 1, 2, ... in its journal.
+    """The FEC text line by line: header, then each entry with its EcritureNum.
 
-    Entries must come in date order. ValidDate is valid_date, or else the entry's date.
+    An entry numbered by pos.booking.number_entries keeps its number and ValidDate; others
+    are numbered 1, 2, ... in their journal and validated on valid_date, or else their date.
     Tab-separated, CRLF, amounts "1234,56"; tabs and line breaks in labels become spaces.
     """
     yield "\t".join(FEC_COLUMNS) + CRLF
@@ -260,9 +314,9 @@ def iter_fec(entries: Iterable[list[FecLine]], *, valid_date: date | None = None
             continue
         check_entry(entry)
         code = entry[0].journal_code
-        numbers[code] = numbers.get(code, 0) + 1
+        numbers[code] = entry[0].number or numbers.get(code, 0) + 1
         for line in entry:
-            yield _fec_row(line, numbers[code], valid_date or line.date)
+            yield _fec_row(line, numbers[code], line.valid_date or valid_date or line.date)
 
 
 def write_fec(

@@ -6,9 +6,12 @@ basis points (5.5 % -> 550) so that no float ever touches money.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
 
 from babel.numbers import format_currency, format_decimal
 
@@ -124,3 +127,25 @@ def split_vat(total: int, rate: int) -> VatLine:
 def vat_table(totals_by_rate: dict[int, int]) -> list[VatLine]:
     """The VAT table of a sale or report: one exact split per rate, rates ascending."""
     return [split_vat(total, rate) for rate, total in sorted(totals_by_rate.items())]
+
+
+def allocate(target: int, exacts: Sequence[Fraction]) -> list[int]:
+    """Round exact parts to cents adding up to target: floors, then +1 to the largest remainders.
+
+    The one rounding rule for sharing an already rounded amount (a rate's HT over its lines or
+    its sales accounts, a result over members). Ties go to the first part. target must lie
+    within [sum of floors, sum of floors + count], as any rounding of the exacts' sum does.
+    """
+    parts = [math.floor(x) for x in exacts]
+    extra = target - sum(parts)
+    if not 0 <= extra <= len(parts):
+        raise ValueError(f"cannot allocate {target} over {len(parts)} parts")
+    ranked = sorted(range(len(parts)), key=lambda i: (-(exacts[i] - parts[i]), i))
+    for index in ranked[:extra]:
+        parts[index] += 1
+    return parts
+
+
+def exact_base(total: int, rate: int) -> Fraction:
+    """The exact HT (unrounded) of a TTC amount at a rate in basis points."""
+    return Fraction(total * 10_000, 10_000 + rate)

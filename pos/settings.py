@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from pos.i18n import N_, message_of
 from pos.money import InvalidAmount, parse_amount, parse_rate
@@ -42,6 +43,13 @@ DEFAULTS: dict[str, str] = {
     "account_expense_other": "6068",
     "account_paid_bank": "512",
     "account_paid_member": "467",
+    "account_goods": "707",  # resold goods; which categories: the accounts page
+    "account_shortfall": "658",  # a Z's cash shortfall
+    "account_surplus": "758",  # a Z's cash surplus
+    "account_float_source": "512",  # where the float comes from (some CAEs: 580)
+    "exercise_end": "",  # YYYY-MM-DD: the legal FEC name only for an export ending there
+    "fec_encoding": "utf-8",  # or iso-8859-15
+    "stock_in_result": "0",  # "1": unsold stock enters the result (variation, 7135)
     "vat_rates": "550,1000,2000,0",
     "idle_minutes": "15",
     "undo_minutes": "5",
@@ -73,18 +81,26 @@ _SIRET = re.compile(r"^\d{14}$")
 _ACCOUNT = re.compile(r"^[0-9][0-9A-Z]{2,11}$")
 
 
-def siret_is_valid(siret: str) -> bool:
-    """A SIRET is 14 digits passing the Luhn check (La Poste's own SIRETs excepted)."""
-    digits = siret.replace(" ", "")
-    if not _SIRET.match(digits):
-        return False
-    if digits.startswith("356000000"):
-        return sum(int(d) for d in digits) % 5 == 0
+def _luhn(digits: str) -> bool:
     total = 0
     for i, d in enumerate(reversed(digits)):
         n = int(d) * (2 if i % 2 else 1)
         total += n - 9 if n > 9 else n
     return total % 10 == 0
+
+
+def siret_is_valid(siret: str) -> bool:
+    """A SIRET is 14 digits passing the Luhn check, and so does its SIREN (its first 9).
+
+    La Poste's own SIRETs (SIREN 356000000) follow their own rule: digits adding up to a
+    multiple of 5.
+    """
+    digits = siret.replace(" ", "")
+    if not _SIRET.match(digits) or not _luhn(digits[:9]):
+        return False
+    if digits.startswith("356000000"):
+        return sum(int(d) for d in digits) % 5 == 0
+    return _luhn(digits)
 
 
 def vat_rates(settings: dict[str, str]) -> list[int]:
@@ -103,6 +119,9 @@ class Checked:
 def check_settings(form: dict[str, str]) -> Checked:
     """Validate the settings form; keep what was typed, say what is wrong per field."""
     values = {key: str(form.get(key, "")).strip() for key in DEFAULTS if key in form}
+    for key in form:  # the VAT account of any configured rate (account_vat_210...)
+        if re.fullmatch(r"account_vat_\d{1,4}", key) and str(form[key]).strip():
+            values[key] = str(form[key]).strip()
     errors: dict[str, str] = {}
     if "brand" in values and not values["brand"]:
         errors["brand"] = N_("Donnez un nom de marque.")
@@ -125,6 +144,13 @@ def check_settings(form: dict[str, str]) -> Checked:
             )
         except InvalidAmount:
             errors["cash_difference_threshold"] = N_("Indiquez un montant, par exemple 2,00.")
+    if values.get("exercise_end"):
+        try:
+            date.fromisoformat(values["exercise_end"])
+        except ValueError:
+            errors["exercise_end"] = N_("Date illisible : utilisez le calendrier (AAAA-MM-JJ).")
+    if values.get("fec_encoding", "utf-8") not in ("utf-8", "iso-8859-15"):
+        errors["fec_encoding"] = N_("Choisissez UTF-8 ou ISO-8859-15.")
     for key in [k for k in values if k.startswith("account_")]:
         values[key] = values[key].replace(" ", "").upper()
         if not _ACCOUNT.match(values[key]):

@@ -5,8 +5,10 @@ All amounts are integer cents, rates integer basis points, hours integer minutes
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from typing import Literal
 
 from pos.money import percent_of
@@ -113,9 +115,17 @@ def largest_remainder(pot: int, weights: Sequence[int], ranks: Sequence[int]) ->
     return parts
 
 
-def _extras(pot: int, weights: Sequence[int], parts: Sequence[int]) -> list[int]:
-    total = sum(weights) or 1
-    return [part - pot * weight // total for part, weight in zip(parts, weights, strict=True)]
+def _round_once(pot: int, exacts: Sequence[Fraction], ranks: Sequence[int]) -> list[int]:
+    """Exact combined shares to cents adding up to pot: floors, then the largest remainders.
+
+    Ties between equal remainders go to the lower rank (by name). Rounding once on the exact
+    shares, not pot by pot, is what the screen promises.
+    """
+    parts = [math.floor(x) for x in exacts]
+    ranked = sorted(range(len(parts)), key=lambda i: (-(exacts[i] - parts[i]), ranks[i]))
+    for index in ranked[: pot - sum(parts)]:
+        parts[index] += 1
+    return parts
 
 
 def _loss_sheet(result: int, kept_back_bp: int, rule: str, weight: int) -> ShareSheet:
@@ -154,12 +164,12 @@ def share_result(
     - A result <= 0 is a loss: nothing kept back, no shares, ``is_loss`` is True.
     - kept_back = result x kept_back_bp, rounded half up to the cent; to_share is the rest.
     - "equal" shares all of to_share equally, "hours" all of it by minutes worked, "mix" shares
-      hours_weight_bp of it (rounded half up) by minutes and the rest equally.
-      hours_weight_bp is only read for "mix".
-    - Each pot is split exactly by the largest-remainder method: everyone gets the floor of their
-      exact part, then the cents left over go one each to the largest remainders; ties go by
+      hours_weight_bp of it by minutes and the rest equally. hours_weight_bp is only read for
+      "mix".
+    - Rounded once: each member's exact share (equal part + hours part, as fractions) is
+      floored, then the cents left over go one each to the largest remainders; ties go by
       name (case-insensitive, then exact), so the order members are given in never matters.
-      A member's share is thus within 2 cents of their exact part, and the shares add up to
+      A member's share is thus within 1 cent of their exact share, and the shares add up to
       to_share exactly.
     - Members with zero minutes get nothing from the hours pot. If nobody has minutes, the hours
       pot is shared equally instead and ``fell_back_to_equal`` is True.
@@ -169,18 +179,25 @@ def share_result(
     if result <= 0:
         return _loss_sheet(result, kept_back_bp, rule, weight)
     kept_back = percent_of(result, kept_back_bp)
-    hours_pot = percent_of(result - kept_back, weight)
-    equal_pot = result - kept_back - hours_pot
-    ranks, ones = _name_ranks(members), [1] * len(members)
+    to_share = result - kept_back
+    ranks, count = _name_ranks(members), len(members)
     fallback = weight > 0 and not any(member.minutes for member in members)
-    by_hours = ones if fallback else [member.minutes for member in members]
-    equal = largest_remainder(equal_pot, ones, ranks)
-    hours = largest_remainder(hours_pot, by_hours, ranks)
-    extras = zip(_extras(equal_pot, ones, equal), _extras(hours_pot, by_hours, hours), strict=True)
+    by_hours = [1] * count if fallback else [member.minutes for member in members]
+    minutes = sum(by_hours)
+    equal_exact = Fraction(to_share * (BP - weight), BP * count)
+    exacts = [
+        equal_exact + (Fraction(to_share * weight * m, BP * minutes) if minutes else 0)
+        for m in by_hours
+    ]
+    amounts = _round_once(to_share, exacts, ranks)
+    # The rounding cents show in the hours part when there is one, else in the equal part.
+    equal = [math.floor(equal_exact) if weight else a for a in amounts]
     shares = tuple(
-        Share(m.name, m.minutes, e, h, ee + he, e + h)
-        for m, e, h, (ee, he) in zip(members, equal, hours, extras, strict=True)
+        Share(m.name, m.minutes, e, a - e, a - math.floor(x), a)
+        for m, e, a, x in zip(members, equal, amounts, exacts, strict=True)
     )
+    equal_pot = sum(equal)
+    hours_pot = to_share - equal_pot
     sheet = ShareSheet(
         result=result,
         kept_back_bp=kept_back_bp,

@@ -149,15 +149,21 @@ def check_inventory(form: dict, *, stocks: dict[int, int]) -> Checked:
     return out
 
 
-def check_expense(form: dict, *, vat_rates: list[int], today: str) -> Checked:
-    """A purchase or expense: supplier, date, amount TTC, VAT rate, category, who paid."""
+def check_expense(
+    form: dict, *, vat_rates: list[int], today: str, member_ids: tuple[int, ...] = ()
+) -> Checked:
+    """A purchase or expense: supplier, date, amount TTC, VAT rate, category, who paid.
+
+    A negative amount is a supplier's credit note. Advanced by a member: payer_id must be one
+    of member_ids (the member who paid, whoever types it).
+    """
     out = Checked()
     out.values["supplier"] = _text(form, "supplier")[:80]
     if not out.values["supplier"]:
         out.errors["supplier"] = N_("Indiquez le fournisseur, par exemple « Jardinerie du port ».")
     _day(form, "spent_on", today, out)
     try:
-        out.values["total"] = parse_amount(str(form.get("total", "")))
+        out.values["total"] = parse_amount(str(form.get("total", "")), allow_negative=True)
         if not out.values["total"]:
             raise InvalidAmount("0")
     except InvalidAmount:
@@ -178,6 +184,13 @@ def check_expense(form: dict, *, vat_rates: list[int], today: str) -> Checked:
         if out.values[key] not in choices:
             out.errors[key] = message
     out.values["label"] = _text(form, "label")
+    out.values["payer_id"] = None
+    if out.values["paid_from"] == "member":
+        raw = str(form.get("payer_id", "")).strip()
+        if not raw.isdigit() or int(raw) not in member_ids:
+            out.errors["payer_id"] = N_("Choisissez le membre qui a avancé la dépense.")
+        else:
+            out.values["payer_id"] = int(raw)
     return out
 
 

@@ -123,7 +123,8 @@ def _count_entry(totals: DayTotals, entry: dict) -> None:
     )
     totals.last_number = number if totals.last_number is None else max(totals.last_number, number)
     totals.net_total += entry["total"]
-    totals.discounts += entry["discount"]
+    # the lines' discounts: a refund gives its share of the discount back (negative)
+    totals.discounts += sum(line["discount"] for line in entry["lines"])
     if entry["kind"] == "sale":
         totals.sales_count += 1
         totals.gross_sales += entry["total"]

@@ -130,7 +130,7 @@ def test_settings_form_validates(actions, db):
         {
             "brand": "Kokés",
             "legal_name": "CAE",
-            "siret": "90000000000001",
+            "siret": "90000000100017",
             "idle_minutes": "20",
             "vat_franchise": "1",
             "sales_goal": "1500",
@@ -196,7 +196,7 @@ def test_a_tile_photo_is_reduced_and_shown(actions, client, db, db_path):
 
 def test_fec_account_numbers_are_settings(actions, db):
     actions.login("Awa")
-    base = {"brand": "Kokés", "legal_name": "CAE", "siret": "90000000000001"}
+    base = {"brand": "Kokés", "legal_name": "CAE", "siret": "90000000100017"}
     bad = actions.post("/admin/settings", {**base, "account_card": "carte"}, htmx=False)
     assert bad.status_code == 422 and "numéro de compte" in bad.get_data(as_text=True)
     ok = actions.post("/admin/settings", {**base, "account_card": "511 500"}, htmx=False)

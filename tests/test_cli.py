@@ -16,7 +16,7 @@ INIT = [
     "--address",
     "1 rue X, Rennes",
     "--siret",
-    "90000000000001",
+    "90000000100017",
     "--vat-number",
     "FR00900000000",
     "--admin",
@@ -52,7 +52,7 @@ def test_init_creates_a_coop_and_refuses_to_overwrite(runner, tmp_path):
 
 def test_init_asks_interactively(runner, tmp_path):
     path = tmp_path / "asked.db"
-    answers = "Les Kokés\nCAE Ouest\n1 rue X\n90000000000001\nFR00\nAwa\n1234\n1234\n"
+    answers = "Les Kokés\nCAE Ouest\n1 rue X\n90000000100017\nFR00\nAwa\n1234\n1234\n"
     result = runner.invoke(main, ["init", "--db", str(path)], input=answers)
     assert result.exit_code == 0, result.output
     assert coop.load_settings(database.open_existing(path))["legal_name"] == "CAE Ouest"

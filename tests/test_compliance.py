@@ -86,7 +86,7 @@ def test_actions_leave_events(actions, db):
     actions.login("Awa")
     actions.post(
         "/admin/settings",
-        {"brand": "Nouveau nom", "legal_name": "CAE", "siret": "90000000000001"},
+        {"brand": "Nouveau nom", "legal_name": "CAE", "siret": "90000000100017"},
         htmx=False,
     )
     kinds = [row[0] for row in db.execute("SELECT kind FROM events ORDER BY number")]

@@ -25,6 +25,7 @@ from pos.errors import InvalidInput, NotAllowed, OutOfStock
 from pos.exports import CSV_EXPORTS
 from pos.fec import FEC_COLUMNS
 from tests.conftest import FLOAT, copy_seeded, product_id
+from tests.fec_check import validate_fec
 
 AWA = {"id": 1, "name": "Awa"}
 CSV_FILES = sorted(CSV_EXPORTS)
@@ -84,6 +85,8 @@ def small_week(db) -> None:
 def export(runner, db_path: Path, out: Path, *args: str):
     result = runner.invoke(main, ["export", "--db", str(db_path), "--out", str(out), *args])
     assert result.exit_code == 0, result.output
+    for fec in out.glob("*.txt"):
+        validate_fec(fec.read_bytes())
     return result
 
 
@@ -98,8 +101,10 @@ def read_fec(path: Path) -> list[list[str]]:
     return [line.split("\t") for line in text.splitlines()]
 
 
-def fec_name() -> str:
-    return f"900000000FEC{today():%Y%m%d}.txt"
+def fec_name(start: date | None = None, end: date | None = None) -> str:
+    """The FEC of a period is an import file: "<SIREN>-ecritures-<from>-<to>.txt"."""
+    first = f"{start:%Y%m%d}" if start else "debut"
+    return f"900000000-ecritures-{first}-{end or today():%Y%m%d}.txt"
 
 
 def test_plain_export_files_headers_and_negative_lines(db, db_path, runner, tmp_path):
@@ -135,9 +140,10 @@ def test_french_export_reads_back_in_a_spreadsheet(db, db_path, runner, tmp_path
     export(runner, db_path, tmp_path / "fr")
     with (tmp_path / "fr" / "sales-lines.csv").open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f, delimiter=";"))
-    assert rows[0][:2] == ["N° de vente", "Date et heure"]
-    kokedama = next(r for r in rows[1:] if r[6] == "Kokedama")
-    assert kokedama[8] == "12,50" and kokedama[10] == "20" and kokedama[11] == "12,50"
+    assert rows[0][:5] == ["Journée de caisse", "N° de Z", "N° de vente", "Date", "Heure"]
+    kokedama = next(r for r in rows[1:] if r[9] == "Kokedama")
+    assert kokedama[11] == "12,50" and kokedama[13] == "20" and kokedama[14] == "12,50"
+    assert rows[1][3] == today().isoformat() and re.fullmatch(r"\d\d:\d\d:\d\d", rows[1][4])
     raw = (tmp_path / "fr" / "payments.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
 
@@ -208,8 +214,9 @@ def test_from_and_to_keep_only_the_period(db, db_path, runner, tmp_path, till_cl
     assert [(r["product"], r["total"]) for r in b] == [("Cookie", "7.50")]
     assert len(read_plain(tmp_path / "b" / "closures.csv")) == 0
     assert [e["total"] for e in read_plain(tmp_path / "b" / "expenses.csv")] == ["6.00"]
-    fec_b = read_fec(tmp_path / "b" / f"900000000FEC{later:%Y%m%d}.txt")
-    assert {r[3] for r in fec_b[1:]} == {f"{later:%Y%m%d}"}
+    fec_b = read_fec(tmp_path / "b" / fec_name(later, later))
+    # the open day is not in the FEC yet; the bank expense recorded with no day open is
+    assert {(r[0], r[3]) for r in fec_b[1:]} == {("AC", f"{later:%Y%m%d}")}
     bad = runner.invoke(
         main,
         [
@@ -231,12 +238,15 @@ def test_the_bundle_zip_downloaded_by_an_admin_has_every_file(actions, client, d
     actions.login("Awa")
     small_week(db)
     response = client.get(f"/accounts/bundle.zip?from={today()}&to={today()}&dialect=plain")
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
     assert response.status_code == 200 and response.mimetype == "application/zip"
     assert "attachment" in response.headers["Content-Disposition"]
     bundle = zipfile.ZipFile(io.BytesIO(response.data))
     response.close()
     names = sorted(n.split("/", 1)[1] for n in bundle.namelist())
-    assert names == sorted([*CSV_FILES, fec_name()])
+    assert names == sorted([*CSV_FILES, fec_name(today())])
+    folder = bundle.namelist()[0].split("/")[0]
+    validate_fec(bundle.read(f"{folder}/{fec_name(today())}"))
     folder = bundle.namelist()[0].split("/")[0]
     lines = list(csv.DictReader(io.StringIO(bundle.read(f"{folder}/sales-lines.csv").decode())))
     assert len(lines) == 7
@@ -366,8 +376,8 @@ def test_lines_payments_closures_and_fec_reconcile(
         for r in fec
         if r[0] == "VT" and (r[4].startswith("70") or r[4].startswith("4457"))
     )
-    assert lines_total == paid == sales_credits
-    assert closures == lines_total - open_day_total
+    assert lines_total == paid
+    assert closures == sales_credits == lines_total - open_day_total  # an open day waits
     by_entry: dict[tuple[str, str], int] = defaultdict(int)
     for r in fec:
         by_entry[(r[0], r[2])] += int(r[11].replace(",", "")) - int(r[12].replace(",", ""))

@@ -481,7 +481,7 @@ def test_a_logo_uploaded_in_the_settings_prints_on_top(actions, client, db_path,
     form = {
         "brand": "Les Kokés",
         "legal_name": "CAE Test",
-        "siret": "90000000000001",
+        "siret": "90000000100017",
         "logo": (io.BytesIO(big.getvalue()), "logo.png"),
     }
     saved = client.post(

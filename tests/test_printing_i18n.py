@@ -142,7 +142,7 @@ def test_an_invalid_printer_url_is_translated_with_its_reason(app):
 def test_a_mistyped_printer_address_is_refused_in_the_members_language(actions, db, lang):
     actions.login("Awa")
     speak(actions, lang)
-    base = {"brand": "Kokés", "legal_name": "CAE", "siret": "90000000000001"}
+    base = {"brand": "Kokés", "legal_name": "CAE", "siret": "90000000100017"}
 
     bad = actions.post("/admin/settings", {**base, "printer_url": "usb://zz:5011"}, htmx=False)
 

@@ -9,6 +9,7 @@ from sqlite_utils import Database
 
 from pos import pricing
 from pos.db import now_iso, transaction
+from pos.db.accounts import booked_on
 from pos.db.catalogue import move_stock
 from pos.db.till import add_movement, current_day
 from pos.errors import InvalidInput, NotFound, TillClosed
@@ -185,8 +186,9 @@ def record_expense(
                     field="paid_from",
                 )
             movement_id = add_movement(
-                db, -values["total"], f"Dépense : {values['supplier']}", member
+                db, -values["total"], f"Dépense : {values['supplier']}", member, kind="expense"
             )
+        day = current_day(db)
         name = _store_photo(photo, files_dir) if photo else None
         try:
             return (
@@ -206,6 +208,11 @@ def record_expense(
                             )
                         },
                         "cash_movement_id": movement_id,
+                        "day_id": day and day["id"],
+                        "booked_on": booked_on(day),
+                        "payer_id": values.get("payer_id")
+                        if values["paid_from"] == "member"
+                        else None,
                         "photo": name,
                         "member_id": member and member["id"],
                         "created_at": now_iso(),
@@ -233,8 +240,9 @@ def list_expenses(db: Database) -> list[dict]:
     """Expenses, newest first, each with its HT and VAT split from the TTC paid."""
     rows = list(
         db.query(
-            "SELECT e.*, coalesce(m.name, '') AS member FROM expenses e "
-            "LEFT JOIN members m ON m.id = e.member_id ORDER BY e.spent_on DESC, e.id DESC"
+            "SELECT e.*, coalesce(m.name, '') AS member, coalesce(p.name, '') AS payer "
+            "FROM expenses e LEFT JOIN members m ON m.id = e.member_id "
+            "LEFT JOIN members p ON p.id = e.payer_id ORDER BY e.spent_on DESC, e.id DESC"
         )
     )
     for row in rows:

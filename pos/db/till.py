@@ -6,7 +6,7 @@ import json
 
 from sqlite_utils import Database
 
-from pos import clock, journal, till
+from pos import booking, clock, journal, till
 from pos.db import now_iso, query, transaction
 from pos.db.events import log_event
 from pos.errors import InvalidInput, TillAlreadyOpen, TillClosed
@@ -49,8 +49,21 @@ def open_day(db: Database, member: dict | None, counts: dict[int, int]) -> int:
         return day_id
 
 
-def add_movement(db: Database, amount: int, reason: str, member: dict | None) -> int:
-    """Cash in (positive) or out (negative) of the drawer, with its reason."""
+def add_movement(
+    db: Database,
+    amount: int,
+    reason: str,
+    member: dict | None,
+    *,
+    kind: str = "other",
+    method: str = "cash",
+    party_id: int | None = None,
+) -> int:
+    """Cash in (positive) or out (negative) of the drawer, with its reason and kind.
+
+    kind (pos.booking): expense, swap (no effect), deposit (cash, cheque or card slips to the
+    bank), member_in / member_out (party_id: the member), float, repayment, other.
+    """
     reason = " ".join(reason.split())
     if not reason:
         raise InvalidInput(
@@ -60,7 +73,8 @@ def add_movement(db: Database, amount: int, reason: str, member: dict | None) ->
         raise InvalidInput(N_("Indiquez un montant différent de zéro."), field="amount")
     with transaction(db):
         day = require_open_day(db)
-        if amount < 0 and day_status(db, day)["expected_cash"] + amount < 0:
+        effect = booking.drawer_effect(kind, method, amount)
+        if effect < 0 and day_status(db, day)["expected_cash"] + effect < 0:
             raise InvalidInput(
                 N_("Il n'y a pas assez d'espèces dans la caisse pour cette sortie."),
                 field="amount",
@@ -74,6 +88,9 @@ def add_movement(db: Database, amount: int, reason: str, member: dict | None) ->
                     "reason": reason[:120],
                     "member_id": member and member["id"],
                     "created_at": now_iso(),
+                    "kind": kind,
+                    "method": method,
+                    "party_id": party_id,
                 }
             )
             .last_pk
@@ -124,7 +141,9 @@ def day_status(db: Database, day: dict) -> dict:
         "movements": moves,
         "totals": till.day_totals(entries),
         "expected_cash": till.expected_cash(
-            day["float_total"], entries, [m["amount"] for m in moves]
+            day["float_total"],
+            entries,
+            [booking.drawer_effect(m["kind"], m["method"], m["amount"]) for m in moves],
         ),
     }
 

@@ -8,15 +8,16 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, Response, current_app, flash, redirect, request, url_for
+from flask import Blueprint, Response, current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from pos import accounts, bookkeeping, charts, clock
 from pos.db import accounts as ledger
 from pos.db import coop
+from pos.db.till import current_day
 from pos.errors import InvalidInput
-from pos.money import rate_form_text
+from pos.money import InvalidAmount, form_text, parse_amount, rate_form_text
 from pos.shares import RULES
 from pos.web.auth import admin_required, login_required
 from pos.web.db import get_db, get_settings
@@ -56,6 +57,9 @@ def _period(settings: dict) -> accounts.Period:
 def dashboard_figures(settings: dict) -> accounts.Dashboard:
     """Today's and the week's figures, from the database."""
     db, today = get_db(), _today()
+    open_day = current_day(db)  # a night market after midnight is still its day
+    if open_day:
+        today = clock.local(open_day["opened_at"]).date()
     week, day = _week(settings), accounts.Period(today, today)
     week_figures = accounts.figures(*ledger.sales_counts(db, week))
     goal = int(settings["sales_goal"] or 0)
@@ -65,7 +69,7 @@ def dashboard_figures(settings: dict) -> accounts.Dashboard:
         week=week,
         day=accounts.figures(*ledger.sales_counts(db, day)),
         week_figures=week_figures,
-        hours_today=accounts.by_local_hour(by_hour, only=today),
+        hours_today=accounts.by_local_hour(ledger.revenue_by_hour(db, day)),
         hours_week=accounts.by_local_hour(by_hour),
         top_products=tuple(ledger.top_products(db, week)),
         stock=tuple(ledger.stock_figures(db)),
@@ -142,15 +146,74 @@ def index():
     db = get_db()
     settings = get_settings()
     period = _period(settings)
+    members, _owed = bookkeeping.advances_of(db, period, settings)
     return page(
         "accounts/index.html",
-        bilan=ledger.bilan(db, period),
+        bilan=ledger.bilan(db, period, settings),
         period=period,
         week=_week(settings),
         check=bookkeeping.reconcile(db, period, settings),
         settings=settings,
         categories=_category_names(),
+        advances=members,
+        owed_text={a.member_id: form_text(a.owed) for a in members},
+        accounts_names={
+            "products": _("701 Ventes de produits finis (fabriqués)"),
+            "goods": _("707 Ventes de marchandises (revendues)"),
+        },
+        categories_rows=ledger.categories_revenue(db),
     )
+
+
+@bp.post("/accounts/books")
+@admin_required
+def set_books():
+    """Each category's sales account (701 or 707) and whether unsold stock enters the result."""
+    db = get_db()
+    revenue = {}
+    for row in ledger.categories_revenue(db):
+        kind = request.form.get(f"revenue_{row['id']}")
+        if kind is not None:
+            if kind not in ("products", "goods"):
+                raise InvalidInput(_("Choisissez 701 ou 707."), field=f"revenue_{row['id']}")
+            revenue[row["id"]] = kind
+    ledger.save_categories_revenue(db, revenue)
+    stock = "1" if request.form.get("stock_in_result") == "1" else "0"
+    coop.save_settings(db, {"stock_in_result": stock})
+    flash(_("Comptes enregistrés."), "ok")
+    return redirect(url_for("accounts.index"))
+
+
+@bp.post("/accounts/repayments")
+@admin_required
+def repay():
+    """Pay a member back what they advanced, from the till or the bank (a recorded step)."""
+    db, settings = get_db(), get_settings()
+    member = coop.get_member(db, request.form.get("member_id", type=int) or 0)
+    if member is None:
+        raise InvalidInput(_("Choisissez le membre à rembourser."), field="member_id")
+    paid_from = request.form.get("paid_from", "")
+    if paid_from not in ("till", "bank"):
+        raise InvalidInput(_("Remboursé par la caisse ou par la banque ?"), field="paid_from")
+    try:
+        amount = parse_amount(request.form.get("amount", ""))
+    except InvalidAmount as exc:
+        raise InvalidInput(
+            _("Montant illisible : tapez par exemple 12,50."), field="amount"
+        ) from exc
+    members, _owed = bookkeeping.advances_of(db, accounts.Period(), settings)
+    owed = next((a.owed for a in members if a.member_id == member["id"]), 0)
+    if not 0 < amount <= owed:
+        raise InvalidInput(
+            _(
+                "Le remboursement doit être entre 0,01 € et ce qui est dû (%(owed)s).",
+                owed=_eur(owed),
+            ),
+            field="amount",
+        )
+    ledger.record_repayment(db, member["id"], amount, paid_from, g.member)
+    flash(_("Remboursement de %(a)s à %(m)s enregistré.", a=_eur(amount), m=member["name"]), "ok")
+    return redirect(url_for("accounts.index"))
 
 
 def _category_names() -> dict[str, str]:

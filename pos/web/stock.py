@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from pos import clock, pricing
 from pos import settings as coop_settings
 from pos import stock as rules
+from pos.db import coop
 from pos.db import stock as store
 from pos.db.catalogue import get_product
 from pos.db.till import current_day
@@ -212,6 +213,7 @@ def _expense_page(values: dict, errors: dict, status: int = 200):
         errors=errors,
         expenses=store.list_expenses(db),
         till_open=current_day(db) is not None,
+        members=coop.list_members(db),
         vat_rates=coop_settings.vat_rates(get_settings()),
         status=status,
     )
@@ -227,13 +229,16 @@ def expenses():
             {
                 "spent_on": _today(),
                 "category": "materials",
-                "paid_from": "till" if current_day(db) else "bank",
+                "paid_from": request.args.get("paid_from", "")
+                if request.args.get("paid_from") in rules.PAID_FROM
+                else ("till" if current_day(db) else "bank"),
             },
             {},
         )
     form = request.form.to_dict()
     rates = coop_settings.vat_rates(get_settings())
-    checked = rules.check_expense(form, vat_rates=rates, today=_today())
+    members = tuple(m["id"] for m in coop.list_members(db))
+    checked = rules.check_expense(form, vat_rates=rates, today=_today(), member_ids=members)
     photo = _photo(checked.errors)
     if checked.errors:
         return _expense_page(form, checked.errors, 422)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 
-from pos import clock, till
+from pos import booking, clock, till
 from pos.db import coop
 from pos.db import till as store
 from pos.db.events import log_event
@@ -83,18 +83,49 @@ def open_till():
 @bp.post("/movements")
 @login_required
 def movement():
-    """Money in or out of the drawer during the day, with a reason."""
+    """Money in or out of the drawer during the day, by kind (pos.booking), with a reason."""
+    form = request.form
+    kind = form.get("kind") or "other"
+    if kind == "expense":  # an expense paid from the till is an expense: its own form
+        return redirect(url_for("stock.expenses", paid_from="till"))
+    if kind not in (*booking.TILL_FORM_KINDS, "other"):
+        raise InvalidInput(_("Choisissez le genre de mouvement."), field="kind")
     try:
-        amount = parse_amount(request.form.get("amount", ""))
+        amount = parse_amount(form.get("amount", ""))
     except InvalidAmount as exc:
         raise InvalidInput(
             _("Montant illisible : tapez par exemple 12,50."), field="amount"
         ) from exc
-    if request.form.get("direction") == "out":
-        amount = -amount
-    store.add_movement(get_db(), amount, request.form.get("reason", ""), g.member)
+    sign = -1 if form.get("direction") == "out" else 1
+    signed = amount * (booking.movement_sign(kind) or 1) if kind != "other" else sign * amount
+    party = None
+    if kind in ("member_in", "member_out"):
+        party = coop.get_member(get_db(), form.get("party_id", type=int) or 0)
+        if party is None:
+            raise InvalidInput(
+                _("Choisissez le membre qui apporte ou prend l'argent."), field="party_id"
+            )
+    method = form.get("method", "cash") if kind == "deposit" else "cash"
+    if method not in booking.DEPOSIT_METHODS:
+        raise InvalidInput(_("Choisissez ce qui part à la banque."), field="method")
+    reason = form.get("reason", "").strip() or _movement_reason(kind, method, party)
+    store.add_movement(
+        get_db(), signed, reason, g.member, kind=kind, method=method, party_id=party and party["id"]
+    )
     flash(_("Mouvement de caisse enregistré."), "ok")
     return redirect(url_for("till.index"))
+
+
+def _movement_reason(kind: str, method: str, party: dict | None) -> str:
+    """The reason a movement gets when none is typed (kept in French, as the journal is)."""
+    deposit = {"cash": "espèces", "cheque": "chèques", "card": "tickets de carte"}[method]
+    return {
+        "swap": "Échange de monnaie",
+        "deposit": f"Dépôt en banque ({deposit})",
+        "member_in": f"Apport de {party['name'] if party else ''}",
+        "member_out": f"Retrait par {party['name'] if party else ''}",
+        "float": "Complément du fond de caisse (banque)",
+    }.get(kind, "")
 
 
 @bp.post("/handover")

@@ -13,6 +13,7 @@ from pos.cart import Item, Payment, price_cart
 from pos.db import coop
 from pos.db import sales as journal
 from tests.conftest import login_in_browser, product_id
+from tests.fec_check import validate_fec
 
 pytestmark = pytest.mark.e2e
 
@@ -59,4 +60,6 @@ def test_admin_shares_the_result_and_downloads_the_bundle(page: Page, db, tmp_pa
     download.value.save_as(target)
     names = [n.split("/", 1)[1] for n in zipfile.ZipFile(target).namelist()]
     assert "sales-lines.csv" in names and "member-shares.csv" in names
-    assert any(re.fullmatch(r"900000000FEC\d{8}\.txt", n) for n in names)
+    [fec] = [n for n in names if re.fullmatch(r"900000000-ecritures-\d{8}-\d{8}\.txt", n)]
+    bundle = zipfile.ZipFile(target)
+    validate_fec(bundle.read(next(n for n in bundle.namelist() if n.endswith(fec))))

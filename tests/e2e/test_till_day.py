@@ -49,10 +49,16 @@ def test_open_sell_pay_fee_hand_over_and_close(tablet: Page, printer_listener, c
 
     tablet.get_by_role("link", name="Caisse").click()
     expect(tablet.get_by_test_id("expected")).to_have_text("75,00 €")
-    tablet.locator('select[name="direction"]').select_option("out")
-    tablet.get_by_label("Montant").fill("15")
-    tablet.get_by_label("Raison du mouvement").fill("Place du marché")
+    # The stall fee paid from the till is an expense: the Caisse leads to its form.
+    tablet.get_by_label("Une dépense payée avec la caisse", exact=False).check()
     tablet.get_by_role("button", name="Enregistrer le mouvement").click()
+    tablet.wait_for_url("**/stock/expenses?paid_from=till")
+    tablet.get_by_label("Fournisseur").fill("Place du marché")
+    tablet.get_by_label("Montant payé TTC", exact=False).fill("15")
+    tablet.get_by_label("Taux de TVA du ticket").select_option(label="0 %")
+    tablet.get_by_label("Catégorie").select_option("stall_fee")
+    tablet.get_by_role("button", name="Enregistrer la dépense").click()
+    tablet.get_by_role("link", name="Caisse").click()
     expect(tablet.get_by_test_id("expected")).to_have_text("60,00 €")
 
     tablet.locator("#to_member").select_option(label="Awa")
