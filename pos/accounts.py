@@ -12,8 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from pos import clock
+from pos import clock, till
 from pos.money import VatLine, allocate, div_round, exact_base, split_vat, vat_table
+from pos.numbers import parse_day
 
 WEEK_DAYS = 7
 EXPENSE_CATEGORIES = ("materials", "stall_fee", "transport", "communication", "other")
@@ -52,7 +53,10 @@ def _utc_midnight(day: date) -> str:
 
 def week_of(week_start: str, first_day: date | None, today: date) -> Period:
     """The Flashcoop week: the week_start setting, else the first till day, else today; 7 days."""
-    start = date.fromisoformat(week_start) if week_start else (first_day or today)
+    try:  # a setting never stops a page: an unreadable week_start is as good as none
+        start = parse_day(week_start)
+    except ValueError:
+        start = first_day or today
     return Period(start, start + timedelta(days=WEEK_DAYS - 1))
 
 
@@ -258,17 +262,21 @@ def make_bilan(
 
 @dataclass(frozen=True)
 class Figures:
-    """Revenue (TTC, net of voids and refunds), sales not voided, and the average basket."""
+    """Revenue (TTC, net of voids and refunds), sales not voided, and the average basket;
+    voids and refunds beside the count (pos.till.sales_count, as on the Z)."""
 
     revenue: int
     sales: int
     average_basket: int
+    voids: int = 0
+    refunds: int = 0
 
 
-def figures(revenue: int, sales: int, voids: int) -> Figures:
-    """A period's headline figures; a voided sale does not count as a sale."""
-    count = max(sales - voids, 0)
-    return Figures(revenue, count, div_round(revenue, count) if count else 0)
+def figures(revenue: int, sales: int, voids: int, refunds: int = 0) -> Figures:
+    """A period's headline figures; « Ventes » counted as the Z counts them."""
+    count = till.sales_count(sales, voids, refunds)
+    average = div_round(revenue, count.sales) if count.sales else 0
+    return Figures(revenue, count.sales, average, count.voids, count.refunds)
 
 
 @dataclass(frozen=True)

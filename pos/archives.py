@@ -11,10 +11,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from pos import clock, journal, signing
-from pos.db.events import event_entry
-from pos.db.till import closure_entry
 
-FILES = ("sales.jsonl", "sale_lines.jsonl", "payments.jsonl", "closures.jsonl", "events.jsonl")
+LINKED_FILES = tuple(f"{table}.jsonl" for table in journal.LINKED)
+FILES = (
+    "sales.jsonl",
+    "sale_lines.jsonl",
+    "payments.jsonl",
+    "closures.jsonl",
+    "events.jsonl",
+    *LINKED_FILES,
+    "chain_links.jsonl",
+)
+OLD_FILES = FILES[:5]  # archives made before every table was chained
 
 
 def period_bounds(period: str | None) -> tuple[str, str]:
@@ -72,8 +80,9 @@ def verify_archive(path: str | Path) -> tuple[list[str], dict]:
         return [f"fichier illisible : {exc}"], {}
     with archive:
         names = set(archive.namelist())
+        files = FILES if "chain_links.jsonl" in names else OLD_FILES
         missing = [
-            n for n in ("manifest.json", "manifest.sig", "public_key.pem", *FILES) if n not in names
+            n for n in ("manifest.json", "manifest.sig", "public_key.pem", *files) if n not in names
         ]
         if missing:
             return [f"fichier absent de l'archive : {n}" for n in missing], {}
@@ -82,67 +91,101 @@ def verify_archive(path: str | Path) -> tuple[list[str], dict]:
             problems.append("manifest.json : signature invalide")
         manifest = json.loads(body)
         data = {}
-        for name in FILES:
+        for name in files:
             data[name] = archive.read(name)
             if hashlib.sha256(data[name]).hexdigest() != manifest["files"][name]["sha256"]:
                 problems.append(f"{name} : empreinte SHA-256 différente du manifeste")
     try:
         rows = {
             name: [json.loads(line) for line in data[name].decode().splitlines() if line]
-            for name in FILES
+            for name in files
         }
         problems += _check_chains(rows, pem)
+        problems += _check_links(rows)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         problems.append(f"contenu illisible ou incomplet ({exc.__class__.__name__} : {exc})")
     return problems, manifest
 
 
 def _check_chains(rows: dict[str, list[dict]], pem: bytes) -> list[str]:
-    """Recompute the sales, closures and events chains inside the archive."""
-    problems = []
+    """Recompute the sales, closures and events chains inside the archive (pos.journal)."""
     lines, pays = {}, {}
     for line in rows["sale_lines.jsonl"]:
         lines.setdefault(line["sale_id"], []).append(line)
     for pay in rows["payments.jsonl"]:
         pays.setdefault(pay["sale_id"], []).append(pay)
+
+    def sale(s: dict) -> dict:
+        return journal.sale_entry(
+            s,
+            sorted(lines.get(s["id"], []), key=lambda ln: ln["position"]),
+            sorted(pays.get(s["id"], []), key=lambda p: p["id"]),
+        )
+
     chains = {
-        "sales": [
-            (
-                f"vente n° {s['number']}",
-                s["hash"],
-                s["prev_hash"],
-                journal.sale_entry(
-                    s,
-                    sorted(lines.get(s["id"], []), key=lambda ln: ln["position"]),
-                    sorted(pays.get(s["id"], []), key=lambda p: p["id"]),
-                ),
-            )
-            for s in rows["sales.jsonl"]
-        ],
+        "sales": [_entry("sales", s, sale(s)) for s in rows["sales.jsonl"]],
         "closures": [
-            (f"clôture n° {c['number']}", c["hash"], c["prev_hash"], closure_entry(c))
-            for c in rows["closures.jsonl"]
+            _entry("closures", c, journal.closure_entry(c)) for c in rows["closures.jsonl"]
         ],
-        "events": [
-            (f"événement n° {e['number']}", e["hash"], e["prev_hash"], event_entry(e))
-            for e in rows["events.jsonl"]
-        ],
+        "events": [_entry("events", e, journal.event_entry(e)) for e in rows["events.jsonl"]],
     }
-    for entries in chains.values():
-        if entries:
-            broken = _first_break(entries)
-            if broken:
-                problems.append(f"{broken} : empreinte chaînée invalide")
+    problems = [p for chain, entries in chains.items() if (p := _broken(chain, entries))]
     for c in rows["closures.jsonl"]:
         if not signing.verify(pem, c["hash"].encode(), c["signature"]):
             problems.append(f"clôture n° {c['number']} : signature invalide")
     return problems
 
 
-def _first_break(entries: list[tuple[str, str, str, dict]]) -> str | None:
-    prev = entries[0][2]
-    for label, stored, _prev, entry in entries:
-        if journal.entry_hash(prev, entry) != stored:
-            return label
-        prev = stored
+def _entry(chain: str, row: dict, content: dict | None) -> journal.Entry:
+    return journal.Entry(
+        row["number"], journal.label(chain, row["number"]), row["prev_hash"], row["hash"], content
+    )
+
+
+def _broken(chain: str, entries: list[journal.Entry]) -> str | None:
+    """The first entry of a (possibly mid-chain) slice that does not match, as a problem."""
+    if not entries:
+        return None
+    first = entries[0]
+    broken = journal.walk(entries, chain, prev=first.prev_hash, first=first.position)[0]
+    return f"{broken} : empreinte chaînée invalide" if broken else None
+
+
+def _check_links(rows: dict[str, list[dict]]) -> list[str]:
+    """Recompute the chains of stock and cash movements, floats and expenses in the archive."""
+    if "chain_links.jsonl" not in rows:
+        return []
+    problems = []
+    for table in journal.LINKED:
+        by_id = {row["id"]: row for row in rows[f"{table}.jsonl"]}
+        links = [link for link in rows["chain_links.jsonl"] if link["chain"] == table]
+        entries = []
+        for link in links:
+            covers = tuple(c for c in link["covers"].split(",") if c)
+            row = by_id.get(link["row_id"])
+            content = journal.link_entry(table, row["id"], covers, row) if row else None
+            entries.append(
+                journal.Entry(
+                    link["seq"],
+                    journal.label(table, link["row_id"]),
+                    link["prev_hash"],
+                    link["hash"],
+                    content,
+                )
+            )
+        if broken := _broken(table, entries):
+            problems.append(broken)
+        unlinked = sorted(set(by_id) - {link["row_id"] for link in links})
+        if unlinked and links and unlinked[0] < links[-1]["row_id"]:
+            problems.append(f"{journal.label(table, unlinked[0])} : hors de la chaîne")
+    return problems
+
+
+def key_matches(manifest: dict, key_pem: bytes | None, fingerprint: str | None) -> str | None:
+    """None when the archive's key is the one given (a .pub file or its fingerprint), else why."""
+    found = manifest.get("public_key_fingerprint", "")
+    expected = signing.fingerprint(key_pem) if key_pem is not None else (fingerprint or "")
+    expected = expected.strip().lower().replace(":", "").replace(" ", "")
+    if not found or found.lower() != expected:
+        return f"l'archive est signée par la clé {found or '?'}, pas par la clé {expected} donnée"
     return None

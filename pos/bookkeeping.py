@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from sqlite_utils import Database
 
-from pos import booking, clock, exports, fec
+from pos import booking, clock, exports, fec, payment_methods
 from pos.accounts import Period
 from pos.db import accounts as ledger
 from pos.db import exports as cursors
@@ -66,6 +66,9 @@ def accounts_from_settings(settings: Mapping[str, str]) -> dict[str, Any]:
     accounts = copy.deepcopy(fec.DEFAULT_ACCOUNTS)
     accounts["labels"] = {**EXTRA_LABELS, **accounts["labels"]}
     accounts["paid_from"]["till"] = settings.get("account_cash") or accounts["paid_from"]["till"]
+    for method in payment_methods.METHODS.values():  # every registered method has its account
+        payment = settings.get(method.account_setting) or method.account
+        accounts["payments"].setdefault(method.code, payment)
     for key, (group, inner) in ACCOUNT_SETTINGS.items():
         value = "".join(str(settings.get(key, "")).split())
         if not value:

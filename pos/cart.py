@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from pos.errors import InvalidInput, PaymentMismatch
 from pos.i18n import N_
 from pos.money import VatLine, percent_of, vat_table
+from pos.payment_methods import METHODS, may_exceed
 
-METHODS = ("cash", "card", "cheque", "transfer", "other")
 MAX_QUANTITY = 9999
 
 
@@ -153,7 +153,7 @@ def settle(total: int, payments: list[Payment]) -> int:
                 N_("Chaque paiement doit être un montant positif."), field="payments"
             )
     paid = sum(p.amount for p in payments)
-    cash = sum(p.amount for p in payments if p.method == "cash")
+    cash = sum(p.amount for p in payments if may_exceed(p.method))
     if paid < total:
         raise PaymentMismatch(
             N_("Le paiement ne couvre pas le total : il manque encore de l'argent."),

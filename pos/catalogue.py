@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from pos.i18n import N_, Message
 from pos.money import InvalidAmount, parse_amount, parse_rate
+from pos.numbers import is_digits
 
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 NAME_MAX = 60
@@ -32,17 +33,17 @@ def check_product(
     _check_money(form, "unit_cost", out, required=False)
     _check_rate(form, vat_rates, out)
     category = str(form.get("category_id", "")).strip()
-    if category and (not category.isdigit() or int(category) not in categories):
+    if category and (not is_digits(category) or int(category) not in categories):
         out.errors["category_id"] = N_("Choisissez une catégorie de la liste.")
-    out.values["category_id"] = int(category) if category.isdigit() else None
+    out.values["category_id"] = int(category) if is_digits(category) else None
     color = str(form.get("color", "") or "#2e7d32").strip()
     out.values["color"] = color if COLOR.match(color) else "#2e7d32"
     out.values["emoji"] = str(form.get("emoji", "")).strip()[:8]
     out.values["track_stock"] = 1 if form.get("track_stock") in ("1", "on", "true") else 0
     low = str(form.get("low_stock", "5") or "5").strip()
-    if not low.isdigit():
+    if not is_digits(low):
         out.errors["low_stock"] = N_("Indiquez un nombre entier, par exemple 5.")
-    out.values["low_stock"] = int(low) if low.isdigit() else 5
+    out.values["low_stock"] = int(low) if is_digits(low) else 5
     return out
 
 

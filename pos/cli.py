@@ -5,14 +5,16 @@ from __future__ import annotations
 import functools
 import os
 import socket
+import sqlite3
 import sys
+import zipfile
 from pathlib import Path
 
 import click
 
 from pos import db as database
 from pos import members as member_rules
-from pos.errors import EtalError
+from pos.errors import EtalError, storage_error
 
 DB_OPTION = click.option(
     "--db",
@@ -39,13 +41,20 @@ def clear_errors(command):
                     f"Pas de base Étal à {exc.message} "
                     "(créez-la avec « pos init » ou « pos demo »)."
                 )
-            click.echo(f"Erreur : {message}", err=True)
+            click.echo(f"Erreur : {_one_line(message)}", err=True)
             sys.exit(1)
-        except (OSError, ValueError) as exc:
-            click.echo(f"Erreur : {exc}", err=True)
+        except (OSError, ValueError, sqlite3.DatabaseError, zipfile.BadZipFile, KeyError) as exc:
+            known = storage_error(exc)  # a full disk, a damaged file: one line that says so
+            if known is None and isinstance(exc, sqlite3.DatabaseError | zipfile.BadZipFile):
+                known = EtalError(f"fichier endommagé ou illisible ({exc})")
+            click.echo(f"Erreur : {_one_line(known.message if known else exc)}", err=True)
             sys.exit(1)
 
     return wrapped
+
+
+def _one_line(message: object) -> str:
+    return " ".join(str(message).split())
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -149,7 +158,7 @@ def serve(db_path, host, port, threads, printer):
     from pos.web.app import create_app
 
     _fewer_malloc_arenas()
-
+    _refuse_damaged(db_path)
     app = create_app(db_path, PRINTER=printer)
     from pos.db.events import log_event
 
@@ -169,9 +178,44 @@ def serve(db_path, host, port, threads, printer):
         port=port,
         threads=threads,
         ident="etal",
-        channel_timeout=30,
         clear_untrusted_proxy_headers=True,
+        **_connection_limits(),
     )
+
+
+# Idle or crawling connections cost waitress a small object each (no thread: a request reaches
+# a thread only once it has fully arrived), so many are allowed; the limit that shut the
+# tablets out was waitress's default of 100. poll() instead of select(), which stops at 1024.
+CONNECTION_LIMIT = 1000
+CHANNEL_TIMEOUT = 20  # seconds of silence before a connection is closed
+
+
+def _connection_limits() -> dict:
+    """Waitress's limits, within the file descriptors this process may open."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = CONNECTION_LIMIT + 100  # the database, its WAL, logs, the printer...
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        soft = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return {
+        "connection_limit": max(50, min(CONNECTION_LIMIT, soft - 100)),
+        "channel_timeout": CHANNEL_TIMEOUT,
+        "cleanup_interval": 10,
+        "asyncore_use_poll": True,
+        "backlog": 1024,
+    }
+
+
+def _refuse_damaged(db_path: str) -> None:
+    """Never serve a database that fails SQLite's quick_check: say so and stop."""
+    found = database.quick_check(db_path)
+    if found != ["ok"]:
+        raise EtalError(
+            f"{db_path} est endommagée ({'; '.join(found)[:300]}) : restaurez la dernière"
+            " sauvegarde (README, « Restore ») avant de relancer pos serve."
+        )
 
 
 def _fewer_malloc_arenas() -> None:
@@ -233,8 +277,30 @@ def member_list(db_path):
     from pos.db import coop
 
     for m in coop.list_members(database.open_existing(db_path), active_only=False):
-        state = " (bloqué)" if m["locked_until"] else ""
+        state = f" ({m['failed_pins']} code(s) faux)" if m["failed_pins"] else ""
         click.echo(f"{m['id']}\t{m['name']}\t{m['role']}{state}")
+
+
+@member.command("unlock")
+@click.argument("name")
+@DB_OPTION
+@clear_errors
+def member_unlock(name, db_path):
+    """Effacer les codes faux et les attentes d'un membre, sur tous les appareils."""
+    from pos.db import coop, pins
+    from pos.db.events import log_event
+
+    db = database.open_existing(db_path)
+    found = [
+        m
+        for m in coop.list_members(db, active_only=False)
+        if m["name"].casefold() == name.strip().casefold()
+    ]
+    if not found:
+        raise EtalError(f"Aucun membre « {name} ».")
+    pins.unlock_member(db, found[0]["id"])
+    log_event(db, "member_unlocked", None, member_id=found[0]["id"], by="pos member unlock")
+    click.echo(f"{found[0]['name']} peut se connecter de nouveau.")
 
 
 @main.group()
@@ -245,17 +311,25 @@ def token() -> None:
 @token.command("create")
 @click.argument("name")
 @DB_OPTION
+@click.option(
+    "--scope",
+    "scope",
+    default="sell,read",
+    show_default=True,
+    help="Portées séparées par des virgules : sell (vendre), refund (rembourser), read (lire).",
+)
 @clear_errors
-def token_create(name, db_path):
+def token_create(name, db_path, scope):
     """Créer un jeton d'API (affiché une seule fois, sur la dernière ligne)."""
     from pos.db import coop
 
+    scopes = member_rules.parse_scopes(scope)
     db = database.open_existing(db_path)
-    value = coop.insert_token(db, name)
+    value = coop.insert_token(db, name, scopes)
     from pos.db.events import log_event
 
-    log_event(db, "token_created", None, name=name)
-    click.echo(f"Jeton « {name} » créé. Gardez-le : il ne sera plus affiché.")
+    log_event(db, "token_created", None, name=name, scopes=",".join(scopes))
+    click.echo(f"Jeton « {name} » créé ({', '.join(scopes)}). Gardez-le : il ne sera plus affiché.")
     click.echo(value)
 
 
@@ -267,7 +341,10 @@ def token_list(db_path):
     from pos.db import coop
 
     for t in coop.list_tokens(database.open_existing(db_path)):
-        click.echo(f"{t['id']}\t{t['name']}\t{t['created_at']}\t{t['revoked_at'] or 'actif'}")
+        click.echo(
+            f"{t['id']}\t{t['name']}\t{t['scopes']}\t{t['created_at']}\t"
+            f"{t['revoked_at'] or 'actif'}"
+        )
 
 
 @token.command("revoke")
@@ -278,7 +355,8 @@ def token_revoke(token_id, db_path):
     """Révoquer un jeton d'API."""
     from pos.db import coop
 
-    coop.revoke_token(database.open_existing(db_path), token_id)
+    if not coop.revoke_token(database.open_existing(db_path), token_id):
+        raise EtalError(f"Aucun jeton actif n° {token_id}.")
     click.echo(f"Jeton {token_id} révoqué.")
 
 
@@ -384,48 +462,90 @@ def archive_create(db_path, folder, period):
 
 @archive.command("verify")
 @click.argument("file", type=click.Path(dir_okay=False))
-def archive_verify(file):
-    """Vérifier une archive hors ligne, sans base : empreintes, chaînes, signatures."""
-    from pos.archives import verify_archive
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="La clé publique de la coop gardée à part (coop.db.pub), qui doit avoir signé l'archive.",
+)
+@click.option(
+    "--fingerprint",
+    default=None,
+    help="Ou l'empreinte de cette clé (imprimée sur chaque Z).",
+)
+@clear_errors
+def archive_verify(file, key_file, fingerprint):
+    """Vérifier une archive hors ligne, sans base : empreintes, chaînes, signatures, clé."""
+    from pos.archives import key_matches, verify_archive
 
     problems, manifest = verify_archive(file)
+    if not problems and (key_file or fingerprint):
+        wrong = key_matches(
+            manifest, Path(key_file).read_bytes() if key_file else None, fingerprint
+        )
+        problems = [wrong] if wrong else []
     if problems:
         for problem in problems:
             click.echo(f"ÉCHEC : {problem}", err=True)
         sys.exit(1)
     rows = sum(f["rows"] for f in manifest["files"].values())
+    key = manifest["public_key_fingerprint"]
     click.echo(
         f"OK : archive intacte ({rows} lignes, période {manifest.get('period') or 'tout'}),"
-        f" clé {manifest['public_key_fingerprint']}."
+        f" clé {key}."
     )
+    if key_file or fingerprint:
+        click.echo("La clé est bien celle donnée : l'archive vient de cette coop.")
+    else:
+        click.echo(
+            "Attention : sans --key ni --fingerprint, seule la cohérence interne de l'archive est"
+            " vérifiée (une archive refaite et signée avec une autre clé passerait aussi)."
+            f" Comparez l'empreinte {key} à celle imprimée sur les Z, ou donnez --key coop.db.pub."
+        )
 
 
 @main.command()
 @DB_OPTION
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Vérifier les Z avec cette clé publique gardée à part (sinon celle à côté de la base).",
+)
+@click.option("--fingerprint", default=None, help="Ou exiger que la clé ait cette empreinte.")
 @clear_errors
-def verify(db_path):
-    """Vérifier la chaîne du journal des ventes (et la numérotation sans trou)."""
-    from pos.db.sales import verify_chain
-    from pos.db.till import verify_closures
+def verify(db_path, key_file, fingerprint):
+    """Vérifier chaque chaîne du journal, chaque Z (signature, pointes, totaux recalculés)."""
+    from pos import journal, signing
+    from pos.db import chains
 
     db = database.open_existing(db_path)
-    from pos.db.events import verify_events
-    from pos.db.till import verify_signatures
-
-    broken = (
-        verify_chain(db)
-        or verify_closures(db)
-        or verify_events(db)
-        or verify_signatures(db, db_path)
-    )
-    if broken:
-        click.echo(f"ÉCHEC : la chaîne est rompue à la {broken}.", err=True)
+    public = Path(key_file) if key_file else signing.key_paths(db_path)[1]
+    pem = public.read_bytes() if public.is_file() else None
+    if fingerprint and (pem is None or signing.fingerprint(pem) != fingerprint.strip().lower()):
+        raise EtalError(f"la clé {public.name} n'a pas l'empreinte {fingerprint}.")
+    report = chains.verify(db, pem)
+    if report.problem:
+        click.echo(
+            f"ÉCHEC : le journal ne correspond plus à partir de : {report.problem}.", err=True
+        )
         sys.exit(1)
-    count, closures, events = (database.count_rows(db, t) for t in database.JOURNAL_TABLES)
-    click.echo(
-        f"OK : {count} écritures, {closures} clôtures signées, {events} événements ; "
-        "chaînes intactes, numérotation continue."
+    counts = ", ".join(
+        f"{report.counts.get(c, 0)} {journal.CHAIN_NAMES[c]}" for c in journal.CHAINS[1:]
     )
+    click.echo(
+        f"OK : {report.counts['sales']} écritures, {report.signed} clôtures signées ({counts}) ;"
+        " chaînes intactes, numérotation continue, chaque Z recalculé et ses pointes retrouvées."
+    )
+    if report.pending:
+        waiting = ", ".join(f"{n} {journal.CHAIN_NAMES[t]}" for t, n in report.pending.items())
+        click.echo(f"À chaîner au prochain Z : {waiting}.")
+    if public.is_file():
+        click.echo(
+            f"Clé publique {public.name} : empreinte {signing.fingerprint(public.read_bytes())}."
+        )
 
 
 @main.group()
@@ -442,6 +562,7 @@ def printer() -> None:
     help="URL de l'imprimante (ou POS_PRINTER ; sinon le réglage de la base).",
 )
 @DB_OPTION
+@clear_errors
 def printer_test(url, db_path):
     """Imprimer la page de test (tous les caractères français et €) et dire si elle est sortie."""
     from pos.printing import InvalidPrinterUrl, PrinterUnavailable, print_test
@@ -449,7 +570,7 @@ def printer_test(url, db_path):
     try:
         config, seller = _printer_and_seller(url, db_path)
         print_test(config, seller)
-    except (InvalidPrinterUrl, PrinterUnavailable, EtalError) as exc:
+    except (InvalidPrinterUrl, PrinterUnavailable) as exc:  # a database error: « Erreur »
         click.echo(f"Échec : {exc}", err=True)
         sys.exit(1)
     click.echo(

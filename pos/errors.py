@@ -133,8 +133,78 @@ class TillClosed(EtalError):
         )
 
 
+class CountOutdated(EtalError):
+    """The cash changed (a sale, a movement) since the count was confirmed: count again."""
+
+    code = "count_outdated"
+    status = 409
+
+    def __init__(self, message: str = "", **kw: object):
+        super().__init__(
+            message
+            or N_(
+                "Le tiroir a changé depuis votre comptage (une vente ou un mouvement) : "
+                "recomptez la caisse."
+            ),
+            **kw,
+        )
+
+
+class ClosingNotAllowed(EtalError):
+    """This member may not close the Z: an admin allows it in Réglages."""
+
+    code = "closing_not_allowed"
+    status = 403
+
+    def __init__(self, message: str = "", **kw: object):
+        super().__init__(
+            message
+            or N_(
+                "Seul un administrateur, ou un membre qu'il autorise dans les Réglages, "
+                "clôture la journée et fait le point de caisse."
+            ),
+            **kw,
+        )
+
+
 class TillAlreadyOpen(EtalError):
     """A till day is already open."""
 
     code = "till_open"
     status = 409
+
+
+class DiskFull(EtalError):
+    """The disk holding the database is full: nothing was recorded."""
+
+    code = "disk_full"
+    status = 507
+
+    def __init__(self, message: str = "", **kw: object):
+        super().__init__(
+            message
+            or N_(
+                "Le disque est plein : libérez de la place (anciennes sauvegardes, photos,"
+                " fichiers de la clé) puis recommencez. Rien n'a été enregistré."
+            ),
+            **kw,
+        )
+
+
+SQLITE_FULL = 13
+SQLITE_CORRUPT = 11
+SQLITE_NOTADB = 26
+
+
+def storage_error(exc: BaseException) -> EtalError | None:
+    """The Étal error a storage failure means (disk full, damaged file), or None."""
+    import errno
+
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF == SQLITE_FULL:
+        return DiskFull()
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return DiskFull()
+    if code is not None and code & 0xFF in (SQLITE_CORRUPT, SQLITE_NOTADB):
+        return DatabaseUnusable(N_("fichier endommagé (%(why)s)"), why=str(exc))
+    return None

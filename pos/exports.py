@@ -53,7 +53,8 @@ DIALECTS: dict[str, Dialect] = {
     "fr": Dialect(
         "fr", ";", ",", bom=True, french_headers=True, formula_guard=True, split_datetime=True
     ),
-    "plain": Dialect("plain", ",", ".", bom=False, french_headers=False, formula_guard=False),
+    # Both dialects: a machine's CSV still ends up opened in a spreadsheet some day.
+    "plain": Dialect("plain", ",", ".", bom=False, french_headers=False, formula_guard=True),
 }
 
 

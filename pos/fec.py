@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from pos.exports import CRLF, format_money, format_rate_csv
 from pos.money import allocate, exact_base, vat_table
+from pos.numbers import is_digits
 
 
 class UnbalancedEntry(ValueError):
@@ -115,7 +116,7 @@ class FecLine:
 def fec_filename(siren: str, closing_date: date) -> str:
     """The FEC's legal file name, "<SIREN>FEC<AAAAMMJJ>.txt"; a SIRET gives its SIREN."""
     digits = "".join(siren.split())
-    if not digits.isdigit() or len(digits) not in (9, 14):
+    if not is_digits(digits, 14) or len(digits) not in (9, 14):
         raise ValueError(f"not a SIREN or SIRET: {siren!r}")
     return f"{digits[:9]}FEC{closing_date:%Y%m%d}.txt"
 

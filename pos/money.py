@@ -16,8 +16,8 @@ from fractions import Fraction
 from babel.numbers import format_currency, format_decimal
 
 CENT = Decimal("0.01")
-_AMOUNT = re.compile(r"^[+-]?\d{1,9}([.,]\d{1,2})?$")
-_RATE = re.compile(r"^\d{1,2}([.,]\d{1,2})?$")
+_AMOUNT = re.compile(r"^[+-]?\d{1,9}([.,]\d{1,2})?$", re.ASCII)
+_RATE = re.compile(r"^\d{1,2}([.,]\d{1,2})?$", re.ASCII)
 
 
 class InvalidAmount(ValueError):

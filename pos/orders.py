@@ -193,6 +193,16 @@ ORDER_LIMITS = {  # setting -> (lowest, highest)
 }
 
 
+# How each stored orders setting must read (pos.settings.readable defaults any other value).
+ORDER_FORMS = {
+    **{
+        key: (lambda v, low=low, high=high: v.isdigit() and low <= int(v) <= high)
+        for key, (low, high) in ORDER_LIMITS.items()
+    },
+    "orders_public": lambda v: v in ("0", "1"),
+}
+
+
 def check_order_settings(form: dict, values: dict[str, str], errors: dict[str, str]) -> None:
     """The orders part of Réglages: whole numbers within bounds, an http(s) address, a switch."""
     for key, (low, high) in ORDER_LIMITS.items():

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pos import clock, pricing
 from pos.i18n import N_
 from pos.money import InvalidAmount, parse_amount, parse_rate
+from pos.numbers import is_digits
 from pos.stock import Checked
 
 MODES = ("markup", "margin", "price")  # taux de marge, taux de marque, price TTC
@@ -54,6 +55,12 @@ def check_helper(form: dict, *, vat_rates: list[int]) -> Checked:
         out.values["value"] = parse_percent(raw)
         if out.values["value"] is None:
             out.errors["value"] = N_("Indiquez un taux en %, par exemple 150.")
+    try:
+        out.values["step"] = parse_amount(str(form.get("step") or "0,10"))
+    except InvalidAmount:
+        out.values["step"] = 0
+    if out.values["step"] not in pricing.SIGN_STEPS:
+        out.errors["step"] = N_("Choisissez un arrondi de 0,10 €, 0,50 € ou 1,00 €.")
     return out
 
 
@@ -85,9 +92,9 @@ def check_markdown(form: dict, *, categories: set[int]) -> Checked:
     """A category markdown: which category, how much off (1 to 100 %), from when."""
     out = Checked()
     raw = str(form.get("category_id", "")).strip()
-    if not raw.isdigit() or int(raw) not in categories:
+    if not is_digits(raw) or int(raw) not in categories:
         out.errors["category_id"] = N_("Choisissez une catégorie.")
-    out.values["category_id"] = int(raw) if raw.isdigit() else None
+    out.values["category_id"] = int(raw) if is_digits(raw) else None
     percent = parse_percent(form.get("percent", ""))
     if percent is None or not 0 < percent <= 10000:
         out.errors["percent"] = N_("Indiquez une démarque entre 1 et 100 %, par exemple 30.")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 from pos.i18n import N_
 from pos.money import div_round, percent_of, split_vat
@@ -57,8 +58,45 @@ class WhatIf:
     projected_revenue_ttc: int | None  # None unless the TTC sold so far is given
     projected_costs: int  # costs so far + fixed costs
     projected_result: int  # projected revenue HT - projected costs
-    units_to_break_even: int | None  # units of the stock left still to sell; None if impossible
-    breaks_even: bool
+    # Units still to sell at the new price (None: never at this price), three different goals:
+    units_to_break_even: int | None  # the margin covers the fixed costs (seuil de rentabilité)
+    units_to_cover_stock: int | None  # the revenue HT covers the cost of all the goods made
+    units_to_cover_all: int | None  # both: the week's result reaches zero
+    covers_all: bool  # selling all the stock left at this price leaves a result >= 0
+    fixed_share_bp: int | None  # this product's margin, all stock sold, over the fixed costs
+
+
+@dataclass(frozen=True)
+class SignPrices:
+    """A computed price TTC and the prices a stall would write on its sign, step apart."""
+
+    step: int  # cents: 10, 50 or 100
+    exact: PriceSheet
+    below: PriceSheet
+    above: PriceSheet
+    suggested: PriceSheet  # the nearest of below and above (half way: above)
+
+    @property
+    def margin_per_unit_change(self) -> int:
+        """What rounding does to the margin per unit, cents (negative: less)."""
+        return self.suggested.margin_per_unit - self.exact.margin_per_unit
+
+    @property
+    def taux_de_marge_change(self) -> int | None:
+        """What rounding does to the taux de marge, basis points."""
+        return _change(self.suggested.taux_de_marge, self.exact.taux_de_marge)
+
+    @property
+    def taux_de_marque_change(self) -> int | None:
+        """What rounding does to the taux de marque, basis points."""
+        return _change(self.suggested.taux_de_marque, self.exact.taux_de_marque)
+
+
+SIGN_STEPS = (10, 50, 100)  # 0,10 €, 0,50 €, 1,00 €
+
+
+def _change(new: int | None, old: int | None) -> int | None:
+    return None if new is None or old is None else new - old
 
 
 def _require(condition: bool, message: str) -> None:
@@ -144,7 +182,35 @@ def apply_markdown(price_ttc: int, percent_bp: int) -> int:
     return max(0, price_ttc - percent_of(price_ttc, percent_bp))
 
 
-def _units_to_break_even(gap: int, price_ttc: int, vat: int) -> int | None:
+def sign_price(price_ttc: int, step: int = 10) -> int:
+    """The price a stall writes on its sign: the nearest multiple of the step (half way: up)."""
+    _require(step in SIGN_STEPS, N_("Choisissez un arrondi de 0,10 €, 0,50 € ou 1,00 €."))
+    _require(price_ttc >= 0, N_("Le prix ne peut pas être négatif."))
+    return (price_ttc + step // 2) // step * step
+
+
+def sign_prices(
+    cost: int, vat: int, price_ttc: int, step: int = 10, fixed_costs: int = 0
+) -> SignPrices:
+    """The exact price, the sign prices just below and above it, and the one suggested."""
+    below = price_ttc // step * step if step in SIGN_STEPS else 0
+    sign_price(price_ttc, step)  # checks the step and the price
+
+    def sheet(price: int) -> PriceSheet:
+        return from_price_ttc(cost, vat, price, fixed_costs)
+
+    low = sheet(below)
+    high = low if below == price_ttc else sheet(below + step)
+    return SignPrices(
+        step=step,
+        exact=sheet(price_ttc),
+        below=low,
+        above=high,
+        suggested=low if sign_price(price_ttc, step) == below else high,
+    )
+
+
+def _units_to_cover(gap: int, price_ttc: int, vat: int) -> int | None:
     # Smallest k with split_vat(k * price_ttc, vat).base >= gap, i.e. the HT before rounding
     # reaches gap - 1/2: the same split as the projected revenue, so both always agree.
     if gap <= 0:
@@ -152,6 +218,26 @@ def _units_to_break_even(gap: int, price_ttc: int, vat: int) -> int | None:
     if price_ttc <= 0:
         return None
     return -(-(2 * gap - 1) * (BP + vat) // (2 * price_ttc * BP))
+
+
+def _units_for_margin(gap: int, price_ttc: int, vat: int, cost: int) -> int | None:
+    # Smallest k with split_vat(k * price_ttc, vat).base - k * cost >= gap: the margin of k more
+    # units, split once as the stock left is. Solved exactly, then nudged over the rounding.
+    if gap <= 0:
+        return 0
+    per_unit = Fraction(price_ttc * BP, BP + vat) - cost
+    if per_unit <= 0:
+        return None
+
+    def enough(k: int) -> bool:
+        return split_vat(k * price_ttc, vat).base - k * cost >= gap
+
+    k = max(0, -(-Fraction(gap) // per_unit) - 1)
+    while not enough(k):
+        k += 1
+    while k > 0 and enough(k - 1):
+        k -= 1
+    return int(k)
 
 
 def what_if(
@@ -165,11 +251,15 @@ def what_if(
     fixed_costs: int,
     *,
     revenue_so_far_ttc: int | None = None,
+    sold_cost: int | None = None,
 ) -> WhatIf:
     """Project the week if the stock left sells at a new price TTC.
 
-    The stock left is already made, so its materials are in ``costs_so_far``: each unit still
-    sold adds its price HT to the result. The stock left's revenue is split once (one VAT rate).
+    ``costs_so_far`` is the cost of all the goods made (sold and left): the stock left is
+    already made, so each unit still sold adds its price HT to the result. ``sold_cost`` is the
+    cost of the units sold so far (default: those units at ``unit_cost``). The break-even is
+    about the fixed costs only: the margin (price HT - unit cost) of the units sold covers them.
+    The stock left's revenue is split once (one VAT rate).
     """
     _require(
         min(stock_left, sold_so_far_units, costs_so_far) >= 0, N_("Valeur négative impossible.")
@@ -178,7 +268,10 @@ def what_if(
     left = split_vat(new_price_ttc * stock_left, vat)
     costs = costs_so_far + fixed_costs
     result = revenue_so_far_ht + left.base - costs
-    to_go = _units_to_break_even(costs - revenue_so_far_ht, new_price_ttc, vat)
+    if sold_cost is None:
+        sold_cost = sold_so_far_units * unit_cost
+    margin_so_far = revenue_so_far_ht - sold_cost
+    contribution = result + fixed_costs
     return WhatIf(
         sheet=sheet,
         stock_left=stock_left,
@@ -191,6 +284,11 @@ def what_if(
         else revenue_so_far_ttc + left.total,
         projected_costs=costs,
         projected_result=result,
-        units_to_break_even=to_go,
-        breaks_even=result >= 0,
+        units_to_break_even=_units_for_margin(
+            fixed_costs - margin_so_far, new_price_ttc, vat, unit_cost
+        ),
+        units_to_cover_stock=_units_to_cover(costs_so_far - revenue_so_far_ht, new_price_ttc, vat),
+        units_to_cover_all=_units_to_cover(costs - revenue_so_far_ht, new_price_ttc, vat),
+        covers_all=result >= 0,
+        fixed_share_bp=div_round(max(contribution, 0) * BP, fixed_costs) if fixed_costs else None,
     )

@@ -15,11 +15,14 @@ cutter and drawer (true/false), baudrate (serial), in_ep and out_ep (USB, hex).
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from pos.i18n import N_, Message, message_of
+from pos.numbers import is_digits
 
 KINDS = ("network", "usb", "serial", "file", "preview")
 WIDTHS = (32, 42, 48)
@@ -205,10 +208,32 @@ def _options(url: str, options: dict[str, str], pages: dict[str, Any]) -> dict[s
         if name in options:
             fields[name] = _flag(url, name, options[name])
     if "baudrate" in options:
-        if not options["baudrate"].isdigit() or int(options["baudrate"]) <= 0:
+        if not is_digits(options["baudrate"]) or int(options["baudrate"]) <= 0:
             raise _bad(url, N_("baudrate doit être un nombre, ex. 9600"))
         fields["baudrate"] = int(options["baudrate"])
     for name in ("in_ep", "out_ep"):
         if name in options:
             fields[name] = _hex(url, name, options[name])
     return fields
+
+
+def device_refusal(path: str) -> Message | None:
+    """Why a serial:// or file:// path may not be written to as a printer (None: it may).
+
+    Only a character device (/dev/usb/lp0, /dev/rfcomm0, /dev/ttyUSB0) is a printer: any
+    other file (the database, its WAL, the key files, a folder) is refused, so that a
+    mistyped or malicious printer URL can never overwrite it. A device not plugged in yet
+    passes (opening it then says it is missing).
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return Message(N_("%(path)s illisible (%(why)s)"), path=path, why=exc.strerror or "")
+    if not stat.S_ISCHR(mode):
+        return Message(
+            N_("%(path)s n’est pas un périphérique : seule une imprimante (/dev/…) est écrite"),
+            path=path,
+        )
+    return None

@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # python-escpos loads its profile database on import: only wh
     from escpos.escpos import Escpos
 
 from pos.i18n import N_, Message
-from pos.printer_urls import InvalidPrinterUrl, PrinterConfig, parse_printer_url
+from pos.printer_urls import InvalidPrinterUrl, PrinterConfig, device_refusal, parse_printer_url
 from pos.receipts import PrintLine, Seller, test_page
 
 __all__ = ["InvalidPrinterUrl", "PrinterConfig", "PrinterUnavailable", "parse_printer_url"]
@@ -195,6 +195,11 @@ def open_printer(config: PrinterConfig, *, timeout: float = CONNECT_SECONDS) -> 
     from escpos.printer import Dummy, File, Network, Serial, Usb
 
     printer: Escpos
+    if config.kind in ("serial", "file"):
+        # Never anything but a device: a file:// pointing at the database would overwrite it.
+        refused = device_refusal(config.target)
+        if refused:
+            raise PrinterUnavailable(refused)
     if config.kind == "network":
         printer = Network(config.target, port=config.port, timeout=timeout, profile=config.profile)
     elif config.kind == "usb":

@@ -16,18 +16,14 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pos.money import VatLine, format_eur, format_rate
+from pos.numbers import is_digits
 from pos.orders import public_url
+from pos.payment_methods import WORDS
 
 Align = Literal["left", "center", "right"]
 LineKind = Literal["text", "rule", "qr", "cut", "logo"]  # a logo line's text is its file
 
-METHOD_NAMES = {
-    "cash": "Espèces",
-    "card": "Carte bancaire",
-    "cheque": "Chèque",
-    "transfer": "Virement",
-    "other": "Autre",
-}
+METHOD_NAMES = WORDS  # French, as paper prints it, from the registry of payment methods
 CHANNEL_NAMES = {"stall": "", "online": "Vente en ligne"}
 FRANCHISE_MENTION = "TVA non applicable, art. 293 B du CGI"
 FRENCH_CHARACTERS = "é è ê à â ç ù û ô î ï ë œ Œ É À Ç €"
@@ -176,7 +172,7 @@ def _when(moment: datetime, tz: str) -> str:
 
 def _siret(siret: str) -> str:
     digits = siret.replace(" ", "")
-    if len(digits) == 14 and digits.isdigit():
+    if len(digits) == 14 and is_digits(digits, 14):
         return f"{digits[:3]} {digits[3:6]} {digits[6:9]} {digits[9:]}"
     return siret
 

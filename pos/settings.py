@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from pos.i18n import N_, message_of
+from pos.i18n import N_, Message, message_of
 from pos.money import InvalidAmount, parse_amount, parse_rate
-from pos.orders import check_order_settings
+from pos.numbers import is_digits
+from pos.orders import ORDER_FORMS, check_order_settings
 
 DEFAULTS: dict[str, str] = {
     "brand": "",
@@ -65,6 +66,9 @@ DEFAULTS: dict[str, str] = {
     "orders_max_quantity": "10",  # public page: at most this many of each product per order
     "orders_per_hour": "3",  # public page: orders per address and hour
     "cash_difference_threshold": "200",
+    # Cashing up (pos.till): blind count unless shown; members allowed to close the Z (ids).
+    "show_expected_cash": "0",
+    "z_closers": "",
     "backup_dir": "",
     "backup_keep": "10",
     "clock_offset": "0",
@@ -77,7 +81,7 @@ DEFAULTS: dict[str, str] = {
 FIXED_COSTS = ("stall_fee", "target_pay", "cae_contribution")
 
 PAPER_WIDTHS = ("", "32", "42", "48")  # "": the width the printer URL gives
-_SIRET = re.compile(r"^\d{14}$")
+_SIRET = re.compile(r"^\d{14}$", re.ASCII)
 _ACCOUNT = re.compile(r"^[0-9][0-9A-Z]{2,11}$")
 
 
@@ -116,13 +120,102 @@ class Checked:
     errors: dict[str, str]
 
 
+_RATE_ACCOUNT = re.compile(r"account_vat_\d{1,4}", re.ASCII)  # one per configured VAT rate
+
+
+def _is_account(value: str) -> bool:
+    return bool(_ACCOUNT.match(value))
+
+
+# Set by Étal itself, never by a form: the clock correction (pos.clock_window) and the logo.
+INTERNAL = ("clock_offset", "receipt_logo")
+TEXT_LIMIT = 500
+
+
+def _cents(value: str) -> bool:
+    return is_digits(value)
+
+
+def _day_or_empty(value: str) -> bool:
+    from pos.numbers import parse_day
+
+    try:
+        return value == "" or bool(parse_day(value))
+    except ValueError:
+        return False
+
+
+def _offset(value: str) -> bool:
+    from pos.clock_window import stored_offset
+
+    return stored_offset(value) != 0 or value.strip() in ("0", "0.000", "")
+
+
+def _basis_points(value: str) -> bool:
+    return is_digits(value, 5) and int(value) <= 10000
+
+
+def _rates(value: str) -> bool:
+    return all(_basis_points(r) for r in value.split(",") if r) and bool(value)
+
+
+# How each stored setting must read; a stored value that does not is replaced by its default
+# when read (`readable`), so that no setting can stop the server or a page.
+STORED_FORMS = {
+    "vat_franchise": lambda v: v in ("0", "1"),
+    "drawer_on_cash": lambda v: v in ("0", "1"),
+    "sales_goal": _cents,
+    "stall_fee": _cents,
+    "target_pay": _cents,
+    "cae_contribution": _cents,
+    "cash_difference_threshold": _cents,
+    "week_start": _day_or_empty,
+    "share_rule": lambda v: v in ("equal", "hours", "mix"),
+    "share_kept_back": _basis_points,
+    "share_hours_weight": _basis_points,
+    "vat_rates": _rates,
+    "idle_minutes": lambda v: is_digits(v, 3) and 1 <= int(v) <= 240,
+    "undo_minutes": lambda v: is_digits(v, 3) and 1 <= int(v) <= 240,
+    "language": lambda v: v in ("fr", "en"),
+    "paper_width": lambda v: v in PAPER_WIDTHS,
+    "backup_keep": lambda v: is_digits(v, 4) and int(v) <= 1000,
+    "clock_offset": _offset,
+    **{key: (lambda v: bool(_ACCOUNT.match(v))) for key in DEFAULTS if key.startswith("account_")},
+    **ORDER_FORMS,
+}
+
+
+def readable(stored: dict[str, str]) -> dict[str, str]:
+    """The settings as pages may use them: unknown keys dropped, unreadable values defaulted."""
+    values = dict(DEFAULTS)
+    for key, value in stored.items():
+        known = key in DEFAULTS or _RATE_ACCOUNT.fullmatch(key)
+        if not known or not isinstance(value, str) or len(value) > 4 * TEXT_LIMIT:
+            continue
+        form = STORED_FORMS.get(key) or (_is_account if key.startswith("account_") else None)
+        if form is None or form(value):
+            values[key] = value
+    return values
+
+
 def check_settings(form: dict[str, str]) -> Checked:
-    """Validate the settings form; keep what was typed, say what is wrong per field."""
-    values = {key: str(form.get(key, "")).strip() for key in DEFAULTS if key in form}
+    """Validate the settings form; keep what was typed, say what is wrong per field.
+
+    Only the keys a form may set are taken (never the clock correction nor the logo), each
+    checked; a value that passes is stored in the form `readable` expects.
+    """
+    values = {
+        key: str(form.get(key, "")).strip()
+        for key in DEFAULTS
+        if key in form and key not in INTERNAL
+    }
     for key in form:  # the VAT account of any configured rate (account_vat_210...)
-        if re.fullmatch(r"account_vat_\d{1,4}", key) and str(form[key]).strip():
+        if _RATE_ACCOUNT.fullmatch(key) and str(form[key]).strip():
             values[key] = str(form[key]).strip()
     errors: dict[str, str] = {}
+    for key, value in values.items():
+        if len(value) > TEXT_LIMIT:
+            errors[key] = Message(N_("Texte trop long : %(n)s caractères au plus."), n=TEXT_LIMIT)
     if "brand" in values and not values["brand"]:
         errors["brand"] = N_("Donnez un nom de marque.")
     if "legal_name" in values and not values["legal_name"]:
@@ -134,7 +227,7 @@ def check_settings(form: dict[str, str]) -> Checked:
         values["siret"] = siret
     values["vat_franchise"] = "1" if form.get("vat_franchise") in ("1", "on", "true") else "0"
     if "backup_keep" in values and not (
-        values["backup_keep"].isdigit() and int(values["backup_keep"]) <= 1000
+        is_digits(values["backup_keep"]) and int(values["backup_keep"]) <= 1000
     ):
         errors["backup_keep"] = N_("Indiquez un nombre de copies entre 0 et 1000.")
     if "cash_difference_threshold" in values:
@@ -144,6 +237,10 @@ def check_settings(form: dict[str, str]) -> Checked:
             )
         except InvalidAmount:
             errors["cash_difference_threshold"] = N_("Indiquez un montant, par exemple 2,00.")
+    if "cash_difference_threshold" in form:  # the till part of the form: an absent box is "no"
+        values["show_expected_cash"] = "1" if form.get("show_expected_cash") in ("1", "on") else "0"
+        ids = str(form.get("z_closers", "")).split(",")
+        values["z_closers"] = ",".join(sorted({i.strip() for i in ids if i.strip().isdigit()}))
     if values.get("exercise_end"):
         try:
             date.fromisoformat(values["exercise_end"])
@@ -156,7 +253,7 @@ def check_settings(form: dict[str, str]) -> Checked:
         if not _ACCOUNT.match(values[key]):
             errors[key] = N_("Un numéro de compte : 3 à 12 chiffres (ex. : 5115).")
     for key in ("idle_minutes", "undo_minutes"):
-        if key in values and not (values[key].isdigit() and 1 <= int(values[key]) <= 240):
+        if key in values and not (is_digits(values[key]) and 1 <= int(values[key]) <= 240):
             errors[key] = N_("Indiquez un nombre de minutes entre 1 et 240.")
     for key in FIXED_COSTS:
         if key in values:
@@ -179,18 +276,34 @@ def check_settings(form: dict[str, str]) -> Checked:
             )
     _check_printing(form, values, errors)
     check_order_settings(form, values, errors)
+    if values.get("backup_dir"):
+        from pos.backup_folder import folder_refusal
+
+        refused = folder_refusal(values["backup_dir"])
+        if refused:
+            errors["backup_dir"] = refused
+    for key, value in values.items():  # whatever no rule above refused must still read back
+        check = STORED_FORMS.get(key)
+        if key not in errors and check is not None and not check(value):
+            errors[key] = N_("Valeur invalide pour ce réglage.")
     return Checked(values, errors)
 
 
 def _check_printing(form: dict[str, str], values: dict[str, str], errors: dict[str, str]) -> None:
     """The printer URL must parse; the paper width is one a receipt printer has."""
+    from pos.printer_urls import device_refusal
     from pos.printing import InvalidPrinterUrl, parse_printer_url
 
     if values.get("printer_url"):
         try:
-            values["printer_url"] = parse_printer_url(values["printer_url"]).url
+            config = parse_printer_url(values["printer_url"])
+            values["printer_url"] = config.url
         except InvalidPrinterUrl as exc:
             errors["printer_url"] = message_of(exc)  # shown in the member's language
+        else:
+            refused = config.kind in ("serial", "file") and device_refusal(config.target)
+            if refused:
+                errors["printer_url"] = refused
     if values.get("paper_width", "") not in PAPER_WIDTHS:
         errors["paper_width"] = N_("Choisissez 32 (58 mm), 42 ou 48 (80 mm) caractères.")
     if "printer_url" in form:  # the printing part of the form was sent: an absent box is "no"

@@ -34,7 +34,9 @@ def ensure_keys(db_path: str | Path) -> Path:
         fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as out:
             out.write(pem)
-        public_path.write_bytes(public_pem(key.public_key()))
+        fd = os.open(public_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:  # owner-only too, like every file beside the base
+            out.write(public_pem(key.public_key()))
     return public_path
 
 

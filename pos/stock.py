@@ -6,14 +6,13 @@ message for each wrong field, so a form can be shown again with what was typed k
 
 from __future__ import annotations
 
-import io
 import re
-import warnings
 from dataclasses import dataclass, field
-from datetime import date
 
+from pos import images
 from pos.i18n import N_
 from pos.money import InvalidAmount, parse_amount, parse_rate
+from pos.numbers import is_digits, parse_day
 
 EXPENSE_CATEGORIES = ("materials", "stall_fee", "transport", "communication", "other")
 PAID_FROM = ("till", "bank", "member")
@@ -55,8 +54,8 @@ def parse_date(text: str) -> str | None:
     match = _FR_DATE.match(raw)
     if match:
         raw = f"{match[3]}-{int(match[2]):02d}-{int(match[1]):02d}"
-    try:
-        return date.fromisoformat(raw).isoformat() if len(raw) == 10 else None
+    try:  # this century only: no year 1, no year 9999
+        return parse_day(raw).isoformat()
     except ValueError:
         return None
 
@@ -64,7 +63,7 @@ def parse_date(text: str) -> str | None:
 def parse_units(text: str, *, allow_zero: bool = False) -> int | None:
     """A whole number of units, or None."""
     raw = str(text or "").strip()
-    if not raw.isdigit() or int(raw) > MAX_UNITS or (int(raw) == 0 and not allow_zero):
+    if not is_digits(raw) or int(raw) > MAX_UNITS or (int(raw) == 0 and not allow_zero):
         return None
     return int(raw)
 
@@ -75,9 +74,9 @@ def _text(form: dict, key: str) -> str:
 
 def _product(form: dict, products: set[int], out: Checked) -> None:
     raw = str(form.get("product_id", "")).strip()
-    if not raw.isdigit() or int(raw) not in products:
+    if not is_digits(raw) or int(raw) not in products:
         out.errors["product_id"] = N_("Choisissez un produit de la liste.")
-    out.values["product_id"] = int(raw) if raw.isdigit() else None
+    out.values["product_id"] = int(raw) if is_digits(raw) else None
 
 
 def _units(form: dict, out: Checked, key: str = "quantity") -> None:
@@ -194,27 +193,9 @@ def check_expense(
     return out
 
 
-class InvalidPhoto(ValueError):
-    """The file sent is not a picture Pillow can read."""
+InvalidPhoto = images.InvalidImage
 
 
 def reduce_photo(data: bytes, max_px: int = PHOTO_MAX_PX) -> bytes:
     """A photo turned upright, at most `max_px` on its longer side, as a JPEG."""
-    from PIL import Image, ImageOps, UnidentifiedImageError  # only when a photo comes in
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                image = ImageOps.exif_transpose(image).convert("RGB")
-                image.thumbnail((max_px, max_px))
-                out = io.BytesIO()
-                image.save(out, "JPEG", quality=82, optimize=True)
-                return out.getvalue()
-    except (
-        UnidentifiedImageError,
-        OSError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-    ) as exc:
-        raise InvalidPhoto(str(exc)) from exc
+    return images.to_jpeg(data, max_px)

@@ -11,7 +11,9 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -110,21 +112,46 @@ def seed(path: Path, *, open_till: bool = True) -> None:
     db.close()
 
 
+class SeededCoops:
+    """The seeded coop's files ("open": the till open; "closed": not yet opened), made once
+    and made again only if the stall's day has changed since (a session that runs past
+    midnight must not hand out a till opened "yesterday")."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.day: date | None = None
+        self.files: dict[str, Path] = {}
+
+    def __getitem__(self, which: str) -> Path:
+        today = clock.local(datetime.now(UTC)).date()
+        if today != self.day:
+            self._seed(today)
+        return self.files[which]
+
+    def _seed(self, today: date) -> None:
+        folder = Path(tempfile.mkdtemp(prefix=f"{today}-", dir=self.folder))
+        moved = clock.offset_seconds()  # a test may have moved the clock: seed on the real one
+        clock.set_offset(0)
+        try:
+            self.files = {"open": folder / "coop.db", "closed": folder / "closed.db"}
+            seed(self.files["open"])
+            seed(self.files["closed"], open_till=False)
+        finally:
+            clock.set_offset(moved)
+        self.day = today
+
+
 @pytest.fixture(scope="session")
-def seeded(tmp_path_factory) -> dict[str, Path]:
-    """The seeded coop, made once per session: open till ("open") and not yet opened ("closed").
+def seeded(tmp_path_factory) -> SeededCoops:
+    """The seeded coop, made once per session and copied per test.
 
     Seeding costs tens of milliseconds; copying the file costs well under one. The last
     connection closed checkpoints the WAL, so the .db file alone is the whole database.
     """
-    folder = tmp_path_factory.mktemp("seeded")
-    files = {"open": folder / "coop.db", "closed": folder / "closed.db"}
-    seed(files["open"])
-    seed(files["closed"], open_till=False)
-    return files
+    return SeededCoops(tmp_path_factory.mktemp("seeded"))
 
 
-def copy_seeded(seeded: dict[str, Path], which: str, target: Path) -> Path:
+def copy_seeded(seeded: SeededCoops, which: str, target: Path) -> Path:
     """A private copy of one seeded database (a test writes only to its own)."""
     shutil.copyfile(seeded[which], target)
     return target
@@ -340,7 +367,7 @@ def live_server(db_path):
 def api_token(db_path) -> str:
     """A fresh API token for the seeded coop."""
     conn = database.connect(db_path)
-    token = coop.insert_token(conn, "tests")
+    token = coop.insert_token(conn, "tests", ("sell", "refund", "read"))
     conn.close()
     return token
 

@@ -79,3 +79,16 @@ def test_the_server_listens_on_this_machine_unless_asked():
     assert host.default == "127.0.0.1"
     readme = (ROOT / "README.md").read_text()
     assert "--host 0.0.0.0" in readme and "PORT=" in readme
+
+
+def test_the_seeded_coop_is_made_again_when_the_stalls_day_changes(tmp_path):
+    from datetime import timedelta
+
+    from tests.conftest import SeededCoops
+
+    coops = SeededCoops(tmp_path)
+    first = coops["open"]
+    assert coops["open"] == first  # the same day: the same file, seeded once
+    coops.day -= timedelta(days=1)  # as if the session had started yesterday
+    again = coops["open"]
+    assert again != first and again.is_file() and coops["closed"].is_file()

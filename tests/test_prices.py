@@ -79,6 +79,87 @@ def test_break_even_uses_the_fixed_costs_from_the_settings(actions, db):
     assert "150,00\u00a0€" in html
 
 
+def test_with_no_fixed_costs_break_even_and_what_if_agree(actions, db):
+    # What was seen: « Seuil de rentabilité 0 unités » on one card and « Encore N unités à
+    # vendre à ce prix pour couvrir les charges fixes » below, the N covering the goods made.
+    actions.login("Léo")
+    koke = product_id(db, "Kokedama")  # 20 in stock at 4,00 € HT, 20 % VAT
+    html = actions.client.get(
+        f"/prices/{koke}?cost=4,00&vat=20&mode=price&value=12,50&new_price=12,50",
+        headers={"HX-Request": "true"},
+    ).get_data(as_text=True)
+    assert by_testid(html, "break-even") in ("0 unité", "0 unités")  # French plural: i13-words
+    assert by_testid(html, "to-break-even") == "0"
+    assert "couvrir les charges fixes" not in html
+    assert "couvrait seul" not in html
+    # 20 × 4,00 € = 80,00 € of goods; 12,50 € TTC = 10,42 € HT: 8 units cover it
+    assert by_testid(html, "to-cover-stock") == "8"
+    assert "pour couvrir le coût de tout le stock produit" in html
+    assert "Aucune charge fixe" in html
+
+
+def test_break_even_in_the_what_if_is_the_fixed_costs_one(actions, db):
+    coop.save_settings(db, {"stall_fee": "3000", "target_pay": "10000", "cae_contribution": "2000"})
+    actions.login("Léo")
+    koke = product_id(db, "Kokedama")
+    html = actions.client.get(
+        f"/prices/{koke}?cost=4,00&vat=20&mode=price&value=12,50&new_price=12,50",
+        headers={"HX-Request": "true"},
+    ).get_data(as_text=True)
+    # 150 € / (10,42 € − 4,00 €) = 23,4 → 24 units, on the card and in the what-if alike
+    assert by_testid(html, "break-even") == "24 unités"
+    assert by_testid(html, "to-break-even") == "24"
+    assert by_testid(html, "to-cover-stock") == "8"
+    assert by_testid(html, "to-cover-all") == "23"  # (80 + 150) / 10,42 = 22,1 → 23
+    assert by_testid(html, "fixed-share") == "86\u00a0%"  # (208,33 − 80) / 150
+
+
+@pytest.mark.parametrize(
+    ("step", "sign", "below", "above"),
+    [
+        ("0,10", "2,20", "2,20", "2,30"),
+        ("0,50", "2,00", "2,00", "2,50"),
+        ("1,00", "2,00", "2,00", "3,00"),
+    ],
+)
+def test_a_computed_price_comes_with_a_sign_price(actions, db, step, sign, below, above):
+    actions.login("Léo")
+    pot = product_id(db, "Dernier pot")
+    html = actions.client.get(
+        f"/prices/{pot}",
+        query_string={"cost": "1,00", "vat": "5,5", "mode": "markup", "value": "110", "step": step},
+        headers={"HX-Request": "true"},
+    ).get_data(as_text=True)
+    assert by_testid(html, "price-ttc") == "2,22\u00a0€"
+    assert by_testid(html, "sign-price") == sign + "\u00a0€"
+    assert by_testid(html, "sign-below") == below + "\u00a0€"
+    assert by_testid(html, "sign-above") == above + "\u00a0€"
+
+
+def test_the_sign_price_says_what_rounding_does(actions, db):
+    actions.login("Léo")
+    pot = product_id(db, "Dernier pot")
+    html = actions.client.get(
+        f"/prices/{pot}?cost=1,00&vat=5,5&mode=markup&value=110&step=0,10",
+        headers={"HX-Request": "true"},
+    ).get_data(as_text=True)
+    assert by_testid(html, "sign-markup") == "109\u00a0%"
+    assert by_testid(html, "sign-margin-rate") == "52,15\u00a0%"
+    assert re.fullmatch("[−-]0,01\u00a0€", by_testid(html, "sign-margin-change"))
+    assert re.fullmatch("[−-]1\u00a0pt", by_testid(html, "sign-markup-change"))
+
+
+def test_break_even_counts_the_plans_other_fixed_costs(actions, db):
+    coop.save_settings(db, {"stall_fee": "3000", "target_pay": "10000", "cae_contribution": "2000"})
+    db.execute("INSERT INTO plan_lines(kind, label, amount) VALUES ('fixed', 'Flyers', 3000)")
+    actions.login("Léo")
+    pot = product_id(db, "Dernier pot")
+    html = actions.client.get(
+        f"/prices/{pot}?cost=4&vat=10&mode=markup&value=150", headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
+    assert by_testid(html, "break-even") == "30 unités"  # 180,00 € / 6,00 € per unit
+
+
 def test_the_full_page_starts_from_the_current_price(actions, db):
     actions.login("Léo")
     koke = product_id(db, "Kokedama")

@@ -17,6 +17,8 @@ from pos.pricing import (
     from_margin_rate,
     from_markup,
     from_price_ttc,
+    sign_price,
+    sign_prices,
     unit_cost,
     what_if,
 )
@@ -142,18 +144,95 @@ def test_what_if_worked_example():
     assert projection.projected_costs == 50000
     assert projection.projected_result == 17000
     assert projection.projected_units == 70
-    assert projection.units_to_break_even == 12  # 100 € still missing / 9 € HT = 11.1 -> 12
-    assert projection.breaks_even is True
+    # everything (goods made 300 € + fixed 200 €): 100 € still missing / 9 € HT = 11.1 -> 12
+    assert projection.units_to_cover_all == 12
+    assert projection.covers_all is True
+    # the goods made (300 €) are covered already by the 400 € HT sold
+    assert projection.units_to_cover_stock == 0
+    # fixed costs only: 40 sold x (10 € - 4 €) = 240 € of margin >= 200 €: reached
+    assert projection.units_to_break_even == 0
     assert projection.sheet.price_ht == 900 and projection.sheet.margin_per_unit == 500
 
 
 def test_what_if_shortfall_and_free_price():
     short = what_if(500, 550, 300, 10, 0, 0, 20000, 0)
-    assert short.breaks_even is False and short.projected_result < 0
-    assert short.units_to_break_even == 43
+    assert short.covers_all is False and short.projected_result < 0
+    assert short.units_to_cover_all == 43
+    assert short.units_to_cover_stock == 43  # no fixed costs: both are the goods' cost
+    assert short.units_to_break_even == 0  # no fixed costs: the break-even is nil
     assert short.projected_revenue_ttc is None
-    assert what_if(0, 550, 300, 10, 0, 0, 100, 0).units_to_break_even is None
-    assert what_if(500, 550, 300, 10, 5, 5000, 100, 0).units_to_break_even == 0
+    assert what_if(0, 550, 300, 10, 0, 0, 100, 0).units_to_cover_all is None
+    assert what_if(500, 550, 300, 10, 5, 5000, 100, 0).units_to_cover_all == 0
+
+
+def test_what_if_break_even_is_about_fixed_costs_only():
+    # What was seen: no fixed costs, 40 kokedamas made at 4 € HT, none sold, price 11 € TTC.
+    # The sheet says break-even 0 units; the what-if must agree, and name the other figure.
+    seen = what_if(1100, 1000, 400, 40, 0, 0, 40 * 400, 0)
+    assert seen.sheet.break_even_units == 0
+    assert seen.units_to_break_even == 0
+    assert seen.units_to_cover_stock == 16  # 160 € of goods / 10 € HT a unit
+    # With 150 € of fixed costs: 150 / (10 - 4) = 25 units, as on the sheet
+    fixed = what_if(1100, 1000, 400, 40, 0, 0, 40 * 400, 15000)
+    assert fixed.units_to_break_even == fixed.sheet.break_even_units == 25
+    assert fixed.units_to_cover_stock == 16
+    assert fixed.units_to_cover_all == 31  # (160 + 150) / 10 = 31
+    # 10 already sold at 11 € (margin 60 €): 90 € of fixed costs left / 6 € = 15 more
+    later = what_if(1100, 1000, 400, 30, 10, 10000, 40 * 400, 15000)
+    assert later.units_to_break_even == 15
+    # the share of fixed costs this product's margin pays if all its stock sells
+    assert later.fixed_share_bp == 16000  # (400 € HT - 160 €) / 150 €
+    assert what_if(1100, 1000, 400, 30, 10, 10000, 40 * 400, 0).fixed_share_bp is None
+    # below cost: never, whatever the fixed costs still to cover
+    assert what_if(300, 1000, 400, 30, 0, 0, 40 * 400, 15000).units_to_break_even is None
+
+
+@pytest.mark.parametrize(
+    ("price", "step", "sign"),
+    [
+        (222, 10, 220),
+        (225, 10, 230),
+        (222, 50, 200),
+        (226, 50, 250),
+        (222, 100, 200),
+        (250, 100, 300),
+        (1100, 50, 1100),
+        (4, 10, 0),
+        (1249, 50, 1250),
+    ],
+)
+def test_sign_price_is_the_nearest_step(price, step, sign):
+    assert sign_price(price, step) == sign
+
+
+def test_sign_prices_show_what_rounding_does_to_margin_and_markup():
+    # cost 1,00 € HT, VAT 5,5 %, taux de marge 110 % -> 2,22 € TTC, not a price for a sign
+    exact = from_markup(100, 550, 11000)
+    assert exact.price_ttc == 222
+    signs = sign_prices(100, 550, 222, 10)
+    assert signs.exact == exact
+    assert (signs.below.price_ttc, signs.above.price_ttc) == (220, 230)
+    assert signs.suggested == signs.below
+    assert signs.suggested.taux_de_marge == 10900  # 2,09 € HT: 109 % instead of 110 %
+    assert signs.suggested.taux_de_marque == 5215  # 1,09 / 2,09
+    assert signs.above.taux_de_marge == 11800  # 2,18 € HT
+    assert signs.exact.taux_de_marque == 5238  # 1,10 / 2,10
+    assert (signs.margin_per_unit_change, signs.taux_de_marge_change) == (-1, -100)
+    assert signs.taux_de_marque_change == -23
+    on_step = sign_prices(100, 550, 250, 50)
+    assert on_step.below == on_step.above == on_step.suggested == on_step.exact
+
+
+@pytest.mark.parametrize("step", [0, 7, 20, 200, -10])
+def test_sign_price_steps_are_10_50_or_100_cents(step):
+    with pytest.raises(InvalidPricing):
+        sign_price(222, step)
+
+
+@given(st.integers(0, 1_000_000), st.sampled_from([10, 50, 100]))
+def test_sign_price_is_within_half_a_step(price, step):
+    sign = sign_price(price, step)
+    assert sign % step == 0 and abs(sign - price) * 2 <= step
 
 
 @given(costs, vats, st.integers(min_value=-BP, max_value=50 * BP))
@@ -201,16 +280,39 @@ def test_price_back_to_markup_and_margin_rate(cost, vat, price):
 
 
 @given(st.integers(0, 10_000), vats, st.integers(0, 500), st.integers(0, 200_000))
-def test_units_to_break_even_is_the_least_that_covers(price, vat, stock, gap):
+def test_units_to_cover_all_is_the_least_that_covers(price, vat, stock, gap):
     projection = what_if(price, vat, 100, stock, 0, 0, gap, 0)
-    units = projection.units_to_break_even
+    units = projection.units_to_cover_all
     covered = split_vat(price * (units or 0), vat).base
     if units is None:
         assert price == 0 and gap > 0
     else:
         assert covered >= gap
         assert units == 0 or split_vat(price * (units - 1), vat).base < gap
-    assert projection.breaks_even == (units is not None and units <= stock)
+    assert projection.covers_all == (units is not None and units <= stock)
+
+
+@given(
+    st.integers(0, 10_000), vats, st.integers(0, 300), st.integers(0, 300), st.integers(0, 50_000)
+)
+def test_units_to_break_even_is_the_least_whose_margin_covers_fixed_costs(
+    price, vat, cost, sold, fixed
+):
+    projection = what_if(
+        price, vat, cost, 1000, sold, split_vat(price * sold, vat).base, cost * (sold + 1000), fixed
+    )
+    units = projection.units_to_break_even
+
+    def margin(k):
+        return (
+            split_vat(price * sold, vat).base + split_vat(price * k, vat).base - cost * (sold + k)
+        )
+
+    if units is None:
+        assert margin(10**6) < fixed
+    else:
+        assert margin(units) >= fixed
+        assert units == 0 or margin(units - 1) < fixed
 
 
 @given(st.integers(0, 1_000_000), st.integers(0, 20_000))

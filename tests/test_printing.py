@@ -229,11 +229,23 @@ def test_cp858_prints_plain_signs_for_what_it_lacks(printer_listener):
         assert len(line.text) <= (16 if line.big else 32), line
 
 
-def test_58mm_clone_profile_numbers_code_pages_its_own_way(tmp_path):
-    device = tmp_path / "lp0"
-    config = parse_printer_url(f"file://{device}")
-    job = printing.print_lines(config, layout(receipt(), config.width))
-    assert device.read_bytes() == job
+def test_58mm_clone_profile_numbers_code_pages_its_own_way():
+    # A real character device, as a printer's is: a pseudo-terminal in raw mode.
+    import os
+    import tty
+
+    reader, writer = os.openpty()
+    tty.setraw(writer)
+    try:
+        config = parse_printer_url(f"file://{os.ttyname(writer)}")
+        job = printing.print_lines(config, layout(receipt(), config.width))
+        received = b""
+        while len(received) < len(job):
+            received += os.read(reader, 65536)
+    finally:
+        os.close(reader)
+        os.close(writer)
+    assert received == job
     assert job.startswith(b"\x1b@\x1bt\x47")  # ESC t 71: CP1252 on a POS-5890
     decoded = decode(job, POS5890_CODEPAGES)
     text = "\n".join(printed(decoded))

@@ -307,7 +307,7 @@ def test_a_loss_needs_a_reason_and_cannot_exceed_the_stock(actions, db):
 
 
 def test_inventory_records_each_difference_as_a_correction(actions, db):
-    actions.login("Léo")
+    actions.login("Awa")
     koke, cookie, pot = (product_id(db, n) for n in ("Kokedama", "Cookie", "Dernier pot"))
     response = actions.post(
         "/stock/inventory",
@@ -332,7 +332,7 @@ def test_inventory_records_each_difference_as_a_correction(actions, db):
 
 
 def test_an_inventory_with_differences_needs_a_reason(actions, db):
-    actions.login("Léo")
+    actions.login("Awa")
     koke = product_id(db, "Kokedama")
     response = actions.post("/stock/inventory", {f"count_{koke}": "25", "reason": ""}, htmx=False)
     html = response.get_data(as_text=True)

@@ -146,6 +146,13 @@ def test_z_totals_are_the_sum_of_the_days_entries(tmp_path_factory, seeded, days
         assert sum(z["data"]["by_method"].values()) == rows[0]
         assert sum(z["data"]["by_channel"].values()) == rows[0]
         assert z["difference"] == 0
+        members = z["data"]["by_member"]  # the members' figures add up to the day's
+        assert (
+            sum(till.sales_count_of(r).sales for r in members)
+            == till.sales_count_of(z["data"]).sales
+        )
+        for method, amount in z["data"]["by_method"].items():
+            assert sum(r["by_method"].get(method, 0) for r in members) == amount
         grand += rows[0]
         assert z["grand_total"] == grand
     db.close()
@@ -180,9 +187,9 @@ def _apply(db, member, action, name, qty, method, extra, last_sale):
 
 
 def test_till_screens(actions, client, db):
-    actions.login("Léo")
+    actions.login("Awa")
     page = client.get("/till").get_data(as_text=True)
-    assert "Espèces attendues" in page and "60,00" in page
+    assert "Fond de caisse" in page and "60,00" in page
     out = actions.post(
         "/till/movements",
         {"direction": "out", "amount": "15", "reason": "Place du marché"},
@@ -241,8 +248,12 @@ def test_clock_offset_comes_from_the_tablet(actions, client, db, till_clock):
     assert abs(float(stored) - 7200) < 5
 
 
-def test_counting_pad_total_and_bad_counts(actions, client):
+def test_counting_pad_total_and_bad_counts(actions, client, db):
     actions.login("Léo")
+    blind = actions.post("/till/count", {"n_2000": "2", "n_50": "3", "compare": "1"})
+    html = blind.get_data(as_text=True)
+    assert "41,50" in html and "60,00" not in html  # blind count: no expected cash
+    coop.save_settings(db, {"show_expected_cash": "1"})
     ok = actions.post("/till/count", {"n_2000": "2", "n_50": "3", "compare": "1"})
     html = ok.get_data(as_text=True)
     assert "41,50" in html and "60,00" in html and "-18,50" in html
@@ -251,7 +262,7 @@ def test_counting_pad_total_and_bad_counts(actions, client):
 
 
 def test_the_z_screen_shows_the_text_that_prints(actions, client, db):
-    actions.login("Léo")
+    actions.login("Awa")
     actions.post("/till/close", {"n_2000": "3"}, htmx=False)
     page = client.get("/till/closures/1").get_data(as_text=True)
     assert "CLÔTURE JOURNALIÈRE (Z)" in page and "Grand total perpétuel" in page
@@ -268,7 +279,7 @@ def test_the_z_prints_and_waits_when_the_printer_is_off(
 
     refusing = printer_listener_factory("refuse")
     coop.save_settings(db, {"printer_url": refusing.url})
-    actions.login("Léo")
+    actions.login("Awa")
     actions.post("/till/close", {"n_2000": "3"}, htmx=False)
     assert db.execute("SELECT kind, status FROM print_jobs").fetchone() == ("closure", "failed")
     assert db.execute("SELECT count(*) FROM closures").fetchone()[0] == 1  # the Z is kept

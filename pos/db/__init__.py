@@ -262,3 +262,12 @@ def open_existing(path: str | Path) -> sqlite_utils.Database:
     except sqlite3.DatabaseError as exc:
         raise DatabaseUnusable(f"{path} : {exc}") from exc
     return db
+
+
+def quick_check(path: str | Path) -> list[str]:
+    """SQLite's quick_check of a database file: ["ok"], or the first problems it lists."""
+    db = connect(path)
+    try:
+        return [row[0] for row in db.execute("PRAGMA quick_check(5)")]
+    finally:
+        db.close()

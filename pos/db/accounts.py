@@ -224,12 +224,12 @@ def sharing_members(db: Database, period: Period) -> list[dict]:
 # --- The dashboard -------------------------------------------------------------------------
 
 
-def sales_counts(db: Database, period: Period) -> tuple[int, int, int]:
-    """(net revenue TTC, sales, voids) over the period."""
+def sales_counts(db: Database, period: Period) -> tuple[int, int, int, int]:
+    """(net revenue TTC, sales, voids, refunds) over the period."""
     low, high = period.utc_bounds()
     return db.execute(
         "SELECT coalesce(sum(total), 0), coalesce(sum(kind = 'sale'), 0), "
-        "coalesce(sum(kind = 'void'), 0) FROM sales s "
+        "coalesce(sum(kind = 'void'), 0), coalesce(sum(kind = 'refund'), 0) FROM sales s "
         f"WHERE {IN_DAYS}",
         [low, high],
     ).fetchone()

@@ -7,7 +7,22 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from pos import archives, clock
+from pos.db import chains
 from pos.db.coop import load_settings
+
+
+def _linked(db: Database, period: str | None) -> dict:
+    """The linked chains (stock and cash movements, floats, expenses) and their links.
+
+    They are archived whole, whatever the period: their chains start at their first entry,
+    and a period's slice could not be checked on its own.
+    """
+    from pos import journal
+
+    chains.seal(db)
+    tables = {f"{t}.jsonl": db.query(f"SELECT * FROM {t} ORDER BY id") for t in journal.LINKED}
+    tables["chain_links.jsonl"] = db.query("SELECT * FROM chain_links ORDER BY chain, seq")
+    return tables
 
 
 def create_archive(db: Database, db_path: str, folder: Path, period: str | None):
@@ -32,6 +47,7 @@ def create_archive(db: Database, db_path: str, folder: Path, period: str | None)
         "events.jsonl": db.query(
             f"SELECT * FROM events WHERE {in_period} ORDER BY number", [start, end]
         ),
+        **_linked(db, period),
     }
     settings = load_settings(db)
     folder.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from pos.db import now_iso, query, transaction
+from pos.db import chains, now_iso, query, transaction
 from pos.pricing import apply_markdown
 
 
@@ -140,6 +140,7 @@ def move_stock(
             [product_id, kind, quantity, sale_id, reason, member_id, created_at or now_iso()],
         )
         db.execute("UPDATE products SET stock = stock + ? WHERE id = ?", [quantity, product_id])
+        chains.seal(db, "stock_movements")
 
 
 def stock_from_ledger(db: Database) -> dict[int, int]:

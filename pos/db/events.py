@@ -19,9 +19,10 @@ KINDS = {
     "login": _("Connexion"),
     "logout": _("Déconnexion"),
     "pin_failed": _("Code erroné"),
-    "member_locked": _("Membre bloqué"),
+    "member_locked": _("Membre mis en attente"),
     "member_unlocked": _("Membre débloqué"),
     "member_added": _("Membre ajouté"),
+    "sessions_ended": _("Tous les appareils déconnectés"),
     "settings_changed": _("Réglages modifiés"),
     "price_changed": _("Prix modifié"),
     "catalogue_changed": _("Catalogue modifié"),
@@ -33,6 +34,7 @@ KINDS = {
     "clock_corrected": _("Heure corrigée"),
     "till_opened": _("Caisse ouverte"),
     "closure": _("Clôture"),
+    "x_report": _("Point de caisse (X)"),
     "export": _("Export"),
     "backup": _("Sauvegarde"),
     "archive": _("Archive"),
@@ -41,7 +43,7 @@ KINDS = {
     "token_created": _("Jeton créé"),
     "token_revoked": _("Jeton révoqué"),
 }
-EVENT_KEYS = ("number", "kind", "created_at", "member_id", "member", "details")
+EVENT_KEYS = journal.EVENT_KEYS  # what an event's hash covers lives in pos/journal.py
 
 
 def log_event(db: Database, kind: str, member: dict | None = None, **details: object) -> int:
@@ -62,9 +64,7 @@ def log_event(db: Database, kind: str, member: dict | None = None, **details: ob
         return event["number"]
 
 
-def event_entry(event: dict) -> dict:
-    """What an event's hash covers."""
-    return {k: event[k] for k in EVENT_KEYS}
+event_entry = journal.event_entry
 
 
 def list_events(db: Database, *, kind: str | None = None, limit: int = 300) -> list[dict]:
@@ -75,9 +75,7 @@ def list_events(db: Database, *, kind: str | None = None, limit: int = 300) -> l
 
 
 def verify_events(db: Database) -> str | None:
-    """The first event whose chained hash does not match, or None."""
-    entries = (
-        (f"événement n° {e['number']}", e["hash"], event_entry(e))
-        for e in db.query("SELECT * FROM events ORDER BY number")
-    )
-    return journal.first_break(entries)
+    """The first event whose chained hash does not match, or None (see pos.db.chains)."""
+    from pos.db import chains
+
+    return journal.walk(chains.numbered_entries(db, "events", journal.event_entry), "events")[0]

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from sqlite_utils import Database
 
-from pos import clock
+from pos import clock, till
 from pos.accounts import Period
 from pos.booking import split_lines
 from pos.money import VatLine, split_vat
@@ -206,7 +206,7 @@ def closures(db: Database, period: Period) -> Iterator[dict]:
             "period": period_text,
             "opened_at": local_iso(opened) if opened else None,
             "closed_at": local_iso(closed),
-            "sales_count": data["sales_count"],
+            "sales_count": till.sales_count_of(data).sales,  # « Ventes » as on the Z
             "total_ht": sum(v["base"] for v in by_rate),
             "total_vat": sum(v["vat"] for v in by_rate),
             "total_ttc": data["net_total"],

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from pos import pricing
-from pos.db import now_iso, transaction
+from pos.db import chains, now_iso, transaction
 from pos.db.accounts import booked_on
 from pos.db.catalogue import move_stock
 from pos.db.till import add_movement, current_day
@@ -191,7 +191,7 @@ def record_expense(
         day = current_day(db)
         name = _store_photo(photo, files_dir) if photo else None
         try:
-            return (
+            expense_id = (
                 db["expenses"]
                 .insert(
                     {
@@ -220,6 +220,8 @@ def record_expense(
                 )
                 .last_pk
             )
+            chains.seal(db, "expenses")
+            return expense_id
         except BaseException:
             if name:
                 (files_dir / name).unlink(missing_ok=True)

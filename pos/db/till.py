@@ -7,9 +7,9 @@ import json
 from sqlite_utils import Database
 
 from pos import booking, clock, journal, till
-from pos.db import now_iso, query, transaction
+from pos.db import chains, now_iso, query, transaction
 from pos.db.events import log_event
-from pos.errors import InvalidInput, TillAlreadyOpen, TillClosed
+from pos.errors import CountOutdated, InvalidInput, TillAlreadyOpen, TillClosed
 from pos.i18n import N_
 
 
@@ -44,6 +44,7 @@ def open_day(db: Database, member: dict | None, counts: dict[int, int]) -> int:
             )
             .last_pk
         )
+        chains.seal(db, "till_days")
         log_event(db, "till_opened", member, float_total=till.count_total(counts))
         close_periods(db)
         return day_id
@@ -79,7 +80,7 @@ def add_movement(
                 N_("Il n'y a pas assez d'espèces dans la caisse pour cette sortie."),
                 field="amount",
             )
-        return (
+        movement_id = (
             db["cash_movements"]
             .insert(
                 {
@@ -95,6 +96,8 @@ def add_movement(
             )
             .last_pk
         )
+        chains.seal(db, "cash_movements")
+        return movement_id
 
 
 def movements(db: Database, day_id: int) -> list[dict]:
@@ -148,26 +151,141 @@ def day_status(db: Database, day: dict) -> dict:
     }
 
 
-def record_handover(
-    db: Database, from_member: dict | None, to_member: dict, counts: dict[int, int] | None
-) -> dict:
-    """A member hands the till to another; an optional count is kept beside the expected cash."""
+def handovers_of(db: Database, day_id: int) -> list[dict]:
+    """The day's handovers in order, with the members' names and, for a counted one, the first
+    count made for it (a recount after seeing the difference does not erase it)."""
+    rows = list(
+        query(
+            db,
+            "SELECT h.*, coalesce(f.name, '') AS from_name, coalesce(t.name, '') AS to_name "
+            "FROM handovers h LEFT JOIN members f ON f.id = h.from_member "
+            "LEFT JOIN members t ON t.id = h.to_member WHERE h.day_id = ? ORDER BY h.id",
+            [day_id],
+        )
+    )
+    counts = day_counts(db, day_id, "handover")
+    after = 0
+    for row in rows:
+        if row["count_id"]:
+            made = [c for c in counts if after < c["id"] <= row["count_id"]]
+            row["first_counted"], row["first_expected"] = made[0]["counted"], made[0]["expected"]
+            after = row["count_id"]
+    return rows
+
+
+def record_count(db: Database, member: dict | None, purpose: str, counts: dict[int, int]) -> dict:
+    """A count confirmed at a handover or at the close, beside the cash expected right now."""
     with transaction(db):
         day = require_open_day(db)
+        row = {
+            "day_id": day["id"],
+            "purpose": purpose,
+            "member_id": member and member["id"],
+            "counts": json.dumps({str(k): v for k, v in counts.items()}),
+            "counted": till.count_total(counts),
+            "expected": day_status(db, day)["expected_cash"],
+            "created_at": now_iso(),
+        }
+        row["id"] = db["cash_counts"].insert(row).last_pk
+        return row
+
+
+def get_count(db: Database, count_id: int) -> dict | None:
+    """One confirmed count, its denominations decoded."""
+    rows = list(query(db, "SELECT * FROM cash_counts WHERE id = ?", [count_id]))
+    if not rows:
+        return None
+    return {**rows[0], "count_data": {int(k): v for k, v in json.loads(rows[0]["counts"]).items()}}
+
+
+def day_counts(db: Database, day_id: int, purpose: str) -> list[dict]:
+    """The day's confirmed counts for a handover or the close, oldest first."""
+    return list(
+        query(
+            db,
+            "SELECT * FROM cash_counts WHERE day_id = ? AND purpose = ? ORDER BY id",
+            [day_id, purpose],
+        )
+    )
+
+
+def _current_count(db: Database, day: dict, count_id: int, purpose: str) -> dict:
+    """A count of this day still true: no sale nor movement changed the cash since."""
+    found = get_count(db, count_id)
+    if found is None or found["day_id"] != day["id"] or found["purpose"] != purpose:
+        raise InvalidInput(N_("Ce comptage n'est pas celui de la caisse ouverte : recomptez."))
+    if found["expected"] != day_status(db, day)["expected_cash"]:
+        raise CountOutdated()
+    return found
+
+
+def record_handover(
+    db: Database,
+    from_member: dict | None,
+    to_member: dict,
+    counts: dict[int, int] | None,
+    *,
+    count_id: int | None = None,
+) -> dict:
+    """A member hands the till to another, with the count they confirmed (or counts, or none)."""
+    with transaction(db):
+        day = require_open_day(db)
+        if count_id is None and counts:
+            count_id = record_count(db, from_member, "handover", counts)["id"]
+        count = _current_count(db, day, count_id, "handover") if count_id else None
         expected = day_status(db, day)["expected_cash"]
-        counted = till.count_total(counts) if counts else None
         db["handovers"].insert(
             {
                 "day_id": day["id"],
                 "from_member": from_member and from_member["id"],
                 "to_member": to_member["id"],
                 "expected": expected,
-                "counted": counted,
-                "counts": json.dumps({str(k): v for k, v in counts.items()}) if counts else None,
+                "counted": count and count["counted"],
+                "counts": count and count["counts"],
                 "created_at": now_iso(),
+                "count_id": count_id,
             }
         )
-        return {"expected": expected, "counted": counted}
+        return {"expected": expected, "counted": count and count["counted"]}
+
+
+def day_report(db: Database, day: dict, close: dict | None = None) -> dict:
+    """The day's figures as the Z keeps them and the X prints them (pos.till.day_report)."""
+    opener = db.execute("SELECT name FROM members WHERE id = ?", [day["opened_by"]]).fetchone()
+    return till.day_report(
+        {**day, "opener": opener[0] if opener else ""},
+        day_entries(db, day["id"]),
+        movements(db, day["id"]),
+        handovers_of(db, day["id"]),
+        close,
+    )
+
+
+def x_report(db: Database, member: dict) -> int:
+    """A point de caisse (X): the open day's figures now, as the Z would state them, kept as an
+    event (its number is the X's); the day stays open."""
+    with transaction(db):
+        day = require_open_day(db)
+        report = {
+            "kind": "x",
+            "period": clock.local(day["opened_at"]).date().isoformat(),
+            "day_id": day["id"],
+            "created_at": now_iso(),
+            "member": member["name"],
+            "data": day_report(db, day),
+            "float_total": day["float_total"],
+            "expected_cash": day_status(db, day)["expected_cash"],
+            "grand_total": grand_total(db),
+        }
+        return log_event(db, "x_report", member, report=report)
+
+
+def get_x_report(db: Database, number: int) -> dict | None:
+    """One X as it was made (from its event), numbered by its event."""
+    row = db.execute(
+        "SELECT details FROM events WHERE number = ? AND kind = 'x_report'", [number]
+    ).fetchone()
+    return {**json.loads(row[0])["report"], "number": number} if row else None
 
 
 def last_closure(db: Database) -> dict | None:
@@ -181,38 +299,66 @@ def grand_total(db: Database) -> int:
     return db.execute("SELECT coalesce(sum(total), 0) FROM sales").fetchone()[0]
 
 
-CLOSURE_KEYS = (
-    "number",
-    "kind",
-    "period",
-    "day_id",
-    "created_at",
-    "member_id",
-    "member",
-    "totals",
-    "float_total",
-    "expected_cash",
-    "counted_cash",
-    "counts",
-    "difference",
-    "reason",
-    "grand_total",
-)
+CLOSURE_KEYS = journal.CLOSURE_KEYS  # what a closure's hash covers lives in pos/journal.py
 CLOSURE_KINDS = {"day": "Z du jour", "month": "Clôture mensuelle", "year": "Clôture annuelle"}
 
 
+def day_periods(db: Database) -> list[str]:
+    """The calendar days (periods) of the Zs closed so far."""
+    return [r[0] for r in db.execute("SELECT period FROM closures WHERE kind = 'day'")]
+
+
 def close_day(
-    db: Database, member: dict, counts: dict[int, int], reason: str, threshold: int, signer=None
+    db: Database,
+    member: dict,
+    counts: dict[int, int] | None,
+    reason: str,
+    threshold: int,
+    signer=None,
+    *,
+    count_id: int | None = None,
+    same_day_reason: str = "",
 ) -> int:
-    """The Z: count, compare, explain a difference, and fix the day's totals for good."""
+    """The Z: the count confirmed (`count_id`, or `counts` counted now), its difference
+    explained above the threshold, and the day's totals fixed for good.
+
+    The Z keeps the last count and the first difference seen (a recount does not erase it).
+    :raise InvalidInput: a difference to explain; CountOutdated: the cash changed since the count.
+    """
     reason = " ".join(reason.split())
     with transaction(db):
         day = require_open_day(db)
         status = day_status(db, day)
-        counted = till.count_total(counts)
-        difference = counted - status["expected_cash"]
-        if till.difference_needs_reason(difference, threshold) and not reason:
+        if count_id is None:
+            count_id = record_count(db, member, "close", counts or {})["id"]
+        count = _current_count(db, day, count_id, "close")
+        counts = count["count_data"]
+        gap = till.cash_difference(count["counted"], status["expected_cash"], threshold)
+        if gap.needs_reason and not reason:
             raise InvalidInput(N_("Expliquez l'écart de caisse avant de clôturer."), field="reason")
+        counted, difference = gap.counted, gap.amount
+        made = day_counts(db, day["id"], "close")
+        close = {
+            "member_id": member["id"],
+            "member": member["name"],
+            "created_at": now_iso(),
+            "counted": counted,
+            "expected": status["expected_cash"],
+            "first_counted": made[0]["counted"],
+            "first_expected": made[0]["expected"],
+        }
+        totals = {
+            **day_report(db, day, close),
+            "cash_up": {
+                "first_counted": made[0]["counted"],
+                "first_difference": till.cash_difference(
+                    made[0]["counted"], made[0]["expected"]
+                ).amount,
+                "recounts": len(made) - 1,
+                "same_day_reason": " ".join(same_day_reason.split())[:200],
+                "x_reports": _x_reports_since(db, day["opened_at"]),
+            },
+        }
         number = _insert_closure(
             db,
             {
@@ -221,7 +367,7 @@ def close_day(
                 "day_id": day["id"],
                 "member_id": member["id"],
                 "member": member["name"],
-                "totals": json.dumps(status["totals"].as_dict()),
+                "totals": json.dumps(totals),
                 "float_total": day["float_total"],
                 "expected_cash": status["expected_cash"],
                 "counted_cash": counted,
@@ -233,9 +379,25 @@ def close_day(
             signer,
         )
         db.execute("UPDATE till_days SET closed_at = ? WHERE id = ?", [now_iso(), day["id"]])
-        log_event(db, "closure", member, number=number, period_kind="day", difference=difference)
+        log_event(
+            db,
+            "closure",
+            member,
+            number=number,
+            period_kind="day",
+            difference=difference,
+            first_difference=totals["cash_up"]["first_difference"],
+            same_day_reason=totals["cash_up"]["same_day_reason"],
+        )
         close_periods(db, signer)
         return number
+
+
+def _x_reports_since(db: Database, opened_at: str) -> int:
+    """How many X reports were made since the day opened (the Z says so)."""
+    return db.execute(
+        "SELECT count(*) FROM events WHERE kind = 'x_report' AND created_at >= ?", [opened_at]
+    ).fetchone()[0]
 
 
 def _insert_closure(db: Database, closure: dict, signer) -> int:
@@ -251,6 +413,7 @@ def _insert_closure(db: Database, closure: dict, signer) -> int:
         number=(tip["number"] if tip else 0) + 1,
         created_at=now_iso(),
         prev_hash=tip["hash"] if tip else journal.GENESIS,
+        tips=json.dumps(chains.tips(db), sort_keys=True),  # signed with the totals
     )
     closure["hash"] = journal.entry_hash(closure["prev_hash"], closure_entry(closure))
     closure["signature"] = (signer or _coop_signer(db))(closure["hash"].encode())
@@ -305,9 +468,7 @@ def close_periods(db: Database, signer=None) -> list[int]:
     return made
 
 
-def closure_entry(closure: dict) -> dict:
-    """What a closure's hash covers."""
-    return {k: closure[k] for k in CLOSURE_KEYS}
+closure_entry = journal.closure_entry
 
 
 def get_closure(db: Database, number: int) -> dict | None:
@@ -318,7 +479,16 @@ def get_closure(db: Database, number: int) -> dict | None:
     closure = rows[0]
     closure["data"] = json.loads(closure["totals"])
     closure["count_data"] = json.loads(closure["counts"] or "{}")
+    closure["key_fingerprint"] = _key_fingerprint(db)
     return closure
+
+
+def _key_fingerprint(db: Database) -> str:
+    """The fingerprint of the public key beside this database ('' when there is none)."""
+    from pos import signing
+
+    public = signing.key_paths(db.execute("PRAGMA database_list").fetchone()[2])[1]
+    return signing.fingerprint(public.read_bytes()) if public.is_file() else ""
 
 
 def list_closures(db: Database) -> list[dict]:
@@ -326,27 +496,6 @@ def list_closures(db: Database) -> list[dict]:
     return list(query(db, "SELECT * FROM closures ORDER BY number DESC"))
 
 
-def verify_signatures(db: Database, db_path) -> str | None:
-    """The first closure whose Ed25519 signature does not match the coop's public key."""
-    from pos import signing
-
-    public = signing.key_paths(db_path)[1]
-    rows = list(query(db, "SELECT number, hash, signature FROM closures ORDER BY number"))
-    if not rows:
-        return None
-    if not public.exists():
-        return f"clôture n° {rows[0]['number']} (clé publique {public.name} introuvable)"
-    pem = public.read_bytes()
-    for row in rows:
-        if not signing.verify(pem, row["hash"].encode(), row["signature"]):
-            return f"clôture n° {row['number']} (signature invalide)"
-    return None
-
-
 def verify_closures(db: Database) -> str | None:
-    """The first closure whose chained hash does not match, or None."""
-    entries = (
-        (f"clôture n° {c['number']}", c["hash"], closure_entry(c))
-        for c in query(db, "SELECT * FROM closures ORDER BY number")
-    )
-    return journal.first_break(entries)
+    """The first closure whose chained hash does not match, or None (see pos.db.chains)."""
+    return chains.verify_closure_chain(db)

@@ -10,7 +10,9 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from jinja2 import BytecodeCache
+from werkzeug.routing import IntegerConverter
 
+from pos import payment_methods
 from pos.catalogue import initials
 from pos.i18n import tr
 from pos.money import format_eur, format_rate, rate_to_decimal
@@ -22,6 +24,7 @@ babel = Babel()
 htmx = Htmx()
 
 LANGUAGES = ("fr", "en")
+MAX_PATH_INT = 10**12 - 1
 mimetypes.add_type("application/manifest+json", ".webmanifest")
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -75,6 +78,16 @@ class SecurityHeaders:
         return self.wsgi_app(environ, start)
 
 
+class BoundedInt(IntegerConverter):
+    """A path integer: ASCII digits only, at most 12 of them (never past SQLite's 2^63)."""
+
+    regex = r"[0-9]{1,12}"
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_PATH_INT)
+        super().__init__(map, *args, **kwargs)
+
+
 class CompiledTemplates(BytecodeCache):
     """Templates compiled once per process and shared by every app it builds (tests build
     hundreds; compiling the sell screen's templates anew costs more than the rest of an app).
@@ -111,10 +124,14 @@ def register(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     htmx.init_app(app)
+    # Before any route: every <int:…> in a path is ASCII digits and bounded (2^63 is a 404).
+    app.url_map.converters["int"] = BoundedInt
     from pos.web import accounts, admin, api, auth, errors, prices, printing, sell, stock, till
+    from pos.web import plan as plan_screens
 
     for module in (auth, sell, till, admin, api, printing, stock, prices, accounts):
         app.register_blueprint(module.bp)
+    app.register_blueprint(plan_screens.bp)
     csrf.exempt(api.bp)
     from pos.web import api_orders, orders, public_orders  # orders: members', API, public page
 
@@ -130,6 +147,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["rate_value"] = lambda bp: str(rate_to_decimal(bp))
     app.jinja_env.filters["tr"] = tr  # a domain message in the member's language
     app.jinja_env.filters["initials"] = initials
+    app.jinja_env.globals["payment_methods"] = payment_methods.offered
+    app.jinja_env.globals["method_word"] = payment_methods.word
     app.jinja_env.globals["languages"] = LANGUAGES
     app.after_request(_no_store)
 
@@ -144,7 +163,7 @@ def _locale() -> str:
 
 
 def _no_store(response):
-    """API answers and pages marked g.no_store are never cached."""
+    """API answers and logged-in pages (g.no_store) are never cached."""
     if request.path.startswith("/api/") or getattr(g, "no_store", False):
         response.headers.setdefault("Cache-Control", "no-store")
     return response

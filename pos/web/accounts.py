@@ -18,6 +18,7 @@ from pos.db import coop
 from pos.db.till import current_day
 from pos.errors import InvalidInput
 from pos.money import InvalidAmount, form_text, parse_amount, rate_form_text
+from pos.numbers import is_decimal, is_digits, parse_day, query_int
 from pos.shares import RULES
 from pos.web.auth import admin_required, login_required
 from pos.web.db import get_db, get_settings
@@ -42,8 +43,8 @@ def _period(settings: dict) -> accounts.Period:
     """The period asked for (?from=&to=), the coop's week otherwise."""
     week = _week(settings)
     try:
-        start = date.fromisoformat(request.args.get("from") or week.start.isoformat())
-        end = date.fromisoformat(request.args.get("to") or week.end.isoformat())
+        start = parse_day(request.args.get("from") or week.start.isoformat())
+        end = parse_day(request.args.get("to") or week.end.isoformat())
     except ValueError as exc:
         raise InvalidInput(_("Dates illisibles : utilisez le calendrier (AAAA-MM-JJ).")) from exc
     if end < start:
@@ -189,7 +190,7 @@ def set_books():
 def repay():
     """Pay a member back what they advanced, from the till or the bank (a recorded step)."""
     db, settings = get_db(), get_settings()
-    member = coop.get_member(db, request.form.get("member_id", type=int) or 0)
+    member = coop.get_member(db, request.form.get("member_id", type=query_int) or 0)
     if member is None:
         raise InvalidInput(_("Choisissez le membre à rembourser."), field="member_id")
     paid_from = request.form.get("paid_from", "")
@@ -233,7 +234,7 @@ def set_week():
     raw = request.form.get("week_start", "").strip()
     if raw:
         try:
-            date.fromisoformat(raw)
+            parse_day(raw)
         except ValueError as exc:
             raise InvalidInput(
                 _("Date illisible : utilisez le calendrier."), field="week_start"
@@ -357,7 +358,7 @@ def _read_grid(form, week: accounts.Period, known: dict[int, str]):
     cells, errors = [], {}
     for key, raw in form.items():
         parts = key.split("_")
-        if len(parts) != 3 or parts[0] != "h" or not parts[1].isdigit():
+        if len(parts) != 3 or parts[0] != "h" or not is_digits(parts[1]):
             continue
         member_id, day = int(parts[1]), _grid_day(parts[2], week)
         if member_id not in known or day is None:
@@ -413,7 +414,7 @@ def save_hours():
 
 def _grid_day(text: str, week: accounts.Period) -> date | None:
     try:
-        day = date.fromisoformat(text)
+        day = parse_day(text)
     except ValueError:
         return None
     return day if week.start <= day <= week.start + timedelta(days=accounts.WEEK_DAYS - 1) else None
@@ -459,6 +460,8 @@ def _check_rule(form: dict) -> tuple[dict, dict]:
 def _percent(text: str) -> int:
     """A percent typed as "10", "12,5" or "100" in basis points; -1 when unreadable."""
     raw = text.replace("%", "").replace(" ", "").replace(",", ".") or "0"
+    if not is_decimal(raw):  # no NaN, Infinity, exponent or sign
+        return -1
     try:
         bp = Decimal(raw) * 100
     except InvalidOperation:

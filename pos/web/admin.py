@@ -10,12 +10,15 @@ from flask_babel import gettext as _
 from pos import catalogue as rules
 from pos import members as member_rules
 from pos import settings as coop_settings
+from pos import till
 from pos.db import catalogue as store
-from pos.db import coop
+from pos.db import coop, pins, sessions
 from pos.db.events import log_event
 from pos.errors import InvalidInput
+from pos.i18n import translate
 from pos.money import form_text, rate_to_decimal
-from pos.web.auth import admin_required
+from pos.numbers import is_digits
+from pos.web.auth import admin_required, local_path
 from pos.web.db import get_db, get_settings
 from pos.web.render import page
 
@@ -30,7 +33,10 @@ def settings():
     values, errors = coop.load_settings(db), {}
     before = dict(values)
     if request.method == "POST":
-        checked = coop_settings.check_settings(request.form.to_dict())
+        form = request.form.to_dict()
+        if "cash_difference_threshold" in form:  # the till part: its boxes, ticked or not
+            form["z_closers"] = ",".join(request.form.getlist("z_closers"))
+        checked = coop_settings.check_settings(form)
         values.update(checked.values)
         errors = checked.errors
         if not errors:
@@ -43,9 +49,16 @@ def settings():
             return redirect(url_for("admin.settings"))
     if not errors:
         for key in ("sales_goal", "cash_difference_threshold", *coop_settings.FIXED_COSTS):
-            if str(values.get(key, "")).lstrip("-").isdigit():
+            if is_digits(str(values.get(key, "")).lstrip("-")):
                 values[key] = form_text(int(values[key]))
-    return page("admin/settings.html", values=values, errors=errors, status=422 if errors else 200)
+    return page(
+        "admin/settings.html",
+        values=values,
+        errors=errors,
+        members=coop.list_members(db),
+        closers=till.allowed_closers(values),
+        status=422 if errors else 200,
+    )
 
 
 LOGO_MAX = (384, 160)  # dots: fits the narrowest (58 mm) printer
@@ -53,8 +66,7 @@ LOGO_MAX = (384, 160)  # dots: fits the narrowest (58 mm) printer
 
 def _take_logo(values: dict, errors: dict) -> None:
     """A receipt logo: grey levels, at most 384 dots wide, kept beside the database."""
-    from PIL import Image, UnidentifiedImageError
-
+    from pos.images import InvalidImage, shrink
     from pos.print_queue import logo_path
 
     target = logo_path(current_app.config["DATABASE"])
@@ -65,14 +77,12 @@ def _take_logo(values: dict, errors: dict) -> None:
     if upload is None or not upload.filename:
         return
     try:
-        with Image.open(upload.stream) as image:
-            image = image.convert("L")
-            image.thumbnail(LOGO_MAX)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            image.save(target, "PNG")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        errors["logo"] = _("Ce fichier n'est pas une image lisible (PNG ou JPEG).")
+        image = shrink(upload.stream, LOGO_MAX, "L")
+    except InvalidImage as exc:
+        errors["logo"] = translate(exc.msgid, exc.params)
         return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    image.save(target, "PNG")
     values["receipt_logo"] = "logo.png"
 
 
@@ -137,9 +147,9 @@ def _take_photo(checked: rules.ProductForm) -> None:
     if upload is None or not upload.filename:
         return
     try:
-        data = reduce_photo(upload.read(), TILE_PHOTO_PX)
-    except InvalidPhoto:
-        checked.errors["photo"] = _("Ce fichier n'est pas une photo lisible (JPEG ou PNG).")
+        data = reduce_photo(upload.stream, TILE_PHOTO_PX)
+    except InvalidPhoto as exc:
+        checked.errors["photo"] = translate(exc.msgid, exc.params)
         return
     folder = files_dir()
     folder.mkdir(parents=True, exist_ok=True)
@@ -192,7 +202,7 @@ def new_product():
     form = request.form.to_dict()
     checked = _check(form, None)
     stock = form.get("stock", "0").strip() or "0"
-    if not stock.isdigit():
+    if not is_digits(stock, 6):  # at most 999 999 units
         checked.errors["stock"] = _("Indiquez un nombre entier d'unités, par exemple 40.")
     _take_photo(checked)
     if checked.errors:
@@ -272,7 +282,7 @@ def correct_stock(product_id: int):
     product = store.get_product(db, product_id)
     counted = request.form.get("counted", "").strip()
     reason = " ".join(request.form.get("reason", "").split()) or _("correction")
-    if product is None or not counted.isdigit():
+    if product is None or not is_digits(counted, 6):
         raise InvalidInput(
             _("Indiquez le nombre d'unités comptées, par exemple 12."), field="counted"
         )
@@ -282,11 +292,7 @@ def correct_stock(product_id: int):
             db, product_id, "correction", diff, reason=reason, member_id=g.member["id"]
         )
     flash(_("Stock de « %(name)s » : %(n)s.", name=product["name"], n=counted), "ok")
-    return redirect(
-        request.form.get("next")
-        if request.form.get("next", "").startswith("/")
-        else url_for("admin.catalogue")
-    )
+    return redirect(local_path(request.form.get("next")) or url_for("admin.catalogue"))
 
 
 @bp.route("/members", methods=["GET", "POST"])
@@ -327,11 +333,21 @@ def members():
 @bp.post("/members/<int:member_id>/unlock")
 @admin_required
 def unlock(member_id: int):
-    """Clear a member's wrong PINs."""
-    coop.clear_pin_failures(get_db(), member_id)
+    """Clear a member's wrong PINs and delays, on every device."""
+    pins.unlock_member(get_db(), member_id)
     log_event(get_db(), "member_unlocked", g.member, member_id=member_id)
     flash(_("Compte débloqué."), "ok")
     return redirect(url_for("admin.members"))
+
+
+@bp.post("/members/sign-out-everywhere")
+@admin_required
+def sign_out_everywhere():
+    """End every session on every device (a lost tablet, a PIN seen over a shoulder)."""
+    ended = sessions.end_all_sessions(get_db())
+    log_event(get_db(), "sessions_ended", g.member, count=ended)
+    flash(_("Tous les appareils sont déconnectés : chacun retape son code."), "ok")
+    return redirect(url_for("auth.login"))
 
 
 @bp.post("/tokens/<int:token_id>/revoke")

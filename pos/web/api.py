@@ -12,7 +12,7 @@ from pos.db import coop, transaction
 from pos.db import sales as journal
 from pos.db.catalogue import get_products, list_products
 from pos.db.events import log_event
-from pos.errors import IdempotencyConflict, InvalidInput, Unauthorized
+from pos.errors import IdempotencyConflict, InvalidInput, NotAllowed, Unauthorized
 from pos.money import InvalidAmount, parse_amount, rate_to_api, to_api
 from pos.orders import available
 from pos.web.db import get_db
@@ -21,15 +21,23 @@ from pos.web.openapi import SPEC
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
+# What each call needs of its token (`pos token create NAME --scope sell,refund,read`).
+SCOPE_OF = {"api.create_sale": "sell", "api.refund": "refund", "api.print_receipt": "sell"}
+
+
 @bp.before_request
 def check_token() -> None:
-    """Every call but the OpenAPI document needs a valid bearer token."""
+    """Every call but the OpenAPI document needs a live bearer token with the right scope."""
     if request.endpoint == "api.openapi":
         return
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header.startswith("Bearer ") else ""
-    if not token or not coop.token_is_valid(get_db(), token):
+    scopes = coop.token_scopes(get_db(), token) if token else None
+    if scopes is None:
         raise Unauthorized("Jeton d'API manquant ou invalide.")
+    needed = SCOPE_OF.get(request.endpoint or "", "read")
+    if needed not in scopes:
+        raise NotAllowed(f"Ce jeton n'a pas la portée « {needed} ».")
 
 
 @bp.get("/openapi.json")
@@ -270,7 +278,7 @@ def _payment(index: int, payment) -> Payment:
     field = f"payments[{index}]"
     if not isinstance(payment, dict) or payment.get("method") not in METHODS:
         raise InvalidInput(
-            "Moyen de paiement inconnu : cash, card, cheque, transfer ou other.",
+            "Moyen de paiement inconnu : " + ", ".join(METHODS) + ".",
             field=f"{field}.method",
         )
     amount = payment.get("amount")

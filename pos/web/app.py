@@ -38,9 +38,10 @@ def create_app(db_path: str | Path | None = None, **overrides: object) -> Flask:
     path = Path(db_path or os.environ.get("POS_DB", "etal.db")).resolve()
     db = database.open_existing(path)
     from pos import clock
+    from pos.clock_window import stored_offset
     from pos.db.coop import load_settings
 
-    clock.set_offset(float(load_settings(db)["clock_offset"] or 0))
+    clock.set_offset(stored_offset(load_settings(db)["clock_offset"]))  # never stops a start
     db.close()
     app.config.update(
         DATABASE=str(path),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-import threading
+import secrets
 import time
 
 from flask import (
@@ -18,47 +18,83 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from itsdangerous import BadSignature, URLSafeSerializer
 
-from pos import clock
 from pos import members as rules
-from pos.db import coop
+from pos.db import coop, pins, sessions
 from pos.db.events import log_event
+from pos.errors import InvalidInput
 from pos.web.db import get_db, get_settings
 from pos.web.render import page
+
+
+def local_path(target: object) -> str | None:
+    """`target` if it is a path on this server ("/stock"), else None (no open redirect)."""
+    if not isinstance(target, str) or not target.startswith("/") or len(target) > 2000:
+        return None
+    if target.startswith("//") or "\\" in target or any(ord(c) < 32 for c in target):
+        return None
+    return target
+
 
 bp = Blueprint("auth", __name__)
 
 
-class FailureWindow:
-    """At most `limit` wrong PINs per `seconds` from one device address (in memory)."""
-
-    def __init__(self, limit: int = 5, seconds: int = 60):
-        self.limit, self.seconds = limit, seconds
-        self.failures: dict[str, list[float]] = {}
-        self.lock = threading.Lock()
-
-    def fail(self, address: str) -> None:
-        """Count a wrong PIN from this address."""
-        with self.lock:
-            self.failures.setdefault(address, []).append(time.monotonic())
-
-    def wait(self, address: str) -> int:
-        """Seconds this address must wait before trying again (0: may try)."""
-        with self.lock:
-            now = time.monotonic()
-            recent = [t for t in self.failures.get(address, []) if now - t < self.seconds]
-            self.failures[address] = recent
-            if len(recent) < self.limit:
-                return 0
-            return int(self.seconds - (now - recent[0])) + 1
+DEVICE_COOKIE = "etal_device"
+POLL_HEADER = "X-Etal-Poll"  # a screen's own refresh: it does not count as activity
 
 
-def device_limit() -> FailureWindow:
-    """The app's window of wrong PINs per device address."""
-    return current_app.extensions.setdefault("etal_pin_window", FailureWindow())
+def _device_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="etal-device")
+
+
+def _device() -> dict:
+    """This browser's signed device cookie: its id and the members who logged in on it."""
+    raw = request.cookies.get(DEVICE_COOKIE, "")
+    try:
+        value = _device_signer().loads(raw) if raw else {}
+    except BadSignature:
+        value = {}
+    if not isinstance(value, dict) or not isinstance(value.get("d"), str):
+        return {}
+    members = value.get("m") if isinstance(value.get("m"), list) else []
+    return {"d": value["d"], "m": [m for m in members if isinstance(m, int)][-20:]}
+
+
+def _scopes(member_id: int) -> tuple[pins.Scope, pins.Scope]:
+    """The member's own count (per device they logged in from before) and the device's."""
+    device = _device()
+    trusted = device["d"] if member_id in device.get("m", []) else None
+    return pins.member_scope(member_id, trusted), pins.device_scope(request.remote_addr or "?")
+
+
+def _remember_device(response, member_id: int):
+    device = _device() or {"d": secrets.token_urlsafe(16), "m": []}
+    device["m"] = [m for m in device["m"] if m != member_id] + [member_id]
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _device_signer().dumps(device),
+        max_age=3600 * 24 * 365,
+        samesite="Lax",
+        httponly=True,
+    )
+    return response
 
 
 OPEN_ENDPOINTS = {"auth.login", "auth.pin", "auth.language", "static", "api", "errors"}
+
+
+@bp.before_app_request
+def refuse_control_characters() -> None:
+    """No form or query value may hold a NUL byte: no name, reason or number has one."""
+    if request.path.startswith("/static"):
+        return
+    sources = [request.args] + ([request.form] if request.method == "POST" else [])
+    for values in sources:
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                raise InvalidInput(_("Caractère invalide dans ce qui a été envoyé."))
 
 
 @bp.before_app_request
@@ -81,10 +117,16 @@ def load_member() -> None:
             "info",
         )
         return
-    member = coop.get_member(get_db(), member_id)
-    if member and member["active"]:
+    db = get_db()
+    member = sessions.session_member(db, str(session.get("sid", "")), member_id)
+    if member is None:
+        session.pop("member_id", None)  # logged out, handed over or ended by an admin
+        return
+    if member["active"]:
         g.member = member
-        session["seen"] = int(time.time())
+        g.no_store = True  # a logged-in page is never kept by the browser or a proxy
+        if POLL_HEADER not in request.headers:
+            session["seen"] = int(time.time())
 
 
 def login_required(view):
@@ -124,45 +166,62 @@ def login():
 
 @bp.route("/login/<int:member_id>", methods=["GET", "POST"])
 def pin(member_id: int):
-    """The PIN keypad for one member; five wrong PINs lock them for a minute."""
+    """The PIN keypad for one member: wrong PINs earn growing delays, never a lock-out."""
     db = get_db()
     member = coop.get_member(db, member_id)
     if not member or not member["active"]:
         abort(404)
+    own, device = _scopes(member_id)
+    wait, left = pins.wait_and_tries(db, [own, device])
     error, status = None, 200
-    locked = rules.seconds_locked(member["locked_until"], clock.now())
-    device_wait = device_limit().wait(request.remote_addr or "?")
-    if locked:
-        error, status = _locked_message(locked), 403
-    elif request.method == "POST" and device_wait:
-        error, status = (
-            _("Trop d'essais depuis cet appareil : réessayez dans %(s)s secondes.", s=device_wait),
-            429,
-        )
-    elif request.method == "POST":
-        if rules.pin_matches(member["pin_hash"], request.form.get("pin", "")):
-            coop.clear_pin_failures(db, member_id)
-            log_event(db, "login", member, address=request.remote_addr)
-            session.clear()
-            session.update(
-                member_id=member_id, seen=int(time.time()), lang=request.cookies.get("lang", "fr")
-            )
-            return redirect(url_for("sell.index"))
-        device_limit().fail(request.remote_addr or "?")
-        member = coop.record_pin_failure(db, member_id)
-        log_event(db, "pin_failed", member, address=request.remote_addr)
-        if member["locked_until"] and member["failed_pins"] % rules.TRIES_BEFORE_LOCK == 0:
-            log_event(db, "member_locked", member, until=member["locked_until"])
-        locked = rules.seconds_locked(member["locked_until"], clock.now())
-        error = _locked_message(locked) if locked else _("Code incorrect. Essayez encore.")
-        status = 403 if locked else 422
-    return page("auth/pin.html", member=member, error=error, status=status)
+    if request.method == "POST":
+        wait, left, delay = pins.reserve_try(db, [own, device])
+        if not wait and rules.pin_matches(member["pin_hash"], str(request.form.get("pin", ""))):
+            pins.give_back(db, own, device)
+            return _logged_in(db, member)
+        if not wait:
+            log_event(db, "pin_failed", member, address=request.remote_addr)
+            if delay:
+                log_event(db, "member_locked", member, seconds=delay)
+            wait = delay
+        error = _wait_message(wait) if wait else _("Code incorrect. Essayez encore.")
+        status = 429 if wait else 422
+    elif wait:
+        error = _wait_message(wait)
+    return page(
+        "auth/pin.html", member=member, error=error, status=status, wait=wait, tries_left=left
+    )
 
 
-def _locked_message(seconds: int) -> str:
-    if seconds < 0:
-        return _("Trop d'essais : un administrateur doit débloquer ce compte.")
-    return _("Trop d'essais : réessayez dans %(s)s secondes.", s=seconds)
+def _logged_in(db, member: dict):
+    """Start a server-side session for the member and remember this device for them."""
+    log_event(db, "login", member, address=request.remote_addr)
+    session.clear()
+    session.update(
+        member_id=member["id"],
+        sid=sessions.start_session(db, member["id"]),
+        seen=int(time.time()),
+        lang=request.cookies.get("lang", "fr"),
+    )
+    return _remember_device(redirect(url_for("sell.index")), member["id"])
+
+
+def _wait_message(seconds: int) -> str:
+    return ngettext(
+        "Trop d'essais : réessayez dans %(num)s seconde.",
+        "Trop d'essais : réessayez dans %(num)s secondes.",
+        seconds,
+    )
+
+
+def end_session() -> None:
+    """End this device's session on the server and in its cookie, keeping the language."""
+    sid = session.get("sid")
+    if sid:
+        sessions.end_session(get_db(), str(sid))
+    lang = session.get("lang", "fr")
+    session.clear()
+    session["lang"] = lang
 
 
 @bp.post("/logout")
@@ -170,9 +229,7 @@ def logout():
     """Log out on this device."""
     if g.member:
         log_event(get_db(), "logout", g.member)
-    lang = session.get("lang", "fr")
-    session.clear()
-    session["lang"] = lang
+    end_session()
     return redirect(url_for("auth.login"))
 
 
@@ -181,9 +238,7 @@ def language():
     """Switch this device between French and English."""
     lang = request.form.get("lang", "fr")
     session["lang"] = lang if lang in ("fr", "en") else "fr"
-    back = request.form.get("next", "")
-    safe = back.startswith("/") and not back.startswith("//")
-    response = redirect(back if safe else url_for("auth.login"))
+    response = redirect(local_path(request.form.get("next")) or url_for("auth.login"))
     response.set_cookie(
         "lang", session["lang"], max_age=3600 * 24 * 365, samesite="Lax", httponly=True
     )

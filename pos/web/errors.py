@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from pos.errors import EtalError, OutOfStock
+from pos.errors import EtalError, OutOfStock, storage_error
 from pos.i18n import translate
 from pos.web.render import page
 
@@ -85,6 +85,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
+        known = storage_error(exc)  # a full disk or a damaged file: say so, no traceback
+        if known is not None:
+            app.logger.error("storage: %s", exc)
+            return etal_error(known)
         app.logger.exception("unexpected error")
         message = _("Erreur inattendue : rien n'a été enregistré. Réessayez.")
         if _wants_json():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pos.payment_methods import CODES
+
 MONEY = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "example": "12.50"}
 ERROR = {
     "type": "object",
@@ -81,7 +83,7 @@ SALE = {
         "change": MONEY,
     },
 }
-METHOD = {"enum": ["cash", "card", "cheque", "transfer", "other"]}
+METHOD = {"enum": CODES}  # the registry's codes, kept in step with it
 KEY = {
     "name": "Idempotency-Key",
     "in": "header",

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from pos import prices as rules
 from pos import pricing
 from pos import settings as coop_settings
+from pos.db import plan as plan_store
 from pos.db import prices as store
 from pos.db.catalogue import get_product, list_categories, list_products
 from pos.db.stock import latest_batch_cost
@@ -34,13 +35,28 @@ def decimal(value: Decimal) -> str:
     )
 
 
+@bp.app_template_filter("points")
+def points(bp: int | None) -> str:
+    """A change of rate in percentage points, signed ("-1 pt", "+0,23 pt")."""
+    from pos.web import select_locale
+
+    if bp is None:
+        return "—"
+    text = format_decimal(
+        Decimal(bp).scaleb(-2),
+        format="+#,##0.##;-#,##0.##",
+        locale="fr_FR" if select_locale() == "fr" else "en_GB",
+    )
+    return text + "\u00a0pt"
+
+
 def _typed(cents: int | None) -> str:
     return form_text(cents)
 
 
 def _fixed_costs() -> int:
-    settings = get_settings()
-    return pricing.fixed_costs(*(int(settings[k] or 0) for k in coop_settings.FIXED_COSTS))
+    """The week's fixed costs as the prévisionnel has them: the three settings and other lines."""
+    return plan_store.fixed_costs(get_db(), get_settings()).total
 
 
 @bp.get("")
@@ -84,6 +100,7 @@ def _helper_values(product: dict) -> dict:
         "mode": "price",
         "value": _typed(product["base_price"]),
         "new_price": _typed(product["base_price"]),
+        "step": "0,10",
     }
     values.update({k: v for k, v in request.args.items() if k in values})
     return values
@@ -93,6 +110,7 @@ def _what_if(product: dict, checked: dict, new_price: int, fixed: int) -> dict:
     sales = store.product_sales(get_db(), product["id"])
     left = max(product["stock"], 0) if product["track_stock"] else 0
     units, cost = max(sales["units"], 0), checked["cost"]
+    sold_cost = max(sales["cost"], 0)
     result = pricing.what_if(
         new_price,
         checked["vat"],
@@ -100,9 +118,10 @@ def _what_if(product: dict, checked: dict, new_price: int, fixed: int) -> dict:
         left,
         units,
         max(sales["revenue_ht"], 0),
-        max(sales["cost"], 0) + left * cost,
+        sold_cost + left * cost,
         fixed,
         revenue_so_far_ttc=max(sales["revenue_ttc"], 0),
+        sold_cost=sold_cost,
     )
     return {"result": result, "sales": sales, "contribution": result.projected_result + fixed}
 
@@ -113,10 +132,13 @@ def _helper(product: dict, status: int = 200, apply_error: str | None = None):
     values = _helper_values(product)
     checked = rules.check_helper(values, vat_rates=rates)
     errors, fixed = dict(checked.errors), _fixed_costs()
-    sheet = what = None
+    sheet = what = signs = None
     if not errors:
         try:
             sheet = rules.sheet_for(checked.values, fixed)
+            signs = pricing.sign_prices(
+                sheet.unit_cost, sheet.vat_rate, sheet.price_ttc, checked.values["step"], fixed
+            )
         except pricing.InvalidPricing as exc:
             errors["cost" if "coût" in str(exc) else "value"] = str(exc)
     if "cost" not in errors and "vat" not in errors and values["new_price"].strip():
@@ -135,6 +157,8 @@ def _helper(product: dict, status: int = 200, apply_error: str | None = None):
         values=values,
         errors=errors,
         sheet=sheet,
+        signs=signs,
+        steps=[(step, _typed(step)) for step in pricing.SIGN_STEPS],
         what=what,
         fixed=fixed,
         vat_rates=rates,

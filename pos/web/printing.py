@@ -14,6 +14,7 @@ from pos.db import print_jobs as jobs
 from pos.db import sales as journal
 from pos.errors import NotFound
 from pos.i18n import translate
+from pos.payment_methods import moves_drawer
 from pos.print_queue import Outcome
 from pos.web.auth import admin_required, login_required
 from pos.web.db import get_db, get_settings
@@ -173,7 +174,7 @@ def open_drawer_after_sale(number: int) -> None:
     """After a cash sale is committed, open the drawer in the background: never delays it."""
     db = get_db()
     sale = journal.get_sale(db, number)
-    if not any(p["method"] == "cash" and p["amount"] > 0 for p in sale["payments"]):
+    if not any(moves_drawer(p["method"]) and p["amount"] > 0 for p in sale["payments"]):
         return
     if get_settings().get("drawer_on_cash") != "1" or not (url := printer_url()):
         return

@@ -17,6 +17,8 @@ from pos.db.events import log_event
 from pos.db.till import current_day
 from pos.errors import InvalidInput
 from pos.money import InvalidAmount, parse_amount
+from pos.numbers import is_digits, query_int
+from pos.payment_methods import METHODS, may_exceed
 from pos.web import assets, basket
 from pos.web.auth import admin_required, login_required
 from pos.web.db import get_db, get_settings
@@ -25,7 +27,7 @@ from pos.web.render import page
 
 bp = Blueprint("sell", __name__)
 NOTES = (500, 1000, 2000, 5000)
-SPLIT_METHODS = ("cash", "card", "cheque", "transfer", "other")
+SPLIT_METHODS = METHODS  # the registry (pos.payment_methods), read live
 
 
 @bp.get("/")
@@ -70,7 +72,7 @@ def index():
         flash(_("Ouvrez la caisse d'abord : comptez le fond de caisse."), "info")
         return redirect(url_for("till.index"))
     result = None
-    if number := request.args.get("done", type=int):
+    if number := request.args.get("done", type=query_int):
         result = _result(number)
     return page("sell/index.html", **_context(result, screen=True))
 
@@ -175,9 +177,9 @@ def act():
         return channel()
     if target == "cart" and what == "discount":
         return _retarget(discount_form(), "#result")
-    if target.isdigit() and what == "discount":
+    if is_digits(target) and what == "discount":
         return _retarget(discount_form(int(target)), "#result")
-    if target.isdigit() and what in ("inc", "dec", "remove"):
+    if is_digits(target) and what in ("inc", "dec", "remove"):
         return line(int(target), what)
     raise InvalidInput(_("Action inconnue."))
 
@@ -227,7 +229,7 @@ def _payments(method: str, form, total: int) -> list[Payment]:
         return [Payment("cash", _amount(form.get("tendered")))]
     if method == "exact":
         return [Payment("cash", total)] if total else []
-    if method in ("card", "cheque", "transfer"):
+    if method in METHODS and not may_exceed(method):  # one method, the exact total
         return [Payment(method, total)] if total else []
     if method == "split":
         found = []
@@ -334,7 +336,7 @@ def undo(number: int):
 def history():
     """The day's sales, newest first; search by number."""
     db = get_db()
-    number = request.args.get("number", type=int)
+    number = request.args.get("number", type=query_int)
     since = clock.start_of_local_day(clock.now()).isoformat()
     sales = journal.list_sales(db, number=number) if number else journal.list_sales(db, since=since)
     return page("sell/history.html", "rows", sales=sales, number=number)
@@ -363,7 +365,7 @@ def refund(number: int):
     wanted = []
     for ln in sale["lines"]:
         raw = request.form.get(f"qty_{ln['position']}", "0").strip() or "0"
-        if not raw.isdigit():
+        if not is_digits(raw):
             raise InvalidInput(_("Quantité illisible : tapez un nombre entier."))
         if int(raw):
             wanted.append((ln["product_id"], int(raw)))

@@ -27,7 +27,7 @@ from pos.db.till import current_day
 from pos.errors import InvalidInput, TillClosed
 from pos.i18n import translate
 from pos.money import form_text
-from pos.web.auth import login_required
+from pos.web.auth import admin_required, login_required
 from pos.web.db import get_db, get_settings
 from pos.web.render import page
 
@@ -178,9 +178,12 @@ def write_off():
 
 
 @bp.route("/inventory", methods=["GET", "POST"])
-@login_required
+@admin_required
 def inventory():
-    """Inventory mode: type what you count; each difference becomes a correction."""
+    """Inventory mode: type what you count; each difference becomes a correction.
+
+    Admins only, as the per-product correction: both set the stock to a count.
+    """
     db = get_db()
     products = store.tracked_products(db)
     if request.method == "GET":
@@ -261,11 +264,9 @@ def _photo(errors: dict) -> bytes | None:
     if upload is None or not upload.filename:
         return None
     try:
-        return rules.reduce_photo(upload.read())
-    except rules.InvalidPhoto:
-        errors["photo"] = _(
-            "Ce fichier n'est pas une photo lisible : prenez une photo JPEG ou PNG du ticket."
-        )
+        return rules.reduce_photo(upload.stream)
+    except rules.InvalidPhoto as exc:
+        errors["photo"] = translate(exc.msgid, exc.params)
         return None
 
 

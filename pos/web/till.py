@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
-from pos import booking, clock, till
+from pos import booking, clock, clock_window, till
 from pos.db import coop
+from pos.db import sales as sales_store
 from pos.db import till as store
 from pos.db.events import log_event
-from pos.errors import InvalidInput
-from pos.i18n import translate
+from pos.errors import ClosingNotAllowed, CountOutdated, InvalidInput
+from pos.i18n import message_of, translate
 from pos.money import InvalidAmount, parse_amount
+from pos.numbers import query_int
 from pos.web import eur
-from pos.web.auth import admin_required, login_required
+from pos.web.auth import admin_required, end_session, login_required
 from pos.web.db import get_db, get_settings
 from pos.web.render import page
 
@@ -27,45 +31,72 @@ def _counts_or_422() -> dict[int, int]:
     return counts
 
 
+@bp.context_processor
+def counting_pad() -> dict:
+    """The counting pad's groups, in the order a drawer is read; « Ventes » of a report row."""
+    return {
+        "notes": till.NOTES,
+        "coins": till.COINS,
+        "rare_notes": till.RARE_NOTES,
+        "sales_count_of": till.sales_count_of,
+    }
+
+
+def _require_closer() -> None:
+    """Only an admin, or a member an admin allowed, closes the Z or makes an X.
+
+    :raise ClosingNotAllowed: (403) for anyone else.
+    """
+    if not till.may_close_day(g.member, get_settings()):
+        raise ClosingNotAllowed()
+
+
+def _threshold() -> int:
+    return int(get_settings()["cash_difference_threshold"])
+
+
+def _gap(count: dict) -> till.CashDifference:
+    """A confirmed count against the cash it expected (the one difference rule)."""
+    return till.cash_difference(count["counted"], count["expected"], _threshold())
+
+
 @bp.get("")
 @login_required
 def index():
-    """The day's till: float, expected cash, movements; or the opening count."""
+    """The day's till: float, movements, handover, X and Z; or the opening count."""
     db = get_db()
     day = store.current_day(db)
     if day is None:
         return page("till/open.html", denominations=till.DENOMINATIONS, counts={})
-    status = store.day_status(db, day)
+    settings = get_settings()
     return page(
         "till/index.html",
-        state=status,
+        state=store.day_status(db, day),
         members=coop.list_members(db),
         denominations=till.DENOMINATIONS,
-        settings=get_settings(),
+        show_expected=till.shows_expected_cash(settings),
+        may_close=till.may_close_day(g.member, settings),
+        threshold=_threshold(),
     )
 
 
 @bp.post("/count")
 @login_required
 def count():
-    """The live total of a counting pad."""
+    """The live total of a counting pad (the expected cash only if Réglages shows it)."""
     counts, errors = till.parse_counts(request.form)
-    expected = None
-    if request.form.get("compare"):
-        day = store.current_day(get_db())
-        expected = store.day_status(get_db(), day)["expected_cash"] if day else None
+    gap = None
+    day = store.current_day(get_db())
+    if request.form.get("compare") and day and till.shows_expected_cash(get_settings()):
+        expected = store.day_status(get_db(), day)["expected_cash"]
+        gap = till.cash_difference(till.count_total(counts), expected, _threshold())
     return page(
         "till/_count.html",
         "total",
         total=till.count_total(counts),
         count_errors=errors,
-        expected=expected,
-        threshold=_threshold(),
+        gap=gap,
     )
-
-
-def _threshold() -> int:
-    return int(get_settings()["cash_difference_threshold"])
 
 
 @bp.post("/open")
@@ -100,7 +131,7 @@ def movement():
     signed = amount * (booking.movement_sign(kind) or 1) if kind != "other" else sign * amount
     party = None
     if kind in ("member_in", "member_out"):
-        party = coop.get_member(get_db(), form.get("party_id", type=int) or 0)
+        party = coop.get_member(get_db(), form.get("party_id", type=query_int) or 0)
         if party is None:
             raise InvalidInput(
                 _("Choisissez le membre qui apporte ou prend l'argent."), field="party_id"
@@ -128,84 +159,212 @@ def _movement_reason(kind: str, method: str, party: dict | None) -> str:
     }.get(kind, "")
 
 
+def _successor() -> dict:
+    to_id = request.form.get("to_member", type=query_int)
+    successor = coop.get_member(get_db(), to_id) if to_id else None
+    if successor is None or not successor["active"]:
+        raise InvalidInput(_("Choisissez le membre qui prend la caisse."), field="to_member")
+    return successor
+
+
+@bp.post("/handover/count")
+@login_required
+def handover_count():
+    """Confirm the handover count (blind): only then are the expected cash and difference shown."""
+    successor = _successor()
+    counted = store.record_count(get_db(), g.member, "handover", _counts_or_422())
+    return redirect(url_for("till.handover_result", count_id=counted["id"], to=successor["id"]))
+
+
+@bp.get("/handover/<int:count_id>")
+@login_required
+def handover_result(count_id: int):
+    """The confirmed handover count against the cash expected, the day per member, and go."""
+    db = get_db()
+    day = store.current_day(db)
+    found = store.get_count(db, count_id)
+    if day is None or found is None or found["day_id"] != day["id"]:
+        return redirect(url_for("till.index"))
+    successor = coop.get_member(db, request.args.get("to", type=query_int) or 0)
+    return page(
+        "till/handover.html",
+        found=found,
+        gap=_gap(found),
+        successor=successor,
+        report=store.day_report(db, day, _as_shift_end(found)),
+    )
+
+
+def _as_shift_end(found: dict) -> dict:
+    """A confirmed handover count as the end of the current shift, for the day per member."""
+    return {
+        "member_id": g.member["id"],
+        "member": g.member["name"],
+        "created_at": found["created_at"],
+        "counted": found["counted"],
+        "expected": found["expected"],
+    }
+
+
 @bp.post("/handover")
 @login_required
 def handover():
-    """Hand the till to another member (optional count); they log in next."""
+    """Hand the till to another member, with the count confirmed (or none); they log in next."""
     db = get_db()
-    to_id = request.form.get("to_member", type=int)
-    successor = coop.get_member(db, to_id) if to_id else None
-    if successor is None:
-        raise InvalidInput(_("Choisissez le membre qui prend la caisse."), field="to_member")
+    successor = _successor()
     counts, errors = till.parse_counts(request.form)
     if errors:
         raise InvalidInput(_("Indiquez des nombres entiers de pièces et de billets."))
-    result = store.record_handover(db, g.member, successor, counts or None)
-    lang = session.get("lang", "fr")
-    session.clear()
-    session["lang"] = lang
-    message = _(
-        "%(a)s passe la caisse à %(b)s. Espèces attendues : %(e)s.",
-        a=g.member["name"],
-        b=successor["name"],
-        e=eur(result["expected"]),
-    )
+    count_id = request.form.get("count_id", type=query_int)
+    if request.form.get("no_count"):  # "Passer sans compter": what the pad holds is no count
+        counts, count_id = {}, None
+    result = store.record_handover(db, g.member, successor, counts or None, count_id=count_id)
+    end_session()  # the one who hands over is logged out on the server too
+    message = _("%(a)s passe la caisse à %(b)s.", a=g.member["name"], b=successor["name"])
     if result["counted"] is not None:
-        message += " " + _("Compté : %(c)s.", c=eur(result["counted"]))
+        message += " " + _(
+            "Compté : %(c)s, attendu : %(e)s.", c=eur(result["counted"]), e=eur(result["expected"])
+        )
     flash(message, "ok")
     return redirect(url_for("auth.pin", member_id=successor["id"]))
+
+
+@bp.get("/x")
+@login_required
+def x_new():
+    """No X is made by a GET: back to the Caisse screen, where the button is."""
+    return redirect(url_for("till.index"))
+
+
+@bp.post("/x")
+@login_required
+def x_report():
+    """A point de caisse (X): the day's figures now, as the Z would print them; an event."""
+    _require_closer()
+    number = store.x_report(get_db(), g.member)
+    return redirect(url_for("till.x_show", number=number))
+
+
+@bp.get("/x/<int:number>")
+@login_required
+def x_show(number: int):
+    """One X on screen, with the very text that prints."""
+    _require_closer()
+    found = store.get_x_report(get_db(), number)
+    if found is None:
+        abort(404)
+    return page(
+        "till/x.html",
+        report=found,
+        count=till.sales_count_of(found["data"]),
+        text=_closure_text(found),
+    )
+
+
+@bp.post("/x/<int:number>/print")
+@login_required
+def x_print(number: int):
+    """Print an X as it was made (marked X: it closes nothing)."""
+    _require_closer()
+    found = store.get_x_report(get_db(), number)
+    if found is None:
+        abort(404)
+    _print_x(found)
+    return redirect(url_for("till.x_show", number=number))
+
+
+def _close_page(db, day: dict, *, status: int = 200, reason: str = "", errors=None, **extra):
+    """The close screen: the blind pad, or the confirmed count with its difference."""
+    counts_made = store.day_counts(db, day["id"], "close")
+    last = store.get_count(db, counts_made[-1]["id"]) if counts_made else None
+    expected = store.day_status(db, day)["expected_cash"]
+    outdated = last is not None and last["expected"] != expected
+    counting = last is None or outdated or request.args.get("recount")
+    period = clock.local(day["opened_at"]).date().isoformat()
+    return page(
+        "till/close.html",
+        status=status,
+        denominations=till.DENOMINATIONS,
+        counting=counting,
+        outdated=outdated,
+        last=last,
+        gap=_gap(last) if last else None,
+        first=counts_made[0] if counts_made else None,
+        first_gap=_gap(counts_made[0]) if counts_made else None,
+        counts=last["count_data"] if last else {},
+        show_expected=till.shows_expected_cash(get_settings()),
+        expected=expected,
+        earlier=till.closures_on_day(period, store.day_periods(db)),
+        period=period,
+        reason=reason,
+        errors=errors or {},
+        threshold=_threshold(),
+        total=last["counted"] if last else 0,
+        **extra,
+    )
 
 
 @bp.get("/close")
 @login_required
 def close_form():
-    """Count the drawer to close the day."""
+    """Count the drawer (blind) to close the day; once confirmed, the difference and the Z."""
+    _require_closer()
     db = get_db()
     day = store.current_day(db)
     if day is None:
         return redirect(url_for("till.index"))
-    return page(
-        "till/close.html",
-        day=store.day_status(db, day),
-        denominations=till.DENOMINATIONS,
-        counts={},
-        reason="",
-        errors={},
-        threshold=_threshold(),
-        total=0,
-    )
+    return _close_page(db, day)
+
+
+@bp.post("/close/count")
+@login_required
+def close_count():
+    """Confirm the closing count: only now does the member see what was expected."""
+    _require_closer()
+    store.record_count(get_db(), g.member, "close", _counts_or_422())
+    return redirect(url_for("till.close_form"))
 
 
 @bp.post("/close")
 @login_required
 def close():
     """The Z: final, numbered, chained; the day takes no more sales."""
+    _require_closer()
     db = get_db()
-    counts, errors = till.parse_counts(request.form)
-    reason = request.form.get("reason", "")
     day = store.current_day(db)
     if day is None:
         return redirect(url_for("till.index"))
-    status = store.day_status(db, day)
-    difference = till.count_total(counts) - status["expected_cash"]
-    if not errors and till.difference_needs_reason(difference, _threshold()) and not reason.strip():
-        errors["reason"] = _("Expliquez l'écart de caisse avant de clôturer.")
+    count_id = request.form.get("count_id", type=query_int)
+    if count_id is None:  # counts sent with the Z itself: confirmed now, blind all the same
+        store.record_count(db, g.member, "close", _counts_or_422())
+    counts_made = store.day_counts(db, day["id"], "close")
+    count_id = count_id or counts_made[-1]["id"]
+    reason, same_day = request.form.get("reason", ""), request.form.get("same_day_reason", "")
+    errors = _close_refusals(db, day, store.get_count(db, count_id), reason, same_day)
     if errors:
-        return page(
-            "till/close.html",
-            status=422,
-            day=status,
-            denominations=till.DENOMINATIONS,
-            counts=counts,
-            reason=reason,
-            errors=errors,
-            threshold=_threshold(),
-            total=till.count_total(counts),
-            count_errors={k: v for k, v in errors.items() if k.startswith("n_")},
+        return _close_page(db, day, status=422, reason=reason, errors=errors, same_day=same_day)
+    try:
+        number = store.close_day(
+            db, g.member, None, reason, _threshold(), count_id=count_id, same_day_reason=same_day
         )
-    number = store.close_day(db, g.member, counts, reason, _threshold())
+    except CountOutdated as exc:
+        flash(translate(exc.msgid), "error")
+        return redirect(url_for("till.close_form"))
     _after_closure(number)
     return redirect(url_for("till.closure", number=number))
+
+
+def _close_refusals(db, day: dict, found: dict | None, reason: str, same_day: str) -> dict:
+    """What stops this Z, per field: a difference to explain, a second Z of the day unconfirmed."""
+    errors = {}
+    if found is not None and _gap(found).needs_reason and not reason.strip():
+        errors["reason"] = _("Expliquez l'écart de caisse avant de clôturer.")
+    period = clock.local(day["opened_at"]).date().isoformat()
+    earlier = till.closures_on_day(period, store.day_periods(db))
+    refusal = till.same_day_refusal(earlier, bool(request.form.get("same_day_ok")), same_day)
+    if refusal:
+        errors["same_day_reason"] = translate(refusal)
+    return errors
 
 
 def _after_closure(number: int) -> None:
@@ -218,8 +377,8 @@ def _after_closure(number: int) -> None:
     settings = get_settings()
     try:
         path = backup_after_closure(current_app.config["DATABASE"], settings, number)
-    except OSError as exc:
-        flash(_("Sauvegarde impossible : %(e)s", e=str(exc)), "error")
+    except (OSError, ValueError) as exc:  # the Z is kept whatever happens to its copy
+        flash(_("Sauvegarde impossible : %(e)s", e=translate(message_of(exc))), "error")
     else:
         if path:
             log_event(get_db(), "backup", g.member, path=str(path), closure=number)
@@ -240,7 +399,12 @@ def closure(number: int):
     found = store.get_closure(get_db(), number)
     if found is None:
         abort(404)
-    return page("till/closure.html", closure=found, text=_closure_text(found))
+    return page(
+        "till/closure.html",
+        closure=found,
+        count=till.sales_count_of(found["data"]),
+        text=_closure_text(found),
+    )
 
 
 def _closure_text(found: dict) -> str:
@@ -255,6 +419,27 @@ def _closure_text(found: dict) -> str:
     if printer_url():
         width = config_of(printer_url(), settings).width
     return closure_text(found, seller_of(settings), width)
+
+
+def _print_x(report: dict) -> None:
+    """Print an X now (it is not queued: a later X tells the figures of its own moment)."""
+    from pos.print_queue import config_of, send
+    from pos.printing import InvalidPrinterUrl, PrinterUnavailable
+    from pos.receipts import seller_of
+    from pos.web.printing import printer_url
+    from pos.z_report import closure_layout
+
+    url, settings = printer_url(), get_settings()
+    if not url:
+        flash(_("Aucune imprimante n'est réglée : le X reste à l'écran."), "info")
+        return
+    try:
+        config = config_of(url, settings)
+        send(config, closure_layout(report, seller_of(settings), config.width))
+    except (PrinterUnavailable, InvalidPrinterUrl) as exc:
+        flash(_("Imprimante injoignable : %(e)s Réessayez.", e=translate(message_of(exc))), "error")
+        return
+    flash(_("X n° %(n)s imprimé.", n=report["number"]), "ok")
 
 
 def _print_closure(number: int) -> bool | None:
@@ -295,9 +480,25 @@ def print_closure_again(number: int):
 def set_clock():
     """Set the till's time from the tablet's own clock (no battery clock on a Pi)."""
     raw = request.form.get("tablet_ms", "")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 15:
         raise InvalidInput(_("L'heure de la tablette n'a pas été transmise."))
     tablet = int(raw) / 1000
+    try:
+        moment = datetime.fromtimestamp(tablet, UTC)
+    except (OverflowError, ValueError, OSError):  # past year 9999: no plausible time
+        moment = datetime.max.replace(tzinfo=UTC)
+    try:
+        refused = clock_window.check_correction(
+            moment,
+            sales_store.last_entry_time(get_db()),
+            confirmed=bool(request.form.get("confirm")),
+        )
+    except clock_window.NeedsConfirmation as asked:
+        return page(
+            "till/clock_confirm.html", message=translate(asked.message), tablet_ms=raw, status=409
+        )
+    if refused:
+        raise InvalidInput(refused.msgid, **refused.params)
     offset = tablet - (clock.now().timestamp() - clock.offset_seconds())
     clock.set_offset(offset)
     coop.save_settings(get_db(), {"clock_offset": f"{offset:.3f}"})

@@ -29,5 +29,7 @@ def test_five_wrong_pins_lock_the_member(page, db):
     page.get_by_role("button", name="OK").click()
     assert "Trop d'essais" in page.locator(".msg.error").inner_text()
     assert "/sell" not in page.url
-    row = db.execute("SELECT failed_pins, locked_until FROM members WHERE name = 'Léo'").fetchone()
+    row = db.execute(
+        "SELECT failures, delayed_until FROM pin_throttle WHERE scope LIKE 'member:%'"
+    ).fetchone()
     assert row[0] == 5 and row[1] is not None

@@ -1,0 +1,105 @@
+"""The payment methods, in one registry: each one's code, words, FEC account and rules.
+
+A sale stores the code; what a method may do (give change, count in the drawer, have a button
+of its own on the payment row) and how it is named and booked are read here. Adding a method
+is one `register(...)` entry plus the English words of its name in the catalogue. Since
+migration 0017 the payments table checks only a code's shape, so a new code needs no rebuild;
+a code once used stays registered (a retired method is no longer offered, still named).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from pos.i18n import N_
+
+
+@dataclass(frozen=True)
+class PaymentMethod:
+    """One way to pay: the code the journal keeps and what the till does with it."""
+
+    code: str
+    word: str  # French, marked N_(): receipts and the Z print it, screens translate it
+    account_setting: str  # the setting holding its FEC debit account (ask the CAE)
+    account: str  # that setting's default
+    may_exceed: bool = False  # may be more than is due: the difference is change, given back
+    moves_drawer: bool = False  # counted in the cash drawer (expected cash, the Z's count)
+    button: bool = False  # a button of its own on the payment row (cash has its notes)
+    offered: bool = True  # offered for new sales and refunds (False: retired, still named)
+
+
+class _Registry(dict):
+    """The methods by code; `x in METHODS` is simply False for what is not a code (an API body
+    may hold any JSON value there, a list or an object included)."""
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, str) and dict.__contains__(self, code)
+
+
+METHODS: dict[str, PaymentMethod] = _Registry()
+CODES: list[str] = []  # the codes in order, kept in step with METHODS (the API's schema)
+
+
+def register(method: PaymentMethod) -> PaymentMethod:
+    """Add a method (or replace one with the same code)."""
+    if method.code not in METHODS:
+        CODES.append(method.code)
+    METHODS[method.code] = method
+    return method
+
+
+def unregister(code: str) -> None:
+    """Take a method out again (for a test; a method a sale used stays for good)."""
+    METHODS.pop(code, None)
+    if code in CODES:
+        CODES.remove(code)
+
+
+class _Words(Mapping[str, str]):
+    """Code → French name, read live from the registry (paper and the Z print these)."""
+
+    def __getitem__(self, code: str) -> str:
+        return METHODS[code].word
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(METHODS)
+
+    def __len__(self) -> int:
+        return len(METHODS)
+
+
+WORDS: Mapping[str, str] = _Words()
+
+
+def offered() -> list[PaymentMethod]:
+    """The methods a member may pick for a new payment, in order."""
+    return [m for m in METHODS.values() if m.offered]
+
+
+def word(code: str) -> str:
+    """A method's French name; an unknown code is shown as it is."""
+    method = METHODS.get(code)
+    return method.word if method else code
+
+
+def moves_drawer(code: str) -> bool:
+    """Whether a payment by this method is money in the cash drawer."""
+    method = METHODS.get(code)
+    return bool(method and method.moves_drawer)
+
+
+def may_exceed(code: str) -> bool:
+    """Whether a payment by this method may be more than is due (the rest is change)."""
+    method = METHODS.get(code)
+    return bool(method and method.may_exceed)
+
+
+for _method in (
+    PaymentMethod("cash", N_("Espèces"), "account_cash", "530", may_exceed=True, moves_drawer=True),
+    PaymentMethod("card", N_("Carte bancaire"), "account_card", "5115", button=True),
+    PaymentMethod("cheque", N_("Chèque"), "account_cheque", "5112", button=True),
+    PaymentMethod("transfer", N_("Virement"), "account_transfer", "512"),
+    PaymentMethod("other", N_("Autre"), "account_other", "471"),
+):
+    register(_method)
