@@ -81,6 +81,7 @@ SALES_LINES_COLUMNS = [
     _col("total", "Total TTC", "money"),
     _col("ht", "dont HT", "money"),
     _col("vat", "dont TVA", "money"),
+    _col("order_number", "N° de commande", "int"),
 ]
 PAYMENTS_COLUMNS = [
     _col("sale_number", "N° de vente", "int"),

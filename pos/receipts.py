@@ -17,6 +17,7 @@ from typing import Literal
 from pos.clock import DEFAULT_ZONE, for_people
 from pos.money import MINUS, VatLine, format_eur, format_rate
 from pos.numbers import is_digits
+from pos.orders import public_url
 from pos.payment_methods import WORDS
 
 Align = Literal["left", "center", "right"]
@@ -91,6 +92,7 @@ class Receipt:
     def cart_discount(self) -> int:
         """The cart discount as typed: one amount, however it was spread over the lines."""
         return sum(line.cart_share for line in self.lines)
+    order_number: int | None = None  # the order this sale paid (picked up or by transfer)
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,8 @@ def _heading(page: _Page, receipt: Receipt, tz: str) -> None:
     channel = CHANNEL_NAMES.get(receipt.channel, f"Canal : {receipt.channel}")
     if channel:
         page.wrapped(channel)
+    if receipt.order_number:
+        page.wrapped(f"Commande n° {receipt.order_number}", bold=True)
     if clean(receipt.customer):
         page.wrapped(f"Client : {receipt.customer}")
     page.rule()
@@ -389,5 +393,6 @@ def receipt_of(sale: dict, settings: dict[str, str], duplicate: int = 0) -> Rece
         footer=settings["receipt_footer"],
         duplicate=duplicate,
         hash_excerpt=sale["hash"][:4].upper(),
-        qr_text=settings.get("receipt_qr", ""),
+        qr_text=settings.get("receipt_qr", "") or public_url(settings),
+        order_number=sale.get("order_number"),
     )

@@ -10,6 +10,7 @@ from pos.clock import is_zone
 from pos.i18n import N_, Message, message_of
 from pos.money import InvalidAmount, parse_amount, parse_rate
 from pos.numbers import is_digits
+from pos.orders import ORDER_FORMS, check_order_settings
 
 DEFAULTS: dict[str, str] = {
     "brand": "",
@@ -59,6 +60,12 @@ DEFAULTS: dict[str, str] = {
     "paper_width": "",
     "drawer_on_cash": "0",
     "receipt_qr": "",
+    # Orders (pos.orders): the public page is off by default; delays and caps (ask the coop).
+    "orders_public": "0",
+    "orders_public_url": "",  # the page's address for customers (QR on receipts, flyer)
+    "orders_expire_hours": "48",  # an uncollected order expires (0: never)
+    "orders_max_quantity": "10",  # public page: at most this many of each product per order
+    "orders_per_hour": "3",  # public page: orders per address and hour
     "cash_difference_threshold": "200",
     # Cashing up (pos.till): blind count unless shown; members allowed to close the Z (ids).
     "show_expected_cash": "0",
@@ -176,6 +183,7 @@ STORED_FORMS = {
     "backup_keep": lambda v: is_digits(v, 4) and int(v) <= 1000,
     "clock_offset": _offset,
     **{key: (lambda v: bool(_ACCOUNT.match(v))) for key in DEFAULTS if key.startswith("account_")},
+    **ORDER_FORMS,
 }
 
 
@@ -271,6 +279,7 @@ def check_settings(form: dict[str, str]) -> Checked:
                 "Séparez les taux par des points-virgules : 5,5 ; 10 ; 20 ; 0."
             )
     _check_printing(form, values, errors)
+    check_order_settings(form, values, errors)
     if values.get("backup_dir"):
         from pos.backup_folder import folder_refusal
 

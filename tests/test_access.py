@@ -12,6 +12,11 @@ OPEN = {
     "sell.home",
     "sell.tile_colours",
     "api.openapi",
+    # the public order page: no login by design (404 while switched off, the default)
+    "public_orders.form",
+    "public_orders.place",
+    "public_orders.done",
+    "public_orders.photo",
 }
 ADMIN_ONLY = {
     "admin.settings",

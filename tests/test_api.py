@@ -95,12 +95,14 @@ def test_stock_lists_tracked_products(client, auth, db):
 
     assert response.status_code == 200
     rows = response.get_json()["stock"]
-    assert all(set(r) == {"product_id", "name", "quantity"} for r in rows)
+    assert all(set(r) == {"product_id", "name", "quantity", "reserved", "available"} for r in rows)
     by_name = {r["name"]: r for r in rows}
     assert by_name["Kokedama"] == {
         "product_id": product_id(db, "Kokedama"),
         "name": "Kokedama",
         "quantity": 20,
+        "reserved": 0,
+        "available": 20,
     }
     assert by_name["Dernier pot"]["quantity"] == 1
     assert "Café" not in by_name

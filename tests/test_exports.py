@@ -60,6 +60,7 @@ def sale_line(**changes):
         "total": 2500,
         "ht": 2370,
         "vat": 130,
+        "order_number": None,
     }
     return {**row, **changes}
 
@@ -118,7 +119,7 @@ def test_plain_csv_text():
     assert header.split(",") == [column.key for column in SALES_LINES_COLUMNS]
     assert row == (
         "2025-06-14,3,12,2025-06-14T10:30:05+02:00,refund,11,stall,Léa,Kokedama; grand,2,12.50,"
-        "0.00,5.50,25.00,23.70,1.30"
+        "0.00,5.50,25.00,23.70,1.30,"
     )
     assert end == ""
 
@@ -220,6 +221,7 @@ sales_rows = st.fixed_dictionaries(
         "total": cents,
         "ht": cents,
         "vat": cents,
+        "order_number": st.none() | st.integers(1, 10**6),
     }
 )
 

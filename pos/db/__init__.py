@@ -74,6 +74,7 @@ def connect(path: str | Path, *, create: bool = False) -> sqlite_utils.Database:
         # 1 MiB of page cache per connection (SQLite's default is 2 MiB): a coop's database is
         # small, and a Pi Zero 2 W has 512 MB for eight connections and everything else.
         conn.execute("PRAGMA cache_size = -1024")
+        conn.create_function("etal_now", 0, now_iso)  # the till's clock, for SQL (orders' delays)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
         raise DatabaseUnusable(f"{path} : {exc}") from exc

@@ -22,8 +22,17 @@ def insert_category(db: Database, name: str) -> int:
         ).lastrowid
 
 
-PRODUCT_SELECT = """
-SELECT p.*, c.name AS category, c.position AS category_position
+# The units of product `p` that open orders hold (pos.db.orders): read by the catalogue and by
+# the sale's stock check. etal_now() is the till's clock (registered by pos.db.connect), so an
+# order past its delay stops holding stock even before it is marked expired.
+RESERVED = (
+    "(SELECT coalesce(sum(ol.quantity), 0) FROM order_lines ol JOIN orders o ON o.id = ol.order_id"
+    " WHERE ol.product_id = p.id AND o.state IN ('to_prepare', 'ready')"
+    " AND o.paid_in_advance = 0 AND (o.expires_at IS NULL OR o.expires_at > (SELECT etal_now())))"
+)
+
+PRODUCT_SELECT = f"""
+SELECT p.*, c.name AS category, c.position AS category_position, {RESERVED} AS reserved
 FROM products p LEFT JOIN categories c ON c.id = p.category_id
 """
 

@@ -53,7 +53,8 @@ def sales_lines(db: Database, period: Period) -> Iterator[dict]:
     low, high = period.utc_bounds()
     sql = (
         "SELECT s.day_id, d.opened_at, c.number, s.number, s.created_at, s.kind, s.refers_to, "
-        "s.channel, s.seller, l.name, l.quantity, l.unit_price, l.discount, l.vat_rate, l.total "
+        "s.channel, s.seller, l.name, l.quantity, l.unit_price, l.discount, l.vat_rate, l.total, "
+        "(SELECT o.number FROM orders o WHERE o.sale_number = coalesce(s.refers_to, s.number)) "
         "FROM sales s JOIN sale_lines l ON l.sale_id = s.id "
         "JOIN till_days d ON d.id = s.day_id "
         "LEFT JOIN closures c ON c.day_id = s.day_id AND c.kind = 'day' "
@@ -98,6 +99,7 @@ def _day_lines(rows: list[tuple]) -> Iterator[dict]:
             "total": total,
             "ht": split[index].base,
             "vat": split[index].vat,
+            "order_number": row[15],  # the order this entry paid (or reverses), if any
         }
 
 

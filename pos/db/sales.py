@@ -11,7 +11,7 @@ from sqlite_utils import Database
 from pos import clock, journal
 from pos.cart import Payment, PricedCart, merge_payments, settle
 from pos.db import group_commit, query, transaction
-from pos.db.catalogue import move_stock
+from pos.db.catalogue import RESERVED, move_stock
 from pos.errors import (
     ClockBehind,
     InvalidInput,
@@ -97,13 +97,14 @@ def _line_row(position: int, line) -> dict:
 def _check_stock(db: Database, lines: list[dict]) -> set[int]:
     """The tracked products among the lines; OutOfStock, before anything is written, for one
     short of what is sold (the write lock and BEGIN IMMEDIATE keep the figure true until the
-    UPDATE)."""
+    UPDATE). Units that orders reserve are not for sale: only on hand minus reserved is."""
     wanted: dict[int, int] = defaultdict(int)
     for line in lines:
         wanted[line["product_id"]] += line["quantity"]
     marks = ", ".join("?" for _ in wanted)
     rows = db.execute(
-        f"SELECT id, name, stock FROM products WHERE track_stock = 1 AND id IN ({marks})",
+        f"SELECT id, name, stock - {RESERVED} FROM products p"
+        f" WHERE track_stock = 1 AND id IN ({marks})",
         list(wanted),
     ).fetchall()
     for product_id, name, left in rows:
@@ -426,9 +427,16 @@ def _refund_line(line: dict, take: int, already: int) -> dict:
     }
 
 
+# An entry and the order it paid, if any (its number is printed on the receipt).
+SALE_WITH_ORDER = (
+    "SELECT s.*, (SELECT o.number FROM orders o WHERE o.sale_number = s.number) AS order_number"
+    " FROM sales s WHERE s.number = ?"
+)
+
+
 def get_sale(db: Database, number: int) -> dict:
     """A journal entry with its lines, payments, VAT table and what refers to it."""
-    rows = list(query(db, "SELECT * FROM sales WHERE number = ?", [number]))
+    rows = list(query(db, SALE_WITH_ORDER, [number]))
     if not rows:
         raise SaleNotFound(N_("Aucune vente n° %(number)s."), number=number)
     sale = rows[0]

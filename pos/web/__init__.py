@@ -136,6 +136,11 @@ def register(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.register_blueprint(plan_screens.bp)
     csrf.exempt(api.bp)
+    from pos.web import api_orders, orders, public_orders  # orders: members', API, public page
+
+    for module in (api_orders, orders, public_orders):
+        app.register_blueprint(module.bp)
+    csrf.exempt(api_orders.bp)
     errors.register(app)
     app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     app.jinja_env.trim_blocks = True  # no blank lines left by {% %} tags: lighter fragments

@@ -122,8 +122,20 @@ def dashboard():
     board = dashboard_figures(get_settings())
     now_text = clock.hour_for_people(clock.now())
     return page(
-        "accounts/dashboard.html", "live", board=board, charts=_charts(board), now_text=now_text
+        "accounts/dashboard.html",
+        "live",
+        board=board,
+        charts=_charts(board),
+        now_text=now_text,
+        orders_box=_orders_box(),
     )
+
+
+def _orders_box() -> dict:
+    """The day's orders by state and what open orders reserve (pos.db.orders)."""
+    from pos.db.orders import orders_summary
+
+    return orders_summary(get_db(), clock.start_of_local_day(clock.now()).isoformat())
 
 
 # --- The week's accounts (admin) ----------------------------------------------------------

@@ -15,6 +15,7 @@ from pos.db.catalogue import get_products, list_products
 from pos.db.events import log_event
 from pos.errors import CartChanged, IdempotencyConflict, InvalidInput, NotAllowed, Unauthorized
 from pos.money import InvalidAmount, parse_amount, rate_to_api, to_api
+from pos.orders import available
 from pos.web.db import get_db
 from pos.web.openapi import SPEC
 
@@ -69,11 +70,17 @@ def products():
 
 @bp.get("/stock")
 def stock():
-    """Stock left per tracked product."""
+    """Stock per tracked product: on hand (`quantity`), reserved by orders, available to sell."""
     return jsonify(
         {
             "stock": [
-                {"product_id": p["id"], "name": p["name"], "quantity": p["stock"]}
+                {
+                    "product_id": p["id"],
+                    "name": p["name"],
+                    "quantity": p["stock"],
+                    "reserved": p["reserved"],
+                    "available": available(p["stock"], p["reserved"]),
+                }
                 for p in list_products(get_db())
                 if p["track_stock"]
             ]

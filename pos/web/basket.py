@@ -16,6 +16,7 @@ from pos.cart import Discount, Item, PricedCart, check_discount, item_of, price_
 from pos.db.catalogue import get_product, get_products
 from pos.errors import InvalidInput, OutOfStock
 from pos.money import InvalidAmount, parse_amount, parse_rate
+from pos.orders import price_held
 
 
 def current() -> dict:
@@ -75,8 +76,9 @@ def add(db: Database, product_id: int) -> None:
     cart = current()
     line = next((ln for ln in cart["lines"] if ln[0] == product_id), None)
     wanted = (line[1] if line else 0) + 1
-    if product["track_stock"] and wanted > product["stock"]:
-        raise OutOfStock(product_id=product_id, name=product["name"], left=max(product["stock"], 0))
+    if product["track_stock"] and wanted > _left(product, cart):
+        left = max(_left(product, cart), 0)
+        raise OutOfStock(product_id=product_id, name=product["name"], left=left)
     if line:
         line[1] = wanted
     else:
@@ -92,13 +94,46 @@ def change_quantity(db: Database, index: int, delta: int) -> None:
     line = cart["lines"][index]
     if delta > 0:
         product = get_product(db, line[0])
-        if product and product["track_stock"] and line[1] + delta > product["stock"]:
+        if product and product["track_stock"] and line[1] + delta > _left(product, cart):
             raise OutOfStock(
-                product_id=line[0], name=product["name"], left=max(product["stock"], 0)
+                product_id=line[0], name=product["name"], left=max(_left(product, cart), 0)
             )
     line[1] += delta
     if line[1] <= 0:
         cart["lines"].pop(index)
+    save(cart)
+
+
+def _left(product: dict, cart: dict) -> int:
+    """What this cart may take: on hand minus reserved, plus what its own order holds."""
+    held = dict(cart.get("held") or [])
+    return product["stock"] - product.get("reserved", 0) + held.get(product["id"], 0)
+
+
+def put_order(db: Database, order: dict) -> None:
+    """*Encaisser* an order: its lines in this device's empty cart, channel online, its number;
+    a price raised since the order is brought back to the ordered one (a line discount).
+
+    :raise InvalidInput: the cart already holds something (pay or empty it first).
+    """
+    cart = current()
+    if cart["lines"] and cart.get("order") != order["number"]:
+        raise InvalidInput(_("Le panier n'est pas vide : encaissez-le ou videz-le d'abord."))
+    products = get_products(db, [ln["product_id"] for ln in order["lines"]])
+    lines = []
+    for ln in order["lines"]:
+        now = products[ln["product_id"]]["price"]
+        held = price_held(ln["unit_price"], now, ln["quantity"])
+        reason = _("Prix de la commande n° %(n)s", n=order["number"])
+        lines.append([ln["product_id"], ln["quantity"], ["amount", held, reason] if held else None])
+    cart.update(
+        lines=lines,
+        discount=None,
+        channel="online",
+        customer=order["customer"],
+        order=order["number"],
+        held=[[ln["product_id"], ln["quantity"]] for ln in order["lines"]],
+    )
     save(cart)
 
 

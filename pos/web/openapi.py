@@ -110,13 +110,72 @@ def _ok(code: int, schema: dict) -> dict:
 
 
 SALE_OUT = {"type": "object", "required": ["sale"], "properties": {"sale": SALE}}
+ORDER_STATES = ["to_prepare", "ready", "collected", "cancelled", "expired"]
+ORDER = {
+    "type": "object",
+    "required": ["number", "state", "customer", "lines", "total", "created_at"],
+    "properties": {
+        "number": {"type": "integer"},
+        "state": {"enum": ORDER_STATES},
+        "source": {"enum": ["member", "api", "public"]},
+        "customer": {"type": "string"},
+        "contact": {"type": "string"},
+        "pickup": {"type": "string"},
+        "note": {"type": "string"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "expires_at": {"type": "string", "format": "date-time", "nullable": True},
+        "lines": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "product_id": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "quantity": {"type": "integer"},
+                    "unit_price": MONEY,
+                    "vat_rate": {"type": "string"},
+                    "total": MONEY,
+                },
+            },
+        },
+        "total": MONEY,
+        "reserving": {"type": "boolean"},
+        "paid": {"type": "boolean"},
+        "paid_in_advance": {"type": "boolean"},
+        "sale_number": {"type": "integer", "nullable": True},
+        "transfer_reference": {"type": "string"},
+    },
+}
+ORDER_OUT = {"type": "object", "required": ["order"], "properties": {"order": ORDER}}
+ORDER_IN = {
+    "type": "object",
+    "required": ["customer", "lines"],
+    "properties": {
+        "customer": {"type": "string", "minLength": 1, "maxLength": 80},
+        "contact": {"type": "string", "maxLength": 120},
+        "lines": {"type": "array", "minItems": 1, "maxItems": 30, "items": LINE_IN},
+        "pickup": {"type": "string", "maxLength": 120},
+        "note": {"type": "string", "maxLength": 500},
+    },
+}
+STOCK_ROW = {
+    "type": "object",
+    "required": ["product_id", "name", "quantity", "reserved", "available"],
+    "properties": {
+        "product_id": {"type": "integer"},
+        "name": {"type": "string"},
+        "quantity": {"type": "integer", "description": "units on hand"},
+        "reserved": {"type": "integer", "description": "units held by open orders"},
+        "available": {"type": "integer", "description": "on hand minus reserved: for sale"},
+    },
+}
 
 SPEC = {
     "openapi": "3.0.3",
     "info": {
         "title": "Étal API",
         "version": "1.0.0",
-        "description": "Ventes, stock et remboursements d'une caisse Étal.",
+        "description": "Ventes, stock, remboursements et commandes d'une caisse Étal.",
     },
     "servers": [{"url": "/"}],
     "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
@@ -133,9 +192,15 @@ SPEC = {
         },
         "/api/v1/stock": {
             "get": {
-                "summary": "Stock",
+                "summary": "Stock : en main, réservé par des commandes, disponible",
                 "responses": {
-                    **_ok(200, {"type": "object", "properties": {"stock": {"type": "array"}}}),
+                    **_ok(
+                        200,
+                        {
+                            "type": "object",
+                            "properties": {"stock": {"type": "array", "items": STOCK_ROW}},
+                        },
+                    ),
                     **_errors(401),
                 },
             }
@@ -223,6 +288,48 @@ SPEC = {
                     },
                 },
                 "responses": {**_ok(201, SALE_OUT), **_errors(400, 401, 403, 404, 409, 422)},
+            }
+        },
+        "/api/v1/orders": {
+            "get": {
+                "summary": "Commandes (les ouvertes d'abord, puis les plus récentes)",
+                "parameters": [
+                    {"name": "state", "in": "query", "schema": {"enum": ORDER_STATES}},
+                ],
+                "responses": {
+                    **_ok(
+                        200,
+                        {
+                            "type": "object",
+                            "required": ["orders"],
+                            "properties": {"orders": {"type": "array", "items": ORDER}},
+                        },
+                    ),
+                    **_errors(401, 422),
+                },
+            },
+            "post": {
+                "summary": "Enregistrer une commande (son stock est réservé aussitôt)",
+                "parameters": [KEY],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": ORDER_IN}},
+                },
+                "responses": {**_ok(201, ORDER_OUT), **_errors(400, 401, 409, 422)},
+            },
+        },
+        "/api/v1/orders/{number}": {
+            "get": {
+                "summary": "Une commande",
+                "parameters": [NUMBER],
+                "responses": {**_ok(200, ORDER_OUT), **_errors(401, 404)},
+            }
+        },
+        "/api/v1/orders/{number}/cancel": {
+            "post": {
+                "summary": "Annuler une commande ouverte (son stock est libéré)",
+                "parameters": [NUMBER],
+                "responses": {**_ok(200, ORDER_OUT), **_errors(401, 404, 409)},
             }
         },
     },

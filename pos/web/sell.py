@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from pos import clock
 from pos.cart import Change, Payment, changes_since, shown
 from pos.catalogue import LIGHT_INK, tile_ink
+from pos.db import orders
 from pos.db import sales as journal
 from pos.db.catalogue import list_categories, list_products
 from pos.db.events import log_event
@@ -290,16 +291,21 @@ def _pay(method: str):
     payments = _payments(method, request.form, priced.total)
     _undo_minutes()  # for the answer, read before the write
     entry: dict = {}
-    journal.record_sale(
-        db,
-        priced,
-        payments,
-        member=g.member,
-        channel=cart["channel"],
-        customer=cart["customer"],
-        key=key,
-        recorded=entry,
-    )
+    if cart.get("order"):  # an order's pick-up: collected by this sale, in one transaction
+        orders.collect_with_sale(
+            db, cart["order"], priced, payments, member=g.member, key=key, recorded=entry
+        )
+    else:
+        journal.record_sale(
+            db,
+            priced,
+            payments,
+            member=g.member,
+            channel=cart["channel"],
+            customer=cart["customer"],
+            key=key,
+            recorded=entry,
+        )
     if not entry:  # the same key landed first (a double tap): show that sale
         return _done(journal.get_sale(db, journal.sale_number_for_key(db, key)), cart, key)
     open_drawer_after_sale(entry)  # after the commit, in the background

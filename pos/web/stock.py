@@ -52,7 +52,10 @@ def files_dir() -> Path:
 @login_required
 def index():
     """Per product: produced, sold, refunded, voided, lost, corrected, left; low stock flagged."""
-    return page("stock/index.html", levels=store.stock_levels(get_db()))
+    from pos.db.orders import reserved_by_product
+
+    db = get_db()
+    return page("stock/index.html", levels=store.stock_levels(db), reserved=reserved_by_product(db))
 
 
 @bp.get("/<int:product_id>")
