@@ -14,6 +14,7 @@ from datetime import date
 
 from pos.i18n import N_, Message
 from pos.money import InvalidAmount, parse_amount
+from pos.numbers import is_digits
 from pos.stock import MAX_UNITS, TEXT_MAX, Checked
 
 LINE_KINDS = ("fixed", "own", "loan")
@@ -25,7 +26,7 @@ def _units(text: str) -> int | None:
     raw = str(text or "").strip().replace(" ", "")
     if not raw:
         return 0
-    return int(raw) if raw.isdigit() and int(raw) <= MAX_UNITS else None
+    return int(raw) if is_digits(raw, 6) and int(raw) <= MAX_UNITS else None
 
 
 def _amount(text: str) -> int | None:

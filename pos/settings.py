@@ -234,7 +234,7 @@ def check_settings(form: dict[str, str]) -> Checked:
     if "cash_difference_threshold" in form:  # the till part of the form: an absent box is "no"
         values["show_expected_cash"] = "1" if form.get("show_expected_cash") in ("1", "on") else "0"
         ids = str(form.get("z_closers", "")).split(",")
-        values["z_closers"] = ",".join(sorted({i.strip() for i in ids if i.strip().isdigit()}))
+        values["z_closers"] = ",".join(sorted({i.strip() for i in ids if is_digits(i.strip())}))
     if values.get("exercise_end"):
         try:
             date.fromisoformat(values["exercise_end"])

@@ -186,7 +186,7 @@ def check_expense(
     out.values["payer_id"] = None
     if out.values["paid_from"] == "member":
         raw = str(form.get("payer_id", "")).strip()
-        if not raw.isdigit() or int(raw) not in member_ids:
+        if not is_digits(raw) or int(raw) not in member_ids:
             out.errors["payer_id"] = N_("Choisissez le membre qui a avancé la dépense.")
         else:
             out.values["payer_id"] = int(raw)

@@ -242,7 +242,7 @@ def sum_totals(parts: list[dict]) -> dict:
 
 def allowed_closers(settings: dict[str, str]) -> set[int]:
     """The members (ids) an admin allowed, in Réglages, to close the Z and print an X."""
-    return {int(part) for part in settings.get("z_closers", "").split(",") if part.isdigit()}
+    return {int(part) for part in settings.get("z_closers", "").split(",") if is_digits(part)}
 
 
 def may_close_day(member: dict, settings: dict[str, str]) -> bool:
