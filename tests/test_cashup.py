@@ -96,7 +96,7 @@ def test_the_closing_count_is_blind_until_confirmed(actions, client, db):
     confirmed = actions.post("/till/close/count", {"n_2000": "3"}, htmx=False)
     assert confirmed.status_code == 302
     shown = _text(_html(client, "/till/close"))
-    assert "Compté 60,00 €" in shown and "Attendu 72,50 €" in shown and "Écart -12,50 €" in shown
+    assert "Compté 60,00 €" in shown and "Attendu 72,50 €" in shown and "Écart −12,50 €" in shown
     # a recount after seeing the difference: the Z keeps it, and the first difference too
     actions.post("/till/close/count", {"n_2000": "3", "n_1000": "1", "n_200": "1"}, htmx=False)
     count_id = db.execute("SELECT max(id) FROM cash_counts").fetchone()[0]
@@ -121,7 +121,7 @@ def test_a_setting_shows_the_expected_cash_before_the_count(actions, client, db)
     actions.login("Awa")
     assert "72,50" in _html(client, "/till")
     pad = actions.post("/till/count", {"n_2000": "3", "compare": "1"}).get_data(as_text=True)
-    assert "72,50" in pad and "-12,50" in pad
+    assert "72,50" in pad and "−12,50" in pad
 
 
 def test_the_handover_count_is_blind_then_kept(actions, client, db):
@@ -131,9 +131,9 @@ def test_the_handover_count_is_blind_then_kept(actions, client, db):
     answer = actions.post("/till/handover/count", {"to_member": "1", "n_2000": "3"}, htmx=False)
     assert answer.status_code == 302
     shown = _text(_html(client, answer.location))
-    assert "Attendu 72,50 €" in shown and "Écart -12,50 €" in shown
+    assert "Attendu 72,50 €" in shown and "Écart −12,50 €" in shown
     result = _html(client, answer.location)  # the day per member, Léo's shift counted
-    assert re.search(r'data-member="Léo">(?:(?!</tr>).)*-12,50', result, re.S)
+    assert re.search(r'data-member="Léo">(?:(?!</tr>).)*−12,50', result, re.S)
     count_id = db.execute("SELECT max(id) FROM cash_counts").fetchone()[0]
     gone = actions.post("/till/handover", {"to_member": "1", "count_id": str(count_id)}, htmx=False)
     assert gone.status_code == 302 and "/login/1" in gone.location

@@ -242,7 +242,8 @@ def test_a_payment_without_what_was_shown_records_nothing(actions, db):
 
 def test_the_stock_refusal_is_one_sentence_everywhere():
     pot = (Path(__file__).parent.parent / "pos/translations/messages.pot").read_text()
-    assert len(re.findall(r'msgid "Stock insuffisant', pot)) == 1
+    # One sentence, with its count: « il n'en reste que N », or « il n'en reste plus » at 0.
+    assert len(re.findall(r'msgid "Stock insuffisant', pot)) == 2
 
 
 # --- Tablets in step ----------------------------------------------------------------------
@@ -426,7 +427,7 @@ def test_the_last_unit_sold_elsewhere_between_tap_and_payment(actions, db):
     )
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422 and 'id="result"' in html
-    assert "Stock insuffisant pour « Dernier pot » : il n'en reste que 0." in text_of(html)
+    assert "Stock insuffisant pour « Dernier pot » : il n'en reste plus." in text_of(html)
     assert '<li class="line changed">' in html
     assert db.execute("SELECT count(*) FROM sales").fetchone()[0] == 1
 

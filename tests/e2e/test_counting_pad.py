@@ -105,7 +105,7 @@ def test_the_expected_cash_appears_only_once_the_count_is_confirmed(page: Page):
     assert "72,50" not in page.content() and "Attendu" not in page.content()
     page.get_by_role("button", name="Valider mon comptage").click()
     expect(page.get_by_test_id("expected")).to_have_text("72,50 €")
-    expect(page.get_by_test_id("difference")).to_have_text("-12,50 €")
+    expect(page.get_by_test_id("difference")).to_have_text("−12,50 €")
 
 
 def test_the_cash_up_screens_fit_a_phone(page: Page):
@@ -120,6 +120,6 @@ def test_the_cash_up_screens_fit_a_phone(page: Page):
     page.goto("/till/close")
     page.locator('[data-step="1"][data-for="n_5000"]').click()
     page.get_by_role("button", name="Valider mon comptage").click()
-    expect(page.get_by_test_id("difference")).to_have_text("-10,00 €")
+    expect(page.get_by_test_id("difference")).to_have_text("−10,00 €")
     wide["close"] = page.evaluate("document.documentElement.scrollWidth")
     assert wide == {"x": 412, "close": 412}
