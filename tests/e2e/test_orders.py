@@ -122,7 +122,7 @@ def test_order_on_a_phone_prepared_and_paid_cash_at_the_stall(
         rows = list(csv.reader(f, delimiter=";"))
     header, [line] = rows[0], rows[1:]
     cells = dict(zip(header, line, strict=True))
-    assert cells["Canal"] == "online" and cells["N° de commande"] == "1"
+    assert cells["Canal"] == "En ligne" and cells["N° de commande"] == "1"
     assert cells["Quantité"] == "2" and cells["Total TTC"] == "25,00"
 
 
