@@ -358,6 +358,24 @@ def make_etal_db(path: Path) -> tuple[str, list[tuple[int, int, int]]]:
     return token, [(rows[0][0], 1, rows[0][1]), (rows[1][0], 2, rows[1][1])]
 
 
+def serve_command(db_path: Path, port: int) -> list[str]:
+    """`pos serve` as a member runs it, on 127.0.0.1 with SERVER_THREADS threads."""
+    return [
+        sys.executable,
+        "-m",
+        "pos.cli",
+        "serve",
+        "--db",
+        str(db_path),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--threads",
+        str(SERVER_THREADS),
+    ]
+
+
 def cents(amount: int) -> str:
     """Cents as the API's decimal string."""
     return f"{amount // 100}.{amount % 100:02d}"
@@ -375,20 +393,7 @@ def bench_etal(work: Path, seconds: float) -> tuple[dict, dict]:
     }
     port = free_port()
     server = Server(
-        [
-            sys.executable,
-            "-m",
-            "pos.cli",
-            "serve",
-            "--db",
-            str(db_path),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--threads",
-            str(SERVER_THREADS),
-        ],
+        serve_command(db_path, port),
         port,
         work / "etal.log",
     )

@@ -99,18 +99,7 @@ def main() -> int:
         sales_bench.make_etal_db(db_path)
         port = sales_bench.free_port()
         server = sales_bench.Server(
-            [
-                sys.executable,
-                "-m",
-                "pos.cli",
-                "serve",
-                "--db",
-                str(db_path),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
+            sales_bench.serve_command(db_path, port),
             port,
             work / "etal.log",
         )

@@ -144,20 +144,7 @@ def start_etal(work: Path) -> tuple[sales_bench.Server, Path, str, Path]:
         )
     )
     port = sales_bench.free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "pos.cli",
-        "serve",
-        "--db",
-        str(db_path),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--threads",
-        str(sales_bench.SERVER_THREADS),
-    ]
+    command = sales_bench.serve_command(db_path, port)
     return sales_bench.Server(command, port, work / "etal.log"), db_path, token, body
 
 

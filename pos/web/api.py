@@ -138,13 +138,7 @@ def _once(body: dict, prepare, record):
     recording itself (`record`) waits for it. The key and the request's hash are kept on
     the journal entry, and a retry's answer is rebuilt from that entry (it never changes).
     """
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if not key or len(key) > 200:
-        raise InvalidInput(
-            "L'en-tête Idempotency-Key est obligatoire (200 caractères au plus).",
-            field="Idempotency-Key",
-        )
-    digest = hashlib.sha256((request.path + json.dumps(body, sort_keys=True)).encode()).hexdigest()
+    key, digest = key_and_digest(body)
     db = get_db()
     if replay := _replay(db, key, digest):
         return replay
@@ -152,6 +146,18 @@ def _once(body: dict, prepare, record):
     if replayed:  # the same key landed between the look-up above and the lock
         return _replay(db, key, digest)
     return _answer(entry or journal.get_sale(db, number)), 201, JSON
+
+
+def key_and_digest(body: dict) -> tuple[str, str]:
+    """The request's Idempotency-Key (required) and the hash of what it asks, for its replays."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key or len(key) > 200:
+        raise InvalidInput(
+            "L'en-tête Idempotency-Key est obligatoire (200 caractères au plus).",
+            field="Idempotency-Key",
+        )
+    digest = hashlib.sha256((request.path + json.dumps(body, sort_keys=True)).encode()).hexdigest()
+    return key, digest
 
 
 JSON = {"Content-Type": "application/json"}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from flask import Blueprint, request
@@ -11,7 +10,7 @@ from pos import orders as rules
 from pos.db import orders as store
 from pos.errors import InvalidInput
 from pos.money import rate_to_api, to_api
-from pos.web.api import JSON, _json_body, _key_reused, check_token
+from pos.web.api import JSON, _json_body, _key_reused, check_token, key_and_digest
 from pos.web.db import get_db, get_settings
 
 bp = Blueprint("api_orders", __name__, url_prefix="/api/v1")
@@ -44,13 +43,7 @@ def order(number: int):
 def create_order():
     """Place an order exactly once per Idempotency-Key; its stock is reserved at once."""
     body = _json_body()
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if not key or len(key) > 200:
-        raise InvalidInput(
-            "L'en-tête Idempotency-Key est obligatoire (200 caractères au plus).",
-            field="Idempotency-Key",
-        )
-    digest = hashlib.sha256((request.path + json.dumps(body, sort_keys=True)).encode()).hexdigest()
+    key, digest = key_and_digest(body)
     db = get_db()
     if replay := _replay(db, key, digest):
         return replay
