@@ -249,10 +249,7 @@ def x_report():
 @login_required
 def x_show(number: int):
     """One X on screen, with the very text that prints."""
-    _require_closer()
-    found = store.get_x_report(get_db(), number)
-    if found is None:
-        abort(404)
+    found = _x_or_404(number)
     return page(
         "till/x.html",
         report=found,
@@ -265,12 +262,17 @@ def x_show(number: int):
 @login_required
 def x_print(number: int):
     """Print an X as it was made (marked X: it closes nothing)."""
+    _print_x(_x_or_404(number))
+    return redirect(url_for("till.x_show", number=number))
+
+
+def _x_or_404(number: int) -> dict:
+    """The X numbered `number`, for a member who may make one; 404 if there is none."""
     _require_closer()
     found = store.get_x_report(get_db(), number)
     if found is None:
         abort(404)
-    _print_x(found)
-    return redirect(url_for("till.x_show", number=number))
+    return found
 
 
 def _close_page(db, day: dict, *, status: int = 200, reason: str = "", errors=None, **extra):
