@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 from werkzeug.routing import Rule
 
-from pos import clock
+from pos import clock, members
 from pos import db as database
 from pos.db import coop
 from pos.db.catalogue import insert_category, insert_product
@@ -34,6 +34,12 @@ pytest_plugins = ["tests.conftest_printer"]
 # `live_server` starts inherits it): failure tests wait that long, and assert against it.
 PRINTER_SECONDS = 2.0
 os.environ["POS_PRINTER_TIMEOUT"] = str(PRINTER_SECONDS)
+
+# PINs the tests store are hashed at N=128 (0.5 ms), not the production N=4096 (10-20 ms
+# per hash and per login: seconds over the suite); test_pins checks the production cost once.
+PRODUCTION_PIN_HASH = members.PIN_HASH_METHOD
+members.PIN_HASH_METHOD = "scrypt:128:8:1"  # the smallest N that OpenSSL takes with r=8
+
 
 def _route_builders_made_once() -> None:
     """Werkzeug generates and compiles two URL-builder functions per route of every app it

@@ -9,7 +9,7 @@ import pytest
 from pos import clock
 from pos import members as rules
 from pos.cli import main
-from tests.conftest import csrf_of
+from tests.conftest import PRODUCTION_PIN_HASH, csrf_of
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +33,15 @@ def later(seconds: float) -> None:
 
 def failures(db) -> int:
     return db.execute("SELECT count(*) FROM events WHERE kind = 'pin_failed'").fetchone()[0]
+
+
+def test_a_pin_is_stored_at_the_production_cost(monkeypatch):
+    """The tests store PINs at a low scrypt cost for speed; a real coop's are at N=4096."""
+    monkeypatch.setattr(rules, "PIN_HASH_METHOD", PRODUCTION_PIN_HASH)
+    stored = rules.hash_pin("2468")
+    assert stored.startswith("scrypt:4096:8:1$")
+    assert rules.pin_matches(stored, "2468")
+    assert not rules.pin_matches(stored, "2469")
 
 
 @pytest.mark.parametrize("failed", range(0, 40))
