@@ -2,13 +2,13 @@
 
 import pytest
 
-from tests.conftest import login_in_browser
+from tests.conftest import login_on_keypad
 
 pytestmark = pytest.mark.e2e
 
 
 def test_member_logs_in_by_tapping_name_and_pin(page):
-    login_in_browser(page, "Léo")
+    login_on_keypad(page, "Léo")
     page.wait_for_url("**/sell")
     assert page.locator(".topbar .who span").inner_text() == "Léo"
     assert page.get_by_role("button", name="Compte juste").is_visible()
