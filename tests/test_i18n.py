@@ -7,6 +7,7 @@ a template or to pos/ without its translation fails here, with the commands that
 from __future__ import annotations
 
 import sys
+from functools import cache
 from pathlib import Path
 
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
@@ -41,7 +42,8 @@ Update the English catalogue, from the repository root:
 (see README.md, "### Translations")"""
 
 
-def _source_msgids() -> set[str | tuple[str, ...]]:
+@cache  # the sources do not change during a run: extracted once for the tests that read them
+def _source_msgids() -> frozenset[str | tuple[str, ...]]:
     """The msgids pybabel extracts from pos/ and templates/ (plural ids as tuples)."""
     with open(TRANSLATIONS / "babel.cfg", encoding="utf-8") as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
@@ -50,7 +52,7 @@ def _source_msgids() -> set[str | tuple[str, ...]]:
         str(ROOT), method_map, options_map, keywords=KEYWORDS
     ):
         found.add(message)
-    return found
+    return frozenset(found)
 
 
 def _key(value):

@@ -6,6 +6,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -17,8 +19,13 @@ def build_wheel(folder: Path) -> Path:
     return next(folder.glob("etal_pos-*.whl"))
 
 
-def test_the_wheel_carries_templates_static_printers_and_migrations(tmp_path):
-    wheel = build_wheel(tmp_path)
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    """The wheel, built once for the tests that read it."""
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
+
+
+def test_the_wheel_carries_templates_static_printers_and_migrations(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for expected in (
         "pos/templates/base.html",
@@ -54,8 +61,7 @@ print(pos.__file__)
 """
 
 
-def test_the_app_runs_from_the_wheel_alone(tmp_path):
-    wheel = build_wheel(tmp_path)
+def test_the_app_runs_from_the_wheel_alone(wheel, tmp_path):
     unpacked = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(unpacked)
     result = subprocess.run(
