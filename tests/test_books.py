@@ -28,7 +28,7 @@ from pos.db import coop, stock
 from pos.db import sales as journal
 from pos.db import till as store
 from pos.web.app import create_app
-from tests.conftest import FLOAT, csrf_of, product_id, seed
+from tests.conftest import FLOAT, copy_seeded, csrf_of, product_id
 from tests.fec_check import validate_fec
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -46,10 +46,9 @@ FRI, SAT, SUN = date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 22)
 
 
 @pytest.fixture
-def books(tmp_path):
+def books(closed_db_path):
     """A seeded coop whose till has never opened, and a connection to it."""
-    path = tmp_path / "coop.db"
-    seed(path, open_till=False)
+    path = closed_db_path
     conn = database.connect(path)
     yield path, conn
     clock.set_offset(0)
@@ -574,10 +573,9 @@ def _period_entries(fec):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(week=st.lists(day_st, min_size=1, max_size=4), leave_open=st.booleans())
-def test_random_weeks_tie_out(tmp_path_factory, week, leave_open):
+def test_random_weeks_tie_out(tmp_path_factory, seeded, week, leave_open):
     folder = tmp_path_factory.mktemp("week")
-    path = folder / "coop.db"
-    seed(path, open_till=False)
+    path = copy_seeded(seeded, "closed", folder / "coop.db")
     db = database.connect(path)
     drinks = db.execute("SELECT id FROM categories WHERE name = 'Boissons'").fetchone()[0]
     ledger.save_categories_revenue(db, {drinks: "goods"})

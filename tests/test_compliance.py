@@ -15,7 +15,7 @@ from pos.cli import main
 from pos.db import sales as journal
 from pos.db import till as store
 from pos.db.events import list_events, log_event
-from tests.conftest import FLOAT, product_id, seed
+from tests.conftest import FLOAT, copy_seeded, product_id
 
 AWA = {"id": 1, "name": "Awa"}
 
@@ -113,11 +113,11 @@ def test_closures_are_signed_with_the_coops_key(keyed_db, db_path):
         max_size=6,
     )
 )
-def test_period_closures_equal_the_sums_of_their_days(tmp_path_factory, till_clock, plan):
-    path = tmp_path_factory.mktemp("periods") / "coop.db"
+def test_period_closures_equal_the_sums_of_their_days(tmp_path_factory, seeded, till_clock, plan):
+    path = copy_seeded(seeded, "closed", tmp_path_factory.mktemp("periods") / "coop.db")
     till_clock(-400 * 86400)
-    seed(path)
     db = database.connect(path)
+    store.open_day(db, None, FLOAT)
     for gap, quantities in plan:
         for q in quantities:
             _sell(db, "Cookie", q)

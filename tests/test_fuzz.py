@@ -24,7 +24,7 @@ from pos import db as database
 from pos.db import coop
 from pos.web.app import create_app
 from pos.web.openapi import SPEC
-from tests.conftest import seed
+from tests.conftest import copy_seeded
 
 
 def no_server_error(ctx, response, case):
@@ -45,10 +45,9 @@ LEDGER_TABLES = ("sales", "sale_lines", "payments", "stock_movements", "idempote
 
 
 @pytest.fixture(scope="module")
-def fuzz_coop(tmp_path_factory):
+def fuzz_coop(tmp_path_factory, seeded):
     """One seeded coop for the module (the fuzzer makes many calls; a fresh file each is slow)."""
-    path = tmp_path_factory.mktemp("fuzz") / "coop.db"
-    seed(path)
+    path = copy_seeded(seeded, "open", tmp_path_factory.mktemp("fuzz") / "coop.db")
     conn = database.connect(path)
     token = coop.insert_token(conn, "fuzz")
     conn.close()

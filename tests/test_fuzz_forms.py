@@ -18,7 +18,7 @@ import pytest
 
 from pos import db as database
 from pos.web.app import create_app
-from tests.conftest import Actions, csrf_of, seed
+from tests.conftest import Actions, copy_seeded, csrf_of
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = [
@@ -78,10 +78,8 @@ def books(path) -> dict[str, list]:
 
 
 @pytest.fixture(scope="module")
-def coop(tmp_path_factory):
-    path = tmp_path_factory.mktemp("forms") / "coop.db"
-    seed(path)
-    return path
+def coop(tmp_path_factory, seeded):
+    return copy_seeded(seeded, "open", tmp_path_factory.mktemp("forms") / "coop.db")
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from pos.db.catalogue import (
 )
 from pos.db.sales import get_sale, record_refund, record_sale, record_void, verify_chain
 from pos.errors import InvalidInput, NotAllowed, OutOfStock
-from tests.conftest import product_id, seed
+from tests.conftest import copy_seeded, product_id
 
 JOURNAL_TABLES = ("sales", "sale_lines", "payments", "stock_movements")
 
@@ -245,10 +245,9 @@ def test_refund_is_a_new_entry_that_returns_stock(db):
 
 
 @pytest.fixture(scope="module")
-def ledger(tmp_path_factory):
+def ledger(tmp_path_factory, seeded):
     """One coop for many generated sales, with a product that never runs out."""
-    path = tmp_path_factory.mktemp("ledger") / "coop.db"
-    seed(path)
+    path = copy_seeded(seeded, "open", tmp_path_factory.mktemp("ledger") / "coop.db")
     conn = database.connect(path)
     insert_product(
         conn, {"name": "Vrac", "price": 100, "vat_rate": 550, "unit_cost": 30}, stock=10**7
