@@ -31,9 +31,10 @@ from pos.web.app import create_app
 
 pytest_plugins = ["tests.conftest_printer"]
 
-# A printer that does not answer is given up on after 2 s in tests, not 5 (the server that
+# A printer that does not answer is given up on after 1 s in tests, not 5 (the server that
 # `live_server` starts inherits it): failure tests wait that long, and assert against it.
-PRINTER_SECONDS = 2.0
+# A working test printer answers a whole job in tens of milliseconds, even on a loaded machine.
+PRINTER_SECONDS = 1.0
 os.environ["POS_PRINTER_TIMEOUT"] = str(PRINTER_SECONDS)
 
 
