@@ -39,6 +39,8 @@ SMALL_TARGETS = """() => {
   return seen;
 }"""
 TOO_WIDE = "document.documentElement.scrollWidth > window.innerWidth"
+# Both checks in one call (one round trip to the browser per screen and size).
+WHAT_IS_WRONG = f"""() => ({SMALL_TARGETS})().concat(({TOO_WIDE}) ? ["too wide"] : [])"""
 
 
 def small_targets(tab: Page) -> list[str]:
@@ -55,6 +57,8 @@ def test_the_check_finds_a_planted_small_link(page: Page):
         document.querySelector('main').append(a); }"""
     )
     assert small_targets(page) == ["a «n° 1» 20×20"]
+    page.evaluate("document.querySelector('main').style.minWidth = '5000px'")
+    assert page.evaluate(WHAT_IS_WRONG) == ["a «n° 1» 20×20", "too wide"]
 
 
 @pytest.mark.parametrize("width,height", PHONES)
@@ -131,7 +135,7 @@ def visit_every_screen(tab: Page, urls: list[str]) -> dict[str, list[str]]:
     """Log in as the admin, sell once, then open every screen; what is wrong on each."""
 
     def wrong() -> list[str]:
-        return small_targets(tab) + (["too wide"] if tab.evaluate(TOO_WIDE) else [])
+        return tab.evaluate(WHAT_IS_WRONG)
 
     found = {}
     tab.goto("/login")
