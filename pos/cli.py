@@ -449,7 +449,7 @@ def archive() -> None:
 @clear_errors
 def archive_create(db_path, folder, period):
     """Écrire l'archive signée d'une période : journal, lignes, paiements, clôtures, événements."""
-    from pos.db.archive import create_archive
+    from pos.archives import create_archive
     from pos.db.events import log_event
 
     db = database.open_existing(db_path)

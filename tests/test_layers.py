@@ -3,7 +3,8 @@ functions included) fails the run when one reaches where its layer may not.
 
     domain    pos/*.py (money, cart, till, receipts...)  pure: no Flask, no database, no web
     services  SERVICES below                              domain + pos.db; never Flask nor pos.web
-    db        pos/db/                                     SQL and sqlite; never Flask nor pos.web
+    db        pos/db/                                     SQL and sqlite; never Flask, pos.web nor
+                                                          any service (services orchestrate)
     web, cli  pos/web/, pos/cli.py                        everything, but SQL only through pos.db
 """
 
@@ -36,7 +37,7 @@ WEB = ("flask", "flask_babel", "flask_wtf", "htmx_flask", "jinja2", "jinja2_frag
 FORBIDDEN = {
     "domain": (*WEB, "pos.db", "pos.cli", "sqlite3", "sqlite_utils", *SERVICES),
     "service": (*WEB, "pos.cli"),
-    "db": (*WEB, "pos.cli"),
+    "db": (*WEB, "pos.cli", *SERVICES),
 }
 SQL_START = ("SELECT ", "INSERT ", "UPDATE ", "DELETE ", "PRAGMA ", "BEGIN", "CREATE ", "WITH ")
 
@@ -128,6 +129,8 @@ def test_every_service_exists():
         ("pos.db.sales", "from pos.web.db import get_db", "pos.db.sales (db) imports pos.web"),
         ("pos.db.coop", "import flask", "imports flask"),
         ("pos.demo", "from pos.web import eur", "pos.demo (service) imports pos.web"),
+        ("pos.db.archive", "from pos import archives", "pos.db.archive (db) imports pos.archives"),
+        ("pos.db.sales", "def f():\n    import pos.print_queue", "(db) imports pos.print_queue"),
         ("pos.i18n", "import pos.db", "pos.i18n (domain) imports pos.db"),
     ],
 )
