@@ -16,6 +16,7 @@ from pos.db.events import log_event
 from pos.errors import CartChanged, IdempotencyConflict, InvalidInput, NotAllowed, Unauthorized
 from pos.money import InvalidAmount, parse_amount, rate_to_api, to_api
 from pos.orders import available
+from pos.web.api_json import line_json
 from pos.web.db import get_db
 from pos.web.openapi import SPEC
 
@@ -334,18 +335,7 @@ def sale_json(sale: dict) -> dict:
         "channel": sale["channel"],
         "customer": sale["customer"],
         "seller": sale["seller"],
-        "lines": [
-            {
-                "product_id": ln["product_id"],
-                "name": ln["name"],
-                "quantity": ln["quantity"],
-                "unit_price": to_api(ln["unit_price"]),
-                "vat_rate": rate_to_api(ln["vat_rate"]),
-                "discount": to_api(ln["discount"]),
-                "total": to_api(ln["total"]),
-            }
-            for ln in sale["lines"]
-        ],
+        "lines": [{**line_json(ln), "discount": to_api(ln["discount"])} for ln in sale["lines"]],
         "total": to_api(sale["total"]),
         "vat": [
             {"rate": rate_to_api(v.rate), "base": to_api(v.base), "vat": to_api(v.vat)}
