@@ -14,6 +14,7 @@ import click
 
 from pos import db as database
 from pos import members as member_rules
+from pos import startup
 from pos.errors import EtalError, storage_error
 
 DB_OPTION = click.option(
@@ -71,9 +72,8 @@ def _fresh_db(path: str, force: bool):
     db = database.connect(target, create=True)
     database.migrate(db)
     from pos import signing
-    from pos.web.app import secret_key_for
 
-    secret_key_for(target.resolve())
+    startup.secret_key_for(target.resolve())
     signing.ensure_keys(target)
     return db
 

@@ -27,6 +27,7 @@ SERVICES = {
     "pos.archives": "signed archives of the journal, verified offline",
     "pos.demo": "the demo coop",
     "pos.backup": "online copies of the database file",
+    "pos.startup": "the chores before serving: migrate, the process's clock, the session key",
 }
 # The one domain module allowed to ask Flask something: translate() reads the request's
 # language from Flask-Babel, imported only when it is called (messages stay plain otherwise).
