@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pos import orders
 from pos.cart import MAX_QUANTITY
-from pos.web.api import sale_json
-from pos.web.api_json import line_json
+from pos.web.api import line_json, sale_json
 from pos.web.api_orders import order_json
 from pos.web.openapi import SPEC
 

@@ -16,7 +16,6 @@ from pos.db.events import log_event
 from pos.errors import CartChanged, IdempotencyConflict, InvalidInput, NotAllowed, Unauthorized
 from pos.money import InvalidAmount, parse_amount, rate_to_api, to_api
 from pos.orders import available
-from pos.web.api_json import line_json
 from pos.web.db import get_db
 from pos.web.openapi import SPEC
 
@@ -345,4 +344,16 @@ def sale_json(sale: dict) -> dict:
             {"method": p["method"], "amount": to_api(p["amount"])} for p in sale["payments"]
         ],
         "change": to_api(sale["change"]),
+    }
+
+
+def line_json(line: dict) -> dict:
+    """A sale's or an order's line as the API shows it (a sale's adds its discount)."""
+    return {
+        "product_id": line["product_id"],
+        "name": line["name"],
+        "quantity": line["quantity"],
+        "unit_price": to_api(line["unit_price"]),
+        "vat_rate": rate_to_api(line["vat_rate"]),
+        "total": to_api(line["total"]),
     }

@@ -10,8 +10,14 @@ from pos import orders as rules
 from pos.db import orders as store
 from pos.errors import InvalidInput
 from pos.money import to_api
-from pos.web.api import JSON, _json_body, _key_reused, check_token, key_and_digest
-from pos.web.api_json import line_json
+from pos.web.api import (
+    JSON,
+    _json_body,
+    _key_reused,
+    check_token,
+    key_and_digest,
+    line_json,
+)
 from pos.web.db import get_db, get_settings
 
 bp = Blueprint("api_orders", __name__, url_prefix="/api/v1")

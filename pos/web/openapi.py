@@ -30,7 +30,7 @@ LINE_IN = {
         "quantity": {"type": "integer", "minimum": 1, "maximum": MAX_QUANTITY},
     },
 }
-LINE_OUT = {  # a sale's or an order's line (pos.web.api_json.line_json)
+LINE_OUT = {  # a sale's or an order's line (pos.web.api.line_json)
     "product_id": {"type": "integer"},
     "name": {"type": "string"},
     "quantity": {"type": "integer"},
