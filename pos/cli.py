@@ -512,15 +512,14 @@ def archive_verify(file, key_file, fingerprint):
 @clear_errors
 def verify(db_path, key_file, fingerprint):
     """Vérifier chaque chaîne du journal, chaque Z (signature, pointes, totaux recalculés)."""
-    from pos import journal, signing  # every chain recomputed, cryptography: only here
-    from pos.db import chains
+    from pos import journal, signing, verification  # every chain, cryptography: only here
 
     db = database.open_existing(db_path)
     public = Path(key_file) if key_file else signing.key_paths(db_path)[1]
     pem = public.read_bytes() if public.is_file() else None
     if fingerprint and (pem is None or signing.fingerprint(pem) != fingerprint.strip().lower()):
         raise EtalError(f"la clé {public.name} n'a pas l'empreinte {fingerprint}.")
-    report = chains.verify(db, pem)
+    report = verification.verify(db, pem)
     if report.problem:
         click.echo(
             f"ÉCHEC : le journal ne correspond plus à partir de : {report.problem}.", err=True
