@@ -62,7 +62,13 @@ def test_api_amounts_are_the_decimals_exactly(cents):
 
 
 def test_api_amount_examples():
-    assert [to_api(c) for c in (0, 5, -5, 100, 123456)] == ["0.00", "0.05", "-0.05", "1.00", "1234.56"]
+    assert [to_api(c) for c in (0, 5, -5, 100, 123456)] == [
+        "0.00",
+        "0.05",
+        "-0.05",
+        "1.00",
+        "1234.56",
+    ]
     assert [rate_to_api(r) for r in (550, 2000, 0)] == ["5.50", "20.00", "0.00"]
 
 
