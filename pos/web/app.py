@@ -23,9 +23,17 @@ def asset_dir(name: str) -> Path:
     return inside if inside.is_dir() else HERE.parent / name
 
 
+class EtalFlask(Flask):
+    """Flask, minus the check for async views on every hook and view of every request."""
+
+    def ensure_sync(self, func):
+        """Étal has no async views or hooks: every function is called as it is."""
+        return func
+
+
 def create_app(db_path: str | Path | None = None, **overrides: object) -> Flask:
     """Build the Flask app for one coop database (pos.startup prepares it first)."""
-    app = Flask(
+    app = EtalFlask(
         __name__,
         template_folder=str(asset_dir("templates")),
         static_folder=str(asset_dir("static")),
