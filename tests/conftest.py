@@ -301,6 +301,8 @@ def actions(client, db_path):
 class LiveServer:
     """`pos serve` as a user runs it (waitress), on 127.0.0.1 and a free port."""
 
+    module = "pos.cli"  # what `python -m` runs
+
     def __init__(self, db_path: Path, *extra: str):
         self.db_path = db_path
         self.port = free_port()
@@ -311,7 +313,7 @@ class LiveServer:
     def start(self) -> LiveServer:
         """Start the server and wait until it answers."""
         self.process = subprocess.Popen(
-            serve_command(self.db_path, self.port, *self.extra),
+            serve_command(self.db_path, self.port, *self.extra, module=self.module),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},

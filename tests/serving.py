@@ -30,12 +30,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve_command(db_path: Path, port: int, *extra: str) -> list[str]:
-    """`pos serve` on 127.0.0.1 and this port, as a member runs it (extra: more options)."""
+def serve_command(db_path: Path, port: int, *extra: str, module: str = "pos.cli") -> list[str]:
+    """`pos serve` on 127.0.0.1 and this port, as a member runs it (extra: more options;
+    module: what `python -m` runs, `pos.cli` unless a test wraps it)."""
     return [
         sys.executable,
         "-m",
-        "pos.cli",
+        module,
         "serve",
         "--db",
         str(db_path),
