@@ -109,7 +109,38 @@ def _ok(code: int, schema: dict) -> dict:
     return {str(code): {"description": "OK", "content": {"application/json": {"schema": schema}}}}
 
 
+def _body(schema: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
 SALE_OUT = {"type": "object", "required": ["sale"], "properties": {"sale": SALE}}
+SALE_IN = {
+    "type": "object",
+    "required": ["lines", "payments"],
+    "properties": {
+        "lines": {"type": "array", "minItems": 1, "items": LINE_IN},
+        "payments": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["method", "amount"],
+                "properties": {"method": METHOD, "amount": MONEY},
+            },
+        },
+        "channel": CHANNEL,
+        "customer": {"type": "string", "maxLength": 80},
+        "expected_total": {
+            **MONEY,
+            "description": "Le total que le client a montré ; "
+            "409 cart_changed s'il ne correspond plus.",
+        },
+    },
+}
+REFUND_IN = {
+    "type": "object",
+    "required": ["lines", "method"],
+    "properties": {"lines": {"type": "array", "minItems": 1, "items": LINE_IN}, "method": METHOD},
+}
 ORDER_STATES = list(orders.STATES)
 ORDER = {
     "type": "object",
@@ -201,35 +232,7 @@ SPEC = {
             "post": {
                 "summary": "Enregistrer une vente",
                 "parameters": [KEY],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["lines", "payments"],
-                                "properties": {
-                                    "lines": {"type": "array", "minItems": 1, "items": LINE_IN},
-                                    "payments": {
-                                        "type": "array",
-                                        "items": {
-                                            "type": "object",
-                                            "required": ["method", "amount"],
-                                            "properties": {"method": METHOD, "amount": MONEY},
-                                        },
-                                    },
-                                    "channel": CHANNEL,
-                                    "customer": {"type": "string", "maxLength": 80},
-                                    "expected_total": {
-                                        **MONEY,
-                                        "description": "Le total que le client a montré ; "
-                                        "409 cart_changed s'il ne correspond plus.",
-                                    },
-                                },
-                            }
-                        }
-                    },
-                },
+                "requestBody": _body(SALE_IN),
                 "responses": {**_ok(201, SALE_OUT), **_errors(400, 401, 409, 422)},
             }
         },
@@ -264,21 +267,7 @@ SPEC = {
             "post": {
                 "summary": "Rembourser tout ou partie d'une vente",
                 "parameters": [NUMBER, KEY],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["lines", "method"],
-                                "properties": {
-                                    "lines": {"type": "array", "minItems": 1, "items": LINE_IN},
-                                    "method": METHOD,
-                                },
-                            }
-                        }
-                    },
-                },
+                "requestBody": _body(REFUND_IN),
                 "responses": {**_ok(201, SALE_OUT), **_errors(400, 401, 403, 404, 409, 422)},
             }
         },
@@ -303,10 +292,7 @@ SPEC = {
             "post": {
                 "summary": "Enregistrer une commande (son stock est réservé aussitôt)",
                 "parameters": [KEY],
-                "requestBody": {
-                    "required": True,
-                    "content": {"application/json": {"schema": ORDER_IN}},
-                },
+                "requestBody": _body(ORDER_IN),
                 "responses": {**_ok(201, ORDER_OUT), **_errors(400, 401, 409, 422)},
             },
         },
