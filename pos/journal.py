@@ -188,6 +188,19 @@ def link_entry(table: str, row_id: int, covers: tuple[str, ...], row: dict) -> d
     }
 
 
+def linked_content(table: str, link: dict, row: dict | None) -> dict | None:
+    """What a chain link's hash must cover, read back: None when its row is gone, an
+    "incomplete" mark when the link covers less than the table requires or columns the row
+    lacks (it then hashes to nothing stored), else the link's entry. `pos verify` and the
+    archive's check read every link through here."""
+    if row is None:
+        return None
+    covers = tuple(c for c in link["covers"].split(",") if c)
+    if set(LINKED[table].required) - set(covers) or set(covers) - set(row):
+        return {"incomplete": True}
+    return link_entry(table, link["row_id"], covers, row)
+
+
 def label(chain: str, n: object) -> str:
     """How an entry of a chain is named in a report ("vente n° 12")."""
     return LABELS[chain].format(n=n)
