@@ -37,6 +37,7 @@ EVENT_NAMES = {
     "collected": N_("Retirée"),
     "cancelled": N_("Annulée"),
     "expired": N_("Expirée (délai dépassé)"),
+    "reopened": N_("Vente annulée : commande rouverte"),
 }
 SOURCES = ("member", "api", "public")
 MAX_LINES = 30
@@ -83,6 +84,16 @@ def next_state(state: str, action: str, *, paid_by: int | None = None) -> str:
             sale=paid_by,
         )
     return to
+
+
+def state_after_void(events: list[str]) -> str:
+    """The state an order returns to when the sale that paid it (at pick-up, or in advance by
+    transfer) is voided: the void says that sale never happened, so the order is open and
+    unpaid again, as prepared as it was (« prête » if it had been prepared), and its lines are
+    reserved once more. A customer who no longer wants it is cancelled by a member, on purpose:
+    a mistaken tap at the till must not silently lose someone's order.
+    """
+    return "ready" if "prepared" in events else "to_prepare"
 
 
 def holds_stock(state: str, paid: bool) -> bool:

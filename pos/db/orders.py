@@ -186,8 +186,16 @@ def get_order(db: Database, number: int) -> dict:
             db, "SELECT * FROM order_events WHERE order_id = ? ORDER BY id", [order["id"]]
         )
     ]
-    order["reserving"] = rules.holds_stock(order["state"], bool(order["paid_in_advance"]))
+    _derive(order)
     return order
+
+
+def _derive(order: dict) -> None:
+    """What is read from the stored row: whether it reserves, and the sale that paid it (none
+    while it is open and unpaid: the column still names a voided sale after a reopening)."""
+    order["reserving"] = rules.holds_stock(order["state"], bool(order["paid_in_advance"]))
+    if order["state"] in rules.OPEN and not order["paid_in_advance"]:
+        order["sale_number"] = None
 
 
 def list_orders(db: Database, *, since: str | None = None, open_only: bool = False) -> list[dict]:
@@ -217,7 +225,7 @@ def list_orders(db: Database, *, since: str | None = None, open_only: bool = Fal
         ):
             by_id[line["order_id"]]["lines"].append(line)
     for order in by_id.values():
-        order["reserving"] = rules.holds_stock(order["state"], bool(order["paid_in_advance"]))
+        _derive(order)
     return list(by_id.values())
 
 
@@ -388,6 +396,30 @@ def collect_with_sale(
         db.execute("UPDATE orders SET sale_number = ? WHERE id = ?", [sale, order["id"]])
         _event(db, order["id"], "collected", member, sale=sale)
         return sale, False
+
+
+def reopen_after_void(db: Database, sale_number: int, void_number: int, member) -> int | None:
+    """The order a voided sale paid (at pick-up or by transfer) is open and unpaid again, in
+    the state `state_after_void` gives, its lines reserved; its number, or None.
+
+    Runs inside the void's transaction. A 'reopened' event is written first: the triggers of
+    migration 0021 let the state (and the paid flag) move back only after that row.
+    """
+    row = db.execute(
+        "SELECT number FROM orders WHERE sale_number = ? AND (state = 'collected'"
+        " OR (state IN ('to_prepare', 'ready') AND paid_in_advance = 1))",
+        [sale_number],
+    ).fetchone()
+    if not row:
+        return None
+    order = get_order(db, row[0])
+    to = rules.state_after_void([e["kind"] for e in order["events"]])
+    _event(db, order["id"], "reopened", member, sale=sale_number, void=void_number)
+    db.execute(
+        "UPDATE orders SET state = ?, paid_in_advance = 0 WHERE id = ?",
+        [to, order["id"]],
+    )
+    return order["number"]
 
 
 def order_number_of_sale(db: Database, sale_number: int) -> int | None:

@@ -304,6 +304,9 @@ def record_void(
         pays = [{"method": p["method"], "amount": -p["amount"]} for p in sale["payments"]]
         sale_id = _insert_entry(db, entry, lines, pays)
         _return_stock(db, lines, "void", sale_id, member)
+        from pos.db.orders import reopen_after_void  # orders reads the journal: imported late
+
+        reopen_after_void(db, number, entry["number"], member)  # its order, if any, reopens
         return entry["number"]
 
 

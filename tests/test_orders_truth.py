@@ -1,0 +1,124 @@
+"""Orders tell what happened: a voided pick-up reopens its order, expiry counts from the slot."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from pos import clock
+from pos import orders as rules
+from pos.db import orders as store
+from tests.conftest import product_id
+
+
+def place(db, *lines, pickup="samedi 10:00", **kw):
+    request = rules.check_request(
+        {
+            "customer": "Mme Martin",
+            "contact": "06 12 34 56 78",
+            "pickup": pickup,
+            "lines": [{"product_id": product_id(db, n), "quantity": q} for n, q in lines],
+        }
+    )
+    return store.place_order(db, request, source="member", **kw)[0]
+
+
+def stock_and_reserved(db, name):
+    return db.execute(
+        "SELECT p.stock, (SELECT coalesce(sum(ol.quantity), 0) FROM order_lines ol"
+        " JOIN orders o ON o.id = ol.order_id WHERE ol.product_id = p.id"
+        " AND o.state IN ('to_prepare', 'ready') AND o.paid_in_advance = 0)"
+        " FROM products p WHERE p.name = ?",
+        [name],
+    ).fetchone()
+
+
+def collect_at_the_stall(actions, number):
+    assert actions.post(f"/orders/{number}/checkout", htmx=False).status_code == 302
+    assert actions.post("/sell/pay", {**actions.seen(), "method": "card"}).status_code == 200
+
+
+def void(actions, sale):
+    return actions.post(f"/sell/undo/{sale}", {"sale": str(sale), "confirm": "yes"})
+
+
+# --- A voided pick-up sale: the order is open and payable again ----------------------------
+
+
+def test_voiding_a_pick_up_sale_reopens_the_order_and_reserves_its_lines(actions, client, db):
+    number = place(db, ("Kokedama", 2))
+    actions.login("Léo")
+    actions.post(f"/orders/{number}/prepare", htmx=False)
+    collect_at_the_stall(actions, number)
+    assert stock_and_reserved(db, "Kokedama") == (18, 0)
+    assert store.get_order(db, number)["state"] == "collected"
+
+    assert void(actions, 1).status_code == 200
+    order = store.get_order(db, number)
+    assert order["state"] == "ready"  # prepared before its pick-up: prepared again
+    assert [e["kind"] for e in order["events"]] == ["placed", "prepared", "collected", "reopened"]
+    assert order["events"][-1]["details"] == {"sale": 1, "void": 2}
+    assert order["reserving"]
+    assert stock_and_reserved(db, "Kokedama") == (20, 2)  # back on hand, and held for her
+    sell = client.get("/sell").get_data(as_text=True)
+    assert "reste 18 · 2 réservés" in sell
+    assert "reste 18 · 2 réservés" in client.get("/stock").get_data(as_text=True)
+    detail = client.get(f"/orders/{number}").get_data(as_text=True)
+    assert "Encaisser" in detail and "rouverte" in detail
+
+    collect_at_the_stall(actions, number)  # she pays again, for real this time
+    order = store.get_order(db, number)
+    assert order["state"] == "collected" and order["sale_number"] == 3
+    assert stock_and_reserved(db, "Kokedama") == (18, 0)
+
+
+def test_a_reopened_order_that_was_never_prepared_is_to_prepare_again(actions, db):
+    number = place(db, ("Cookie", 3))
+    actions.login("Léo")
+    collect_at_the_stall(actions, number)
+    void(actions, 1)
+    order = store.get_order(db, number)
+    assert order["state"] == "to_prepare"
+    assert stock_and_reserved(db, "Cookie")[1] == 3
+
+
+def test_the_api_reads_the_reopened_order(actions, client, db, api_token):
+    number = place(db, ("Cookie", 1))
+    actions.login("Léo")
+    collect_at_the_stall(actions, number)
+    void(actions, 1)
+    got = client.get(
+        f"/api/v1/orders/{number}", headers={"Authorization": f"Bearer {api_token}"}
+    ).get_json()
+    assert got["order"]["state"] == "to_prepare"
+    stock = client.get("/api/v1/stock", headers={"Authorization": f"Bearer {api_token}"})
+    cookie = next(p for p in stock.get_json()["stock"] if p["name"] == "Cookie")
+    assert cookie["reserved"] == 1 and cookie["available"] == cookie["quantity"] - 1
+
+
+def test_voiding_a_transfer_payment_makes_the_order_payable_again(actions, db):
+    number = place(db, ("Cookie", 2))
+    actions.login("Léo")
+    actions.post(f"/orders/{number}/transfer", {"reference": "VIR-9"}, htmx=False)
+    assert stock_and_reserved(db, "Cookie")[1] == 0
+    void(actions, 1)
+    order = store.get_order(db, number)
+    assert order["state"] == "to_prepare" and not order["paid_in_advance"]
+    assert order["reserving"] and stock_and_reserved(db, "Cookie")[1] == 2
+    with pytest.raises(rules.OrderStateError, match="encaissez"):
+        store.change_state(db, number, "collect", None)  # no hand-over without a payment now
+
+
+def test_an_order_goes_back_only_through_a_reopening_row(db):
+    number = place(db, ("Cookie", 1))
+    db.execute("UPDATE orders SET state = 'collected' WHERE number = ?", [number])
+    with pytest.raises(Exception, match="forward"):
+        db.execute("UPDATE orders SET state = 'ready' WHERE number = ?", [number])
+
+
+def test_state_after_void():
+    assert rules.state_after_void(["placed", "prepared", "collected"]) == "ready"
+    assert rules.state_after_void(["placed", "collected"]) == "to_prepare"
+    assert rules.state_after_void(["placed", "paid"]) == "to_prepare"
+    assert rules.state_after_void(["placed", "prepared", "paid"]) == "ready"
