@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -122,3 +123,72 @@ def test_state_after_void():
     assert rules.state_after_void(["placed", "collected"]) == "to_prepare"
     assert rules.state_after_void(["placed", "paid"]) == "to_prepare"
     assert rules.state_after_void(["placed", "prepared", "paid"]) == "ready"
+
+
+# --- Expiry counts from the pick-up slot, not from the placing -----------------------------
+
+PARIS = ZoneInfo("Europe/Paris")
+MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=PARIS)  # Monday 30/11/2026, 09:00 in Paris
+
+
+@pytest.mark.parametrize(
+    ("text", "slot"),
+    [
+        ("samedi 10:00", datetime(2026, 12, 5, 10, 0)),
+        ("Samedi 10h", datetime(2026, 12, 5, 10, 0)),
+        ("samedi 10h-12h", datetime(2026, 12, 5, 12, 0)),  # the slot's end
+        ("sam. 9h30", datetime(2026, 12, 5, 9, 30)),
+        ("samedi", datetime(2026, 12, 6, 0, 0)),  # no hour: the whole day
+        ("lundi 18:00", datetime(2026, 11, 30, 18, 0)),  # today, later
+        ("demain 17h", datetime(2026, 12, 1, 17, 0)),
+        ("aujourd'hui", datetime(2026, 12, 1, 0, 0)),
+        ("le 12/12 à 11h", datetime(2026, 12, 12, 11, 0)),
+        ("12/01", datetime(2027, 1, 13, 0, 0)),  # January: next year's
+        ("le 3 décembre", datetime(2026, 12, 4, 0, 0)),
+        ("livraison mercredi soir", datetime(2026, 12, 3, 0, 0)),
+    ],
+)
+def test_pickup_slot_read_from_what_was_typed(text, slot):
+    assert rules.pickup_slot(text, MONDAY) == slot.replace(tzinfo=PARIS)
+
+
+@pytest.mark.parametrize("text", ["", "quand vous voulez", "31/02", "25h", "au marché"])
+def test_a_slot_that_cannot_be_read_counts_from_the_placing(text):
+    assert rules.pickup_slot(text, MONDAY) is None
+    assert rules.expires_at(MONDAY, 48, text) == MONDAY + timedelta(hours=48)
+
+
+def test_expiry_counts_from_the_slot_never_before_the_placing():
+    assert rules.expires_at(MONDAY, 48, "samedi 10:00") == datetime(
+        2026, 12, 7, 10, 0, tzinfo=PARIS
+    )
+    assert rules.expires_at(MONDAY, 0, "samedi 10:00") is None
+    assert rules.expires_at(MONDAY, 2, "lundi 08:00") == MONDAY + timedelta(hours=2)
+
+
+def move_to(till_clock, moment: datetime) -> None:
+    till_clock(0)
+    till_clock((moment - clock.now()).total_seconds())
+
+
+def test_an_order_placed_monday_for_saturday_holds_until_the_slot_and_the_delay(
+    client, db, api_token, till_clock
+):
+    move_to(till_clock, MONDAY)
+    auth = {"Authorization": f"Bearer {api_token}", "Idempotency-Key": "mme-martin-1"}
+    body = {
+        "customer": "Mme Martin",
+        "lines": [{"product_id": product_id(db, "Kokedama"), "quantity": 2}],
+        "pickup": "samedi 10:00",
+    }
+    placed = client.post("/api/v1/orders", json=body, headers=auth)
+    assert placed.status_code == 201
+    expires = datetime.fromisoformat(placed.get_json()["order"]["expires_at"])
+    assert expires == datetime(2026, 12, 7, 10, 0, tzinfo=PARIS)  # Saturday 10:00 + 48 h
+    move_to(till_clock, datetime(2026, 12, 5, 9, 55, tzinfo=PARIS))  # she comes on Saturday
+    assert store.expire_due(db) == []
+    assert store.get_order(db, 1)["reserving"]
+    assert stock_and_reserved(db, "Kokedama") == (20, 2)
+    move_to(till_clock, datetime(2026, 12, 7, 10, 1, tzinfo=PARIS))  # never came
+    assert store.expire_due(db) == [1]
+    assert store.get_order(db, 1)["state"] == "expired"

@@ -9,7 +9,7 @@ they are the lines of open, unpaid, unexpired orders (`RESERVED`), summed when r
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -55,7 +55,8 @@ def place_order(
             _check_rate(db, client, per_hour)
         lines = _priced_lines(db, request.lines)
         now = clock.now()
-        expires = rules.expires_at(now, expire_hours)
+        expires = rules.expires_at(clock.local(now), expire_hours, request.pickup)
+        expires = expires and expires.astimezone(UTC)  # stored UTC, compared as text
         number = db.execute("SELECT coalesce(max(number), 0) + 1 FROM orders").fetchone()[0]
         order_id = db.execute(
             "INSERT INTO orders(number, source, customer, contact, pickup, note, total, created_at,"
