@@ -8,8 +8,8 @@ reserved: a stall sale can only take what is left after reservations (`available
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from pos.errors import EtalError, InvalidInput

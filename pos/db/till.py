@@ -7,9 +7,15 @@ import json
 from sqlite_utils import Database
 
 from pos import booking, clock, journal, till
-from pos.db import chains, now_iso, query, transaction
+from pos.db import chains, coop, now_iso, query, transaction
 from pos.db.events import log_event
-from pos.errors import CountOutdated, InvalidInput, TillAlreadyOpen, TillClosed
+from pos.errors import (
+    ClosingNotAllowed,
+    CountOutdated,
+    InvalidInput,
+    TillAlreadyOpen,
+    TillClosed,
+)
 from pos.i18n import N_
 
 
@@ -266,6 +272,8 @@ def x_report(db: Database, member: dict) -> int:
     event (its number is the X's); the day stays open."""
     with transaction(db):
         day = require_open_day(db)
+        if not till.may_close_day(_member_as_stored(db, member), coop.load_settings(db)):
+            raise ClosingNotAllowed()
         report = {
             "kind": "x",
             "period": clock.local(day["opened_at"]).date().isoformat(),
@@ -317,17 +325,24 @@ def close_day(
     signer=None,
     *,
     count_id: int | None = None,
+    same_day_ok: bool = False,
     same_day_reason: str = "",
 ) -> int:
     """The Z: the count confirmed (`count_id`, or `counts` counted now), its difference
     explained above the threshold, and the day's totals fixed for good.
 
+    Whoever asks (a screen, the CLI, a script), `till.close_refusals` decides first, from the
+    members table and the settings as stored: an admin or an allowed member closes it, and a
+    second Z on one calendar day needs `same_day_ok` and a `same_day_reason`.
     The Z keeps the last count and the first difference seen (a recount does not erase it).
-    :raise InvalidInput: a difference to explain; CountOutdated: the cash changed since the count.
+    :raise ClosingNotAllowed: this member may not close the Z (nothing is written).
+    :raise InvalidInput: a difference to explain, or a second Z of the day unconfirmed
+        (`same_day_reason`); CountOutdated: the cash changed since the count.
     """
     reason = " ".join(reason.split())
     with transaction(db):
         day = require_open_day(db)
+        _check_closer(db, member, day, same_day_ok, same_day_reason)
         status = day_status(db, day)
         if count_id is None:
             count_id = record_count(db, member, "close", counts or {})["id"]
@@ -391,6 +406,27 @@ def close_day(
         )
         close_periods(db, signer)
         return number
+
+
+def _check_closer(db: Database, member: dict, day: dict, ok: bool, why: str) -> None:
+    """Refuse this Z before anything is written (the rule is `till.close_refusals`)."""
+    refusals = till.close_refusals(
+        _member_as_stored(db, member),
+        coop.load_settings(db),
+        till.closures_on_day(clock.local(day["opened_at"]).date().isoformat(), day_periods(db)),
+        ok,
+        why,
+    )
+    if "member" in refusals:
+        raise ClosingNotAllowed()
+    if "same_day_reason" in refusals:
+        raise InvalidInput(refusals["same_day_reason"], field="same_day_reason")
+
+
+def _member_as_stored(db: Database, member: dict | None) -> dict:
+    """The member as the members table knows them (a caller's dict never grants a role)."""
+    found = coop.get_member(db, member["id"]) if member and member.get("id") else None
+    return found or {"id": None, "role": ""}
 
 
 def _x_reports_since(db: Database, opened_at: str) -> int:
