@@ -211,6 +211,7 @@ def _new_entry(db, kind, member, total, change, *, key=None, refers_to=None) -> 
         "change": change,
         "idempotency_key": key,
         "prev_hash": tip or journal.GENESIS,
+        "chain_version": journal.SALE_VERSION,  # what its hash covers (pos/journal.py)
     }
 
 
