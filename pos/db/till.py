@@ -1,4 +1,8 @@
-"""Queries for the till: open a day, cash movements, handovers, the Z closure."""
+"""Queries for the till day: open it, cash movements, counts and handovers, the X report.
+
+The Z and the period closures live in `pos/db/closures.py`; their names are still read from
+here (`store.close_day`, `from pos.db.till import get_closure`), for the callers of before.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import json
 
 from sqlite_utils import Database
 
-from pos import booking, clock, journal, till
+from pos import booking, clock, till
 from pos.db import chains, coop, now_iso, query, transaction
 from pos.db.events import log_event
 from pos.errors import (
@@ -52,6 +56,8 @@ def open_day(db: Database, member: dict | None, counts: dict[int, int]) -> int:
         )
         chains.seal(db, "till_days")
         log_event(db, "till_opened", member, float_total=till.count_total(counts))
+        from pos.db.closures import close_periods  # closures read the days: imported late
+
         close_periods(db)
         return day_id
 
@@ -215,7 +221,7 @@ def day_counts(db: Database, day_id: int, purpose: str) -> list[dict]:
     )
 
 
-def _current_count(db: Database, day: dict, count_id: int, purpose: str) -> dict:
+def current_count(db: Database, day: dict, count_id: int, purpose: str) -> dict:
     """A count of this day still true: no sale nor movement changed the cash since."""
     found = get_count(db, count_id)
     if found is None or found["day_id"] != day["id"] or found["purpose"] != purpose:
@@ -238,7 +244,7 @@ def record_handover(
         day = require_open_day(db)
         if count_id is None and counts:
             count_id = record_count(db, from_member, "handover", counts)["id"]
-        count = _current_count(db, day, count_id, "handover") if count_id else None
+        count = current_count(db, day, count_id, "handover") if count_id else None
         expected = day_status(db, day)["expected_cash"]
         db["handovers"].insert(
             {
@@ -272,7 +278,7 @@ def x_report(db: Database, member: dict) -> int:
     event (its number is the X's); the day stays open."""
     with transaction(db):
         day = require_open_day(db)
-        if not till.may_close_day(_member_as_stored(db, member), coop.load_settings(db)):
+        if not till.may_close_day(member_as_stored(db, member), coop.load_settings(db)):
             raise ClosingNotAllowed()
         report = {
             "kind": "x",
@@ -296,242 +302,37 @@ def get_x_report(db: Database, number: int) -> dict | None:
     return {**json.loads(row[0])["report"], "number": number} if row else None
 
 
-def last_closure(db: Database) -> dict | None:
-    """The most recent closure of any kind (the chain's tip)."""
-    rows = list(query(db, "SELECT * FROM closures ORDER BY number DESC LIMIT 1"))
-    return rows[0] if rows else None
-
-
 def grand_total(db: Database) -> int:
     """The perpetual grand total: every sale's net total since the coop began."""
     return db.execute("SELECT coalesce(sum(total), 0) FROM sales").fetchone()[0]
 
 
-CLOSURE_KEYS = journal.CLOSURE_KEYS  # what a closure's hash covers lives in pos/journal.py
-CLOSURE_KINDS = {"day": "Z du jour", "month": "Clôture mensuelle", "year": "Clôture annuelle"}
-
-
-def day_periods(db: Database) -> list[str]:
-    """The calendar days (periods) of the Zs closed so far."""
-    return [r[0] for r in db.execute("SELECT period FROM closures WHERE kind = 'day'")]
-
-
-def close_day(
-    db: Database,
-    member: dict,
-    counts: dict[int, int] | None,
-    reason: str,
-    threshold: int,
-    signer=None,
-    *,
-    count_id: int | None = None,
-    same_day_ok: bool = False,
-    same_day_reason: str = "",
-) -> int:
-    """The Z: the count confirmed (`count_id`, or `counts` counted now), its difference
-    explained above the threshold, and the day's totals fixed for good.
-
-    Whoever asks (a screen, the CLI, a script), `till.close_refusals` decides first, from the
-    members table and the settings as stored: an admin or an allowed member closes it, and a
-    second Z on one calendar day needs `same_day_ok` and a `same_day_reason`.
-    The Z keeps the last count and the first difference seen (a recount does not erase it).
-    :raise ClosingNotAllowed: this member may not close the Z (nothing is written).
-    :raise InvalidInput: a difference to explain, or a second Z of the day unconfirmed
-        (`same_day_reason`); CountOutdated: the cash changed since the count.
-    """
-    reason = " ".join(reason.split())
-    with transaction(db):
-        day = require_open_day(db)
-        _check_closer(db, member, day, same_day_ok, same_day_reason)
-        status = day_status(db, day)
-        if count_id is None:
-            count_id = record_count(db, member, "close", counts or {})["id"]
-        count = _current_count(db, day, count_id, "close")
-        counts = count["count_data"]
-        gap = till.cash_difference(count["counted"], status["expected_cash"], threshold)
-        if gap.needs_reason and not reason:
-            raise InvalidInput(N_("Expliquez l'écart de caisse avant de clôturer."), field="reason")
-        counted, difference = gap.counted, gap.amount
-        made = day_counts(db, day["id"], "close")
-        close = {
-            "member_id": member["id"],
-            "member": member["name"],
-            "created_at": now_iso(),
-            "counted": counted,
-            "expected": status["expected_cash"],
-            "first_counted": made[0]["counted"],
-            "first_expected": made[0]["expected"],
-        }
-        totals = {
-            **day_report(db, day, close),
-            "cash_up": {
-                "first_counted": made[0]["counted"],
-                "first_difference": till.cash_difference(
-                    made[0]["counted"], made[0]["expected"]
-                ).amount,
-                "recounts": len(made) - 1,
-                "same_day_reason": " ".join(same_day_reason.split())[:200],
-                "x_reports": _x_reports_since(db, day["opened_at"]),
-            },
-        }
-        number = _insert_closure(
-            db,
-            {
-                "kind": "day",
-                "period": clock.local(day["opened_at"]).date().isoformat(),
-                "day_id": day["id"],
-                "member_id": member["id"],
-                "member": member["name"],
-                "totals": json.dumps(totals),
-                "float_total": day["float_total"],
-                "expected_cash": status["expected_cash"],
-                "counted_cash": counted,
-                "counts": json.dumps({str(k): v for k, v in counts.items()}),
-                "difference": difference,
-                "reason": reason[:200],
-                "grand_total": grand_total(db),
-            },
-            signer,
-        )
-        db.execute("UPDATE till_days SET closed_at = ? WHERE id = ?", [now_iso(), day["id"]])
-        log_event(
-            db,
-            "closure",
-            member,
-            number=number,
-            period_kind="day",
-            difference=difference,
-            first_difference=totals["cash_up"]["first_difference"],
-            same_day_reason=totals["cash_up"]["same_day_reason"],
-        )
-        close_periods(db, signer)
-        return number
-
-
-def _check_closer(db: Database, member: dict, day: dict, ok: bool, why: str) -> None:
-    """Refuse this Z before anything is written (the rule is `till.close_refusals`)."""
-    refusals = till.close_refusals(
-        _member_as_stored(db, member),
-        coop.load_settings(db),
-        till.closures_on_day(clock.local(day["opened_at"]).date().isoformat(), day_periods(db)),
-        ok,
-        why,
-    )
-    if "member" in refusals:
-        raise ClosingNotAllowed()
-    if "same_day_reason" in refusals:
-        raise InvalidInput(refusals["same_day_reason"], field="same_day_reason")
-
-
-def _member_as_stored(db: Database, member: dict | None) -> dict:
+def member_as_stored(db: Database, member: dict | None) -> dict:
     """The member as the members table knows them (a caller's dict never grants a role)."""
     found = coop.get_member(db, member["id"]) if member and member.get("id") else None
     return found or {"id": None, "role": ""}
 
 
-def _x_reports_since(db: Database, opened_at: str) -> int:
-    """How many X reports were made since the day opened (the Z says so)."""
-    return db.execute(
-        "SELECT count(*) FROM events WHERE kind = 'x_report' AND created_at >= ?", [opened_at]
-    ).fetchone()[0]
-
-
-def _insert_closure(db: Database, closure: dict, signer) -> int:
-    """Number, date, chain and sign a closure; insert it."""
-    tip = last_closure(db)
-    closure.setdefault("member_id", None)
-    closure.setdefault("member", "")
-    for key in ("day_id", "expected_cash", "counted_cash", "counts", "difference"):
-        closure.setdefault(key, None)
-    closure.setdefault("float_total", 0)
-    closure.setdefault("reason", "")
-    closure.update(
-        number=(tip["number"] if tip else 0) + 1,
-        created_at=now_iso(),
-        prev_hash=tip["hash"] if tip else journal.GENESIS,
-        tips=json.dumps(chains.tips(db), sort_keys=True),  # signed with the totals
+# The closures moved to pos/db/closures.py: what was imported from here still is.
+_CLOSURES = frozenset(
+    (
+        "CLOSURE_KEYS",
+        "CLOSURE_KINDS",
+        "close_day",
+        "close_periods",
+        "closure_entry",
+        "day_periods",
+        "get_closure",
+        "last_closure",
+        "list_closures",
+        "verify_closures",
     )
-    closure["hash"] = journal.entry_hash(closure["prev_hash"], closure_entry(closure))
-    closure["signature"] = (signer or _coop_signer(db))(closure["hash"].encode())
-    db["closures"].insert(closure)
-    return closure["number"]
+)
 
 
-def _coop_signer(db: Database):
-    """Sign with the key pair kept beside this database file."""
-    from pos import signing
+def __getattr__(name: str):
+    if name in _CLOSURES:
+        from pos.db import closures
 
-    path = db.execute("PRAGMA database_list").fetchone()[2]
-    return lambda data: signing.sign(path, data)
-
-
-def close_periods(db: Database, signer=None) -> list[int]:
-    """Close every finished month, then every finished year, that has days and no closure yet."""
-    made = []
-    with transaction(db):
-        this_month = clock.local(clock.now()).strftime("%Y-%m")
-        for kind, source, width, current in (
-            ("month", "day", 7, this_month),
-            ("year", "month", 4, this_month[:4]),
-        ):
-            done = {
-                row[0] for row in db.execute("SELECT period FROM closures WHERE kind = ?", [kind])
-            }
-            parts: dict[str, list[dict]] = {}
-            for row in query(
-                db,
-                "SELECT period, totals, grand_total FROM closures WHERE kind = ? ORDER BY number",
-                [source],
-            ):
-                parts.setdefault(row["period"][:width], []).append(row)
-            for period, rows in sorted(parts.items()):
-                if period >= current or period in done:
-                    continue
-                totals = till.sum_totals([json.loads(r["totals"]) for r in rows])
-                made.append(
-                    _insert_closure(
-                        db,
-                        {
-                            "kind": kind,
-                            "period": period,
-                            "totals": json.dumps(totals),
-                            "grand_total": rows[-1]["grand_total"],
-                        },
-                        signer,
-                    )
-                )
-                log_event(db, "closure", None, number=made[-1], period_kind=kind, period=period)
-    return made
-
-
-closure_entry = journal.closure_entry
-
-
-def get_closure(db: Database, number: int) -> dict | None:
-    """One closure with its totals decoded."""
-    rows = list(query(db, "SELECT * FROM closures WHERE number = ?", [number]))
-    if not rows:
-        return None
-    closure = rows[0]
-    closure["data"] = json.loads(closure["totals"])
-    closure["count_data"] = json.loads(closure["counts"] or "{}")
-    closure["key_fingerprint"] = _key_fingerprint(db)
-    return closure
-
-
-def _key_fingerprint(db: Database) -> str:
-    """The fingerprint of the public key beside this database ('' when there is none)."""
-    from pos import signing
-
-    public = signing.key_paths(db.execute("PRAGMA database_list").fetchone()[2])[1]
-    return signing.fingerprint(public.read_bytes()) if public.is_file() else ""
-
-
-def list_closures(db: Database) -> list[dict]:
-    """Closures, newest first."""
-    return list(query(db, "SELECT * FROM closures ORDER BY number DESC"))
-
-
-def verify_closures(db: Database) -> str | None:
-    """The first closure whose chained hash does not match, or None (see pos.db.chains)."""
-    return chains.verify_closure_chain(db)
+        return getattr(closures, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
