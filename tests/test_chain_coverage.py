@@ -89,3 +89,49 @@ def test_the_migration_gives_old_rows_version_1(db):
     info = {row[1]: row[4] for row in db.execute("PRAGMA table_info(sales)")}
     assert info["chain_version"] == "1"
     assert "cart_share" in journal.line_keys(2) and "cart_share" not in journal.line_keys(1)
+
+
+def test_a_database_from_before_migration_0022_verifies_then_seals_new_shares(
+    tmp_path, runner, monkeypatch
+):
+    """A real older database: migrated up to 0021 only, a discounted sale recorded the way
+    Étal recorded it then (no chain_version); `pos verify` migrates it and passes; a sale made
+    afterwards has its cart_share sealed."""
+    from pos import db as database
+    from tests.conftest import seed
+
+    every = database._migrations()
+    monkeypatch.setattr(database, "_migrations", lambda: [m for m in every if m[0] <= 21])
+    path = tmp_path / "old.db"
+    seed(path)
+    new_entry = journal_store._new_entry
+    monkeypatch.setattr(
+        journal_store,
+        "_new_entry",
+        lambda *a, **kw: {k: v for k, v in new_entry(*a, **kw).items() if k != "chain_version"},
+    )
+    old_db = database.connect(path)
+    old = discounted_sale(old_db)
+    old_db.close()
+    monkeypatch.undo()
+
+    assert verify(runner, path).exit_code == 0  # migrated to 0023 on the way, and still whole
+    db = database.connect(path)
+    assert db.execute("SELECT chain_version FROM sales WHERE number = ?", [old]).fetchone() == (1,)
+    new = discounted_sale(db)
+    db.close()
+    assert verify(runner, path).exit_code == 0
+    plant(path, "UPDATE sale_lines SET cart_share = 0 WHERE id = ?", [shares_of(path, new)])
+    result = verify(runner, path)
+    assert result.exit_code == 1 and f"vente n° {new}" in result.output
+
+
+def shares_of(path, number) -> int:
+    raw = sqlite3.connect(path)
+    row = raw.execute(
+        "SELECT l.id FROM sale_lines l JOIN sales s ON s.id = l.sale_id WHERE s.number = ?"
+        " ORDER BY l.position LIMIT 1",
+        [number],
+    ).fetchone()
+    raw.close()
+    return row[0]
