@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -192,3 +193,15 @@ def test_an_order_placed_monday_for_saturday_holds_until_the_slot_and_the_delay(
     move_to(till_clock, datetime(2026, 12, 7, 10, 1, tzinfo=PARIS))  # never came
     assert store.expire_due(db) == [1]
     assert store.get_order(db, 1)["state"] == "expired"
+
+
+def test_the_public_answer_says_until_when_the_order_is_held(client, db, till_clock):
+    from tests.test_orders_web import open_page, public_post
+
+    move_to(till_clock, MONDAY)
+    open_page(db)
+    koke = product_id(db, "Kokedama")
+    sent = public_post(client, db, {f"qty_{koke}": "1", "pickup": "samedi 10:00"})
+    assert sent.status_code == 302
+    done = unescape(client.get("/commander/merci").get_data(as_text=True))
+    assert "Sans retrait avant le 07/12/2026 10:00" in done
