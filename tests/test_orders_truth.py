@@ -205,3 +205,11 @@ def test_the_public_answer_says_until_when_the_order_is_held(client, db, till_cl
     assert sent.status_code == 302
     done = unescape(client.get("/commander/merci").get_data(as_text=True))
     assert "Sans retrait avant le 07/12/2026 10:00" in done
+
+
+def test_the_members_see_until_when_an_order_is_held(actions, client, db, till_clock):
+    move_to(till_clock, MONDAY)
+    number = place(db, ("Cookie", 2), expire_hours=48)
+    actions.login("Léo")
+    detail = unescape(client.get(f"/orders/{number}").get_data(as_text=True))
+    assert "Réservée jusqu'au 07/12/2026 10:00" in detail
