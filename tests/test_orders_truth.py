@@ -107,6 +107,7 @@ def test_voiding_a_transfer_payment_makes_the_order_payable_again(actions, db):
     void(actions, 1)
     order = store.get_order(db, number)
     assert order["state"] == "to_prepare" and not order["paid_in_advance"]
+    assert order["sale_number"] is None and order["transfer_reference"] == ""  # unpaid now
     assert order["reserving"] and stock_and_reserved(db, "Cookie")[1] == 2
     with pytest.raises(rules.OrderStateError, match="encaissez"):
         store.change_state(db, number, "collect", None)  # no hand-over without a payment now

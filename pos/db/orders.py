@@ -192,11 +192,14 @@ def get_order(db: Database, number: int) -> dict:
 
 
 def _derive(order: dict) -> None:
-    """What is read from the stored row: whether it reserves, and the sale that paid it (none
-    while it is open and unpaid: the column still names a voided sale after a reopening)."""
+    """What is read from the stored row: whether it reserves, and the sale (and transfer) that
+    paid it: none while it is open and unpaid, since the columns still name a voided sale after
+    a reopening (its history keeps them)."""
     order["reserving"] = rules.holds_stock(order["state"], bool(order["paid_in_advance"]))
     if order["state"] in rules.OPEN and not order["paid_in_advance"]:
         order["sale_number"] = None
+    if not order["paid_in_advance"]:
+        order["transfer_reference"] = ""
 
 
 def list_orders(db: Database, *, since: str | None = None, open_only: bool = False) -> list[dict]:
