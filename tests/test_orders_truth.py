@@ -214,3 +214,24 @@ def test_the_members_see_until_when_an_order_is_held(actions, client, db, till_c
     actions.login("Léo")
     detail = unescape(client.get(f"/orders/{number}").get_data(as_text=True))
     assert "Réservée jusqu'au 07/12/2026 10:00" in detail
+
+
+def test_migration_0021_keeps_the_events_and_their_guards(tmp_path, monkeypatch):
+    from pos import db as database
+    from tests.conftest import seed
+
+    every = database._migrations()
+    monkeypatch.setattr(database, "_migrations", lambda: [m for m in every if m[0] <= 20])
+    path = tmp_path / "coop.db"
+    seed(path)
+    db = database.connect(path)
+    number = place(db, ("Cookie", 2))
+    store.change_state(db, number, "prepare", None)
+    monkeypatch.undo()
+    assert database.migrate(db)[0] == "0021_order_reopen.sql"
+    kinds = [e["kind"] for e in store.get_order(db, number)["events"]]
+    assert kinds == ["placed", "prepared"]
+    with pytest.raises(Exception, match="never"):
+        db.execute("DELETE FROM order_events")
+    with pytest.raises(Exception, match="never"):
+        db.execute("UPDATE order_events SET kind = 'paid'")
