@@ -111,3 +111,23 @@ def test_a_new_week_is_not_compared_with_last_weeks_plan(actions, db):
     board = board[board.index('data-testid="plan-board"') :]
     assert 'data-testid="plan-vs-actual"' not in board
     assert "Le prévisionnel porte sur la semaine du" in board
+
+
+def test_a_plan_saved_before_migration_0023_is_the_coops_week(tmp_path, monkeypatch):
+    from pos import db as database
+    from pos.db import plan as store
+    from tests.conftest import seed
+
+    every = database._migrations()
+    monkeypatch.setattr(database, "_migrations", lambda: [m for m in every if m[0] <= 22])
+    path = tmp_path / "coop.db"
+    seed(path)
+    db = database.connect(path)
+    db.execute("INSERT INTO plan_facts(key, value) VALUES ('float', '6000')")
+    monkeypatch.undo()
+    database.migrate(db)
+    assert store.plan_facts(db)["float"] == 6000
+    assert store.plan_week(db) is None  # the route then takes the coop's week in force
+    db.execute("INSERT INTO plan_facts(key, value) VALUES ('week_start', '2026-06-01')")
+    db.execute("INSERT INTO plan_facts(key, value) VALUES ('week_end', '2026-06-07')")
+    assert store.plan_week(db) == WEEK
