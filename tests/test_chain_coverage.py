@@ -98,12 +98,10 @@ def test_a_database_from_before_migration_0022_verifies_then_seals_new_shares(
     Étal recorded it then (no chain_version); `pos verify` migrates it and passes; a sale made
     afterwards has its cart_share sealed."""
     from pos import db as database
-    from tests.conftest import seed
+    from tests.older_database import seeded_at
 
-    every = database._migrations()
-    monkeypatch.setattr(database, "_migrations", lambda: [m for m in every if m[0] <= 21])
     path = tmp_path / "old.db"
-    seed(path)
+    seeded_at(path, 21).close()
     new_entry = journal_store._new_entry
     monkeypatch.setattr(
         journal_store,

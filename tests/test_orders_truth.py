@@ -216,18 +216,13 @@ def test_the_members_see_until_when_an_order_is_held(actions, client, db, till_c
     assert "Réservée jusqu'au 07/12/2026 10:00" in detail
 
 
-def test_migration_0021_keeps_the_events_and_their_guards(tmp_path, monkeypatch):
+def test_migration_0021_keeps_the_events_and_their_guards(tmp_path):
     from pos import db as database
-    from tests.conftest import seed
+    from tests.older_database import seeded_at
 
-    every = database._migrations()
-    monkeypatch.setattr(database, "_migrations", lambda: [m for m in every if m[0] <= 20])
-    path = tmp_path / "coop.db"
-    seed(path)
-    db = database.connect(path)
+    db = seeded_at(tmp_path / "coop.db", 20)
     number = place(db, ("Cookie", 2))
     store.change_state(db, number, "prepare", None)
-    monkeypatch.undo()
     assert database.migrate(db)[0] == "0021_order_reopen.sql"
     kinds = [e["kind"] for e in store.get_order(db, number)["events"]]
     assert kinds == ["placed", "prepared"]

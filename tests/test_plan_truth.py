@@ -113,18 +113,13 @@ def test_a_new_week_is_not_compared_with_last_weeks_plan(actions, db):
     assert "Le prévisionnel porte sur la semaine du" in board
 
 
-def test_a_plan_saved_before_migration_0023_is_the_coops_week(tmp_path, monkeypatch):
+def test_a_plan_saved_before_migration_0023_is_the_coops_week(tmp_path):
     from pos import db as database
     from pos.db import plan as store
-    from tests.conftest import seed
+    from tests.older_database import seeded_at
 
-    every = database._migrations()
-    monkeypatch.setattr(database, "_migrations", lambda: [m for m in every if m[0] <= 22])
-    path = tmp_path / "coop.db"
-    seed(path)
-    db = database.connect(path)
+    db = seeded_at(tmp_path / "coop.db", 22)
     db.execute("INSERT INTO plan_facts(key, value) VALUES ('float', '6000')")
-    monkeypatch.undo()
     database.migrate(db)
     assert store.plan_facts(db)["float"] == 6000
     assert store.plan_week(db) is None  # the route then takes the coop's week in force
