@@ -111,6 +111,11 @@ def test_a_new_week_is_not_compared_with_last_weeks_plan(actions, db):
     board = board[board.index('data-testid="plan-board"') :]
     assert 'data-testid="plan-vs-actual"' not in board
     assert "Le prévisionnel porte sur la semaine du" in board
+    shown = unescape(actions.client.get("/plan").get_data(as_text=True))
+    start = clock.local(clock.now()).date()  # the week the plan was made for: from today
+    assert f"Semaine du {start:%d/%m/%Y}" in shown  # not the coop's new week
+    assert "Ce prévisionnel est celui d'une autre semaine" in shown
+    assert f"va du {next_week:%d/%m/%Y}" in shown
 
 
 def test_a_plan_saved_before_migration_0023_is_the_coops_week(tmp_path):

@@ -71,13 +71,15 @@ def plan_figures() -> dict:
     money = plan.financing(
         forecast, facts["float"], store.plan_lines(db, "own"), store.plan_lines(db, "loan")
     )
-    week = _week(settings)
+    current = _week(settings)
+    week = store.plan_week(db) or current  # the week the plan was made for
     return {
         "forecast": forecast,
         "money": money,
         "facts": facts,
         "market_days": [date.fromisoformat(d) for d in facts["market_days"]],
         "week": week,
+        "current_week": current,
         "settings": settings,
         "planned": store.has_plan(db),
     }
