@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from pos import cart
 from pos.errors import EtalError, InvalidInput
 from pos.i18n import N_, Message
 
@@ -42,7 +43,7 @@ EVENT_NAMES = {
 }
 SOURCES = ("member", "api", "public")
 MAX_LINES = 30
-MAX_QUANTITY = 9999
+MAX_QUANTITY = cart.MAX_QUANTITY  # a line's cap: an order's line becomes a sale's
 
 
 class OrderNotFound(EtalError):
