@@ -13,8 +13,7 @@ from sqlite_utils import Database
 
 from pos import clock, journal, till
 from pos.db import chains, coop, now_iso, query, transaction
-from pos.db.events import log_event
-from pos.db.till import (
+from pos.db.days import (
     current_count,
     day_counts,
     day_report,
@@ -24,6 +23,7 @@ from pos.db.till import (
     record_count,
     require_open_day,
 )
+from pos.db.events import log_event
 from pos.errors import ClosingNotAllowed, InvalidInput
 from pos.i18n import N_
 

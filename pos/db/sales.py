@@ -12,6 +12,7 @@ from pos import clock, journal
 from pos.cart import Payment, PricedCart, merge_payments, settle
 from pos.db import group_commit, query, transaction
 from pos.db.catalogue import RESERVED, move_stock
+from pos.db.order_history import reopen_after_void
 from pos.errors import (
     ClockBehind,
     InvalidInput,
@@ -305,8 +306,6 @@ def record_void(
         pays = [{"method": p["method"], "amount": -p["amount"]} for p in sale["payments"]]
         sale_id = _insert_entry(db, entry, lines, pays)
         _return_stock(db, lines, "void", sale_id, member)
-        from pos.db.orders import reopen_after_void  # orders reads the journal: imported late
-
         reopen_after_void(db, number, entry["number"], member)  # its order, if any, reopens
         return entry["number"]
 
