@@ -190,6 +190,49 @@ class Advance:
         return self.advanced - self.repaid
 
 
+@dataclass(frozen=True)
+class AdvanceNow:
+    """A member's advances as members read them now: the booked figures (closed days, as the
+    FEC and member-advances.csv have them) plus what the open till day adds, provisional until
+    its Z. What is owed now (the repayment limit) counts both: a repayment from the drawer
+    today is never forgotten until the Z, so nobody is paid back twice."""
+
+    booked: Advance
+    pending: Advance | None = None
+
+    @property
+    def member_id(self) -> int:
+        """The member."""
+        return self.booked.member_id
+
+    @property
+    def name(self) -> str:
+        """The member's name."""
+        return self.booked.name
+
+    @property
+    def advanced(self) -> int:
+        """Advanced, booked and provisional."""
+        return self.booked.advanced + (self.pending.advanced if self.pending else 0)
+
+    @property
+    def repaid(self) -> int:
+        """Repaid, booked and provisional."""
+        return self.booked.repaid + (self.pending.repaid if self.pending else 0)
+
+    @property
+    def owed(self) -> int:
+        """What the coop owes the member now."""
+        return self.advanced - self.repaid
+
+
+def advances_now(booked: Iterable[Advance], pending: Iterable[Advance]) -> list[AdvanceNow]:
+    """Each member with a booked or a provisional advance, in the booked order then the new."""
+    today = {a.member_id: a for a in pending if a.advanced or a.repaid}
+    rows = [AdvanceNow(a, today.pop(a.member_id, None)) for a in booked]
+    return rows + [AdvanceNow(Advance(a.member_id, a.name, 0, 0), a) for a in today.values()]
+
+
 def advances(entries: Iterable[list[FecLine]], member_account: str) -> list[Advance]:
     """Per member, from the 467 lines: credits are advances, debits repayments."""
     sums: dict[str, list] = {}

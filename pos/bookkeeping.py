@@ -425,6 +425,17 @@ def reconcile(
     return booking.Reconciliation(tuple(checks), open_days, unclassified)
 
 
+def advances_now(db: Database, period: Period, settings: Mapping[str, str]):
+    """Per member as members read them now: booked (closed days) and what the open till day
+    adds, marked provisional (`booking.AdvanceNow`)."""
+    booked, _owed = advances_of(db, period, settings)
+    pending = [
+        booking.Advance(row["id"], row["name"], row["advanced"], row["repaid"])
+        for row in ledger.member_advances(db, Period(None, period.end), open_day=True)
+    ]
+    return booking.advances_now(booked, pending)
+
+
 def advances_of(
     db: Database, period: Period, settings: Mapping[str, str], history: list | None = None
 ) -> tuple[list[booking.Advance], dict[int, int]]:

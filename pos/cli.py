@@ -347,10 +347,13 @@ def token_list(db_path):
     """Lister les jetons d'API."""
     from pos.db import coop
 
-    for t in coop.list_tokens(database.open_existing(db_path)):
+    db = database.open_existing(db_path)
+    zone = coop.load_settings(db)["timezone"]  # the coop's clock, in French (pos.clock)
+    for t in coop.list_tokens(db):
+        revoked = t["revoked_at"] and f"révoqué le {clock.for_people(t['revoked_at'], zone)}"
         click.echo(
-            f"{t['id']}\t{t['name']}\t{t['scopes']}\t{t['created_at']}\t"
-            f"{t['revoked_at'] or 'actif'}"
+            f"{t['id']}\t{t['name']}\t{t['scopes']}\t"
+            f"créé le {clock.for_people(t['created_at'], zone)}\t{revoked or 'actif'}"
         )
 
 

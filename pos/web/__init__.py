@@ -15,7 +15,7 @@ from werkzeug.routing import IntegerConverter
 from pos import clock, labels, payment_methods
 from pos.catalogue import initials
 from pos.i18n import plural_text, tr
-from pos.money import format_eur, format_rate, rate_to_decimal
+from pos.money import format_eur, format_rate, rate_to_decimal, signed
 from pos.web import assets
 from pos.web.db import init_app as init_db
 
@@ -147,6 +147,7 @@ def register(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["eur"] = eur
     app.jinja_env.filters["rate"] = lambda bp: format_rate(bp, _locale())
+    app.jinja_env.filters["signed"] = signed  # "+3", "−2": a count's change, U+2212
     app.jinja_env.filters["rate_value"] = lambda bp: str(rate_to_decimal(bp))
     app.jinja_env.filters["tr"] = tr  # a domain message in the member's language
     app.jinja_env.filters["initials"] = initials

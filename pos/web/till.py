@@ -347,7 +347,14 @@ def close():
         return _close_page(db, day, status=422, reason=reason, errors=errors, same_day=same_day)
     try:
         number = store.close_day(
-            db, g.member, None, reason, _threshold(), count_id=count_id, same_day_reason=same_day
+            db,
+            g.member,
+            None,
+            reason,
+            _threshold(),
+            count_id=count_id,
+            same_day_ok=bool(request.form.get("same_day_ok")),
+            same_day_reason=same_day,
         )
     except CountOutdated as exc:
         flash(translate(exc.msgid), "error")
@@ -363,9 +370,11 @@ def _close_refusals(db, day: dict, found: dict | None, reason: str, same_day: st
         errors["reason"] = _("Expliquez l'écart de caisse avant de clôturer.")
     period = clock.local(day["opened_at"]).date().isoformat()
     earlier = till.closures_on_day(period, store.day_periods(db))
-    refusal = till.same_day_refusal(earlier, bool(request.form.get("same_day_ok")), same_day)
-    if refusal:
-        errors["same_day_reason"] = translate(refusal)
+    refusals = till.close_refusals(
+        g.member, get_settings(), earlier, bool(request.form.get("same_day_ok")), same_day
+    )
+    if "same_day_reason" in refusals:  # `member` was refused first, by _require_closer
+        errors["same_day_reason"] = translate(refusals["same_day_reason"])
     return errors
 
 
