@@ -9,6 +9,7 @@ a code once used stays registered (a retired method is no longer offered, still 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -27,6 +28,12 @@ class PaymentMethod:
     moves_drawer: bool = False  # counted in the cash drawer (expected cash, the Z's count)
     button: bool = False  # a button of its own on the payment row (cash has its notes)
     offered: bool = True  # offered for new sales and refunds (False: retired, still named)
+    short: str = ""  # French, marked N_(): the word on its button and in narrow tables
+
+    @property
+    def short_word(self) -> str:
+        """The word where room is short (its button, the per-member table): short, else word."""
+        return self.short or self.word
 
 
 class _Registry(dict):
@@ -38,14 +45,26 @@ class _Registry(dict):
 
 
 METHODS: dict[str, PaymentMethod] = _Registry()
-CODES: list[str] = []  # the codes in order, kept in step with METHODS (the API's schema)
+CODES: list[str] = []  # the offered codes in order, kept in step with METHODS (the API's schema)
+
+
+# What the payments table's CHECK takes (migration 0017): lower-case ASCII letters and "_".
+_CODE = re.compile(r"[a-z_]+", re.ASCII)
+
+
+class BadCode(ValueError):
+    """A method's code the payments table would refuse (lower-case letters and "_" only)."""
 
 
 def register(method: PaymentMethod) -> PaymentMethod:
-    """Add a method (or replace one with the same code)."""
-    if method.code not in METHODS:
-        CODES.append(method.code)
+    """Add a method (or replace one with the same code).
+
+    :raise BadCode: the code does not fit the payments table's CHECK.
+    """
+    if not _CODE.fullmatch(method.code):
+        raise BadCode(f"a payment method's code is lower-case letters and _: {method.code!r}")
     METHODS[method.code] = method
+    CODES[:] = offered_codes()
     return method
 
 
@@ -77,10 +96,41 @@ def offered() -> list[PaymentMethod]:
     return [m for m in METHODS.values() if m.offered]
 
 
+def buttons() -> list[PaymentMethod]:
+    """The offered methods with a button of their own on the payment row, in order."""
+    return [m for m in offered() if m.button]
+
+
+def accepts(code: object) -> bool:
+    """Whether a new payment or refund may use this code: registered and still offered."""
+    return code in METHODS and METHODS[code].offered
+
+
+def offered_codes() -> list[str]:
+    """The codes a new payment may use, in order (the API's schema)."""
+    return [m.code for m in offered()]
+
+
+def payment_accounts() -> dict[str, str]:
+    """Each method's FEC debit account by default, by code (the registry is their one home)."""
+    return {m.code: m.account for m in METHODS.values()}
+
+
+def account_settings() -> dict[str, str]:
+    """Each method's account setting and its default ("account_card": "5115"), in order."""
+    return {m.account_setting: m.account for m in METHODS.values()}
+
+
 def word(code: str) -> str:
     """A method's French name; an unknown code is shown as it is."""
     method = METHODS.get(code)
     return method.word if method else code
+
+
+def short_word(code: str) -> str:
+    """A method's French name where room is short; an unknown code is shown as it is."""
+    method = METHODS.get(code)
+    return method.short_word if method else code
 
 
 def moves_drawer(code: str) -> bool:
@@ -97,7 +147,9 @@ def may_exceed(code: str) -> bool:
 
 for _method in (
     PaymentMethod("cash", N_("Espèces"), "account_cash", "530", may_exceed=True, moves_drawer=True),
-    PaymentMethod("card", N_("Carte bancaire"), "account_card", "5115", button=True),
+    PaymentMethod(
+        "card", N_("Carte bancaire"), "account_card", "5115", button=True, short=N_("Carte")
+    ),
     PaymentMethod("cheque", N_("Chèque"), "account_cheque", "5112", button=True),
     PaymentMethod("transfer", N_("Virement"), "account_transfer", "512"),
     PaymentMethod("other", N_("Autre"), "account_other", "471"),
