@@ -29,11 +29,17 @@ class PaymentMethod:
     button: bool = False  # a button of its own on the payment row (cash has its notes)
     offered: bool = True  # offered for new sales and refunds (False: retired, still named)
     short: str = ""  # French, marked N_(): the word on its button and in narrow tables
+    account_word: str = ""  # French, marked N_(): its account's field on the settings screen
 
     @property
     def short_word(self) -> str:
         """The word where room is short (its button, the per-member table): short, else word."""
         return self.short or self.word
+
+    @property
+    def account_field(self) -> str:
+        """The settings screen's name for its FEC account: account_word, else the word."""
+        return self.account_word or self.word
 
 
 class _Registry(dict):
@@ -146,12 +152,37 @@ def may_exceed(code: str) -> bool:
 
 
 for _method in (
-    PaymentMethod("cash", N_("Espèces"), "account_cash", "530", may_exceed=True, moves_drawer=True),
     PaymentMethod(
-        "card", N_("Carte bancaire"), "account_card", "5115", button=True, short=N_("Carte")
+        "cash",
+        N_("Espèces"),
+        "account_cash",
+        "530",
+        may_exceed=True,
+        moves_drawer=True,
+        account_word=N_("Caisse (espèces)"),
     ),
-    PaymentMethod("cheque", N_("Chèque"), "account_cheque", "5112", button=True),
-    PaymentMethod("transfer", N_("Virement"), "account_transfer", "512"),
-    PaymentMethod("other", N_("Autre"), "account_other", "471"),
+    PaymentMethod(
+        "card",
+        N_("Carte bancaire"),
+        "account_card",
+        "5115",
+        button=True,
+        short=N_("Carte"),
+        account_word=N_("Cartes à encaisser"),
+    ),
+    PaymentMethod(
+        "cheque",
+        N_("Chèque"),
+        "account_cheque",
+        "5112",
+        button=True,
+        account_word=N_("Chèques à encaisser"),
+    ),
+    PaymentMethod(
+        "transfer", N_("Virement"), "account_transfer", "512", account_word=N_("Banque (virements)")
+    ),
+    PaymentMethod(
+        "other", N_("Autre"), "account_other", "471", account_word=N_("Autres encaissements")
+    ),
 ):
     register(_method)
