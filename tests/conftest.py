@@ -310,6 +310,8 @@ def free_port() -> int:
 class LiveServer:
     """`pos serve` as a user runs it (waitress), on 127.0.0.1 and a free port."""
 
+    module = "pos.cli"  # what `python -m` runs (tests.payment_gift: `pos` plus one method)
+
     def __init__(self, db_path: Path, *extra: str):
         self.db_path = db_path
         self.port = free_port()
@@ -322,7 +324,7 @@ class LiveServer:
         command = [
             sys.executable,
             "-m",
-            "pos.cli",
+            self.module,
             "serve",
             "--db",
             str(self.db_path),
