@@ -30,6 +30,7 @@ class PaymentMethod:
     offered: bool = True  # offered for new sales and refunds (False: retired, still named)
     short: str = ""  # French, marked N_(): the word on its button and in narrow tables
     account_word: str = ""  # French, marked N_(): its account's field on the settings screen
+    deposit: str = ""  # French, marked N_(): what of it a bank deposit takes; "": none
 
     @property
     def short_word(self) -> str:
@@ -58,17 +59,26 @@ CODES: list[str] = []  # the offered codes in order, kept in step with METHODS (
 _CODE = re.compile(r"[a-z_]+", re.ASCII)
 
 
+# What cash_movements' CHECK takes for a bank deposit (migration 0011): a deposit of any other
+# method needs a migration widening that CHECK first (as 0017 did for payments), then its code here.
+DEPOSIT_CODES = frozenset({"cash", "cheque", "card"})
+
+
 class BadCode(ValueError):
-    """A method's code the payments table would refuse (lower-case letters and "_" only)."""
+    """A method's code a table would refuse: payments (lower-case letters and "_" only), or
+    cash_movements for a method that may be deposited."""
 
 
 def register(method: PaymentMethod) -> PaymentMethod:
     """Add a method (or replace one with the same code).
 
-    :raise BadCode: the code does not fit the payments table's CHECK.
+    :raise BadCode: the code does not fit the payments table's CHECK, or the method may be
+        deposited and cash_movements' CHECK does not take its code.
     """
     if not _CODE.fullmatch(method.code):
         raise BadCode(f"a payment method's code is lower-case letters and _: {method.code!r}")
+    if method.deposit and method.code not in DEPOSIT_CODES:
+        raise BadCode(f"cash_movements takes no deposit of {method.code!r}: a migration first")
     METHODS[method.code] = method
     CODES[:] = offered_codes()
     return method
@@ -105,6 +115,11 @@ def offered() -> list[PaymentMethod]:
 def buttons() -> list[PaymentMethod]:
     """The offered methods with a button of their own on the payment row, in order."""
     return [m for m in offered() if m.button]
+
+
+def deposits() -> list[PaymentMethod]:
+    """The methods whose takings a bank deposit may take from the till (cash, slips), in order."""
+    return [m for m in METHODS.values() if m.deposit]
 
 
 def accepts(code: object) -> bool:
@@ -160,6 +175,7 @@ for _method in (
         may_exceed=True,
         moves_drawer=True,
         account_word=N_("Caisse (espèces)"),
+        deposit=N_("espèces"),
     ),
     PaymentMethod(
         "card",
@@ -169,6 +185,7 @@ for _method in (
         button=True,
         short=N_("Carte"),
         account_word=N_("Cartes à encaisser"),
+        deposit=N_("tickets de carte"),
     ),
     PaymentMethod(
         "cheque",
@@ -177,6 +194,7 @@ for _method in (
         "5112",
         button=True,
         account_word=N_("Chèques à encaisser"),
+        deposit=N_("chèques"),
     ),
     PaymentMethod(
         "transfer", N_("Virement"), "account_transfer", "512", account_word=N_("Banque (virements)")

@@ -188,3 +188,57 @@ def test_a_registered_code_must_fit_the_tables_check():
         with pytest.raises(ValueError):
             payment_methods.register(PaymentMethod(code, "X", "account_x", "471"))
         assert code not in payment_methods.METHODS
+
+
+# --- Deposits at the bank: what of each method may go there ---------------------------------
+
+
+def deposit_choices(html: str) -> list[tuple[str, str]]:
+    select = re.search(r'<select name="method">.*?</select>', html, re.S).group(0)
+    return [(v, unescape(t)) for v, t in re.findall(r'<option value="(\w+)">([^<]*)<', select)]
+
+
+def test_the_deposit_choices_and_their_booking_come_from_the_registry(actions, client, db):
+    from dataclasses import replace
+    from datetime import date
+
+    from pos import booking
+    from pos.db import till as store
+
+    cheque = payment_methods.METHODS["cheque"]
+    actions.login("Awa")
+    assert deposit_choices(client.get("/till").get_data(as_text=True)) == [
+        ("cash", "espèces"),
+        ("card", "tickets de carte"),
+        ("cheque", "chèques"),
+    ]
+    day = store.current_day(db)
+    before = store.day_status(db, day)["expected_cash"]
+    form = {"kind": "deposit", "method": "card", "amount": "5"}
+    assert actions.post("/till/movements", form, htmx=False).status_code == 302
+    row = db.execute("SELECT kind, method, amount, reason FROM cash_movements").fetchall()[-1]
+    assert row == ("deposit", "card", -500, "Dépôt en banque (tickets de carte)")
+    assert store.day_status(db, day)["expected_cash"] == before  # no cash left the drawer
+    accounts = bookkeeping.accounts_from_settings(settings.readable({"account_card": "51150"}))
+    movement = {"id": 1, "kind": "deposit", "method": "card", "amount": -500, "reason": ""}
+    lines = booking.movement_entry(date(2026, 12, 1), 1, movement, accounts)
+    booked = [(ln.account, ln.debit, ln.credit) for ln in lines]
+    assert booked == [("512", 500, 0), ("51150", 0, 500)]  # the card's own account, as set
+
+    payment_methods.register(replace(cheque, deposit=""))  # cheques no longer deposited here
+    try:
+        html = client.get("/till").get_data(as_text=True)
+        assert [code for code, _ in deposit_choices(html)] == ["cash", "card"]
+        refused = actions.post("/till/movements", {**form, "method": "cheque"}, htmx=False)
+        assert refused.status_code == 422
+    finally:
+        payment_methods.register(cheque)
+    assert db.execute("SELECT count(*) FROM cash_movements").fetchone()[0] == 1
+
+
+def test_a_deposit_of_a_method_the_movements_table_refuses_needs_a_migration_first():
+    from dataclasses import replace
+
+    with pytest.raises(payment_methods.BadCode, match="migration"):
+        payment_methods.register(replace(GIFT, deposit="chèques-cadeaux"))
+    assert "gift" not in payment_methods.METHODS
