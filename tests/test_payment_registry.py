@@ -80,6 +80,20 @@ def test_a_retired_method_pays_no_new_sale(retired, actions, db, client, api_tok
     assert db.execute("SELECT count(*) FROM payments").fetchone()[0] == 0
     spec = client.get("/api/v1/openapi.json").get_json()
     assert "luncheon" not in str(spec)  # not offered to the API either
+    actions.post("/sell/cart/act", {"act": "pay:card", **actions.seen()})
+    lines = [{"product_id": product_id(db, "Cookie"), "quantity": 1}]
+
+    def refund(method: str, key: str):
+        return client.post(
+            "/api/v1/sales/1/refund",
+            json={"lines": lines, "method": method},
+            headers={"Authorization": f"Bearer {api_token}", "Idempotency-Key": key},
+        )
+
+    refused = refund("luncheon", "ret-2")
+    assert refused.status_code in (400, 422), refused.get_data(as_text=True)
+    assert db.execute("SELECT count(*) FROM sales WHERE kind = 'refund'").fetchone()[0] == 0
+    assert refund("card", "ret-3").status_code == 201  # the same refund by an offered method
 
 
 def refund_choices(html: str) -> list[tuple[str, str]]:
