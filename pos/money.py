@@ -54,8 +54,10 @@ def to_decimal(cents: int) -> Decimal:
 
 
 def to_api(cents: int) -> str:
-    """Cents as the API's decimal string with two places ("12.50")."""
-    return str(to_decimal(cents))
+    """Cents as the API's decimal string with two places ("12.50"), as str(to_decimal(c))
+    writes it, by integer arithmetic (the API's answers carry a dozen amounts each)."""
+    units, rest = divmod(abs(cents), 100)
+    return f"{'-' if cents < 0 else ''}{units}.{rest:02d}"
 
 
 def form_text(cents: int | None) -> str:
@@ -76,7 +78,7 @@ def rate_to_decimal(bp: int) -> Decimal:
 
 def rate_to_api(bp: int) -> str:
     """Basis points as the API's percent string with two places ("5.50")."""
-    return str((Decimal(bp) / 100).quantize(CENT))
+    return to_api(bp)  # basis points are hundredths of a percent as cents are of a euro
 
 
 MINUS = "\u2212"  # the one minus sign of every amount people read (screens and paper)

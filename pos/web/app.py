@@ -28,9 +28,17 @@ def secret_key_for(db_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+class EtalFlask(Flask):
+    """Flask, minus the check for async views on every hook and view of every request."""
+
+    def ensure_sync(self, func):
+        """Étal has no async views or hooks: every function is called as it is."""
+        return func
+
+
 def create_app(db_path: str | Path | None = None, **overrides: object) -> Flask:
     """Build the Flask app for one coop database (migrated on start)."""
-    app = Flask(
+    app = EtalFlask(
         __name__,
         template_folder=str(asset_dir("templates")),
         static_folder=str(asset_dir("static")),

@@ -86,12 +86,16 @@ PASSIVE_ENDPOINTS = {"sell.changes"}
 OPEN_ENDPOINTS = {"auth.login", "auth.pin", "auth.language", "static", "api", "errors"}
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")  # what Werkzeug parses
+
+
 @bp.before_app_request
 def refuse_control_characters() -> None:
     """No form or query value may hold a NUL byte: no name, reason or number has one."""
     if request.path.startswith("/static"):
         return
-    sources = [request.args] + ([request.form] if request.method == "POST" else [])
+    form = request.method == "POST" and request.mimetype in FORM_TYPES  # a JSON body has none
+    sources = [request.args, request.form] if form else [request.args]
     for values in sources:
         for key, value in values.items(multi=True):
             if "\x00" in key or "\x00" in value:
