@@ -62,19 +62,6 @@ def account_defaults() -> dict[str, str]:
     return {**payment_methods.account_settings(), **{k: v[2] for k, v in ACCOUNT_SETTINGS.items()}}
 
 
-class _PaymentAccounts(Mapping[str, str]):
-    """Method code → its default debit account, read live from the registry."""
-
-    def __getitem__(self, code: str) -> str:
-        return payment_methods.METHODS[code].account
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(payment_methods.METHODS)
-
-    def __len__(self) -> int:
-        return len(payment_methods.METHODS)
-
-
 def _default_accounts() -> dict[str, Any]:
     accounts: dict[str, Any] = {
         "journals": {
@@ -83,7 +70,7 @@ def _default_accounts() -> dict[str, Any]:
             "cash": ("CA", "Caisse"),
             "bank": ("BQ", "Banque"),
         },
-        "payments": _PaymentAccounts(),
+        "payments": payment_methods.ACCOUNTS,  # read live from the registry
         "sales": {},
         "vat_collected_by_rate": {},
         # Expense kinds without a setting of their own (no category books them yet).

@@ -91,11 +91,14 @@ def unregister(code: str) -> None:
         CODES.remove(code)
 
 
-class _Words(Mapping[str, str]):
-    """Code → French name, read live from the registry (paper and the Z print these)."""
+class _ByCode(Mapping[str, str]):
+    """Code → one field of each method, read live from the registry."""
+
+    def __init__(self, field: str) -> None:
+        self.field = field
 
     def __getitem__(self, code: str) -> str:
-        return METHODS[code].word
+        return getattr(METHODS[code], self.field)
 
     def __iter__(self) -> Iterator[str]:
         return iter(METHODS)
@@ -104,7 +107,8 @@ class _Words(Mapping[str, str]):
         return len(METHODS)
 
 
-WORDS: Mapping[str, str] = _Words()
+WORDS: Mapping[str, str] = _ByCode("word")  # French names: paper and the Z print these
+ACCOUNTS: Mapping[str, str] = _ByCode("account")  # default debit accounts (pos.fec's defaults)
 
 
 def offered() -> list[PaymentMethod]:
@@ -130,11 +134,6 @@ def accepts(code: object) -> bool:
 def offered_codes() -> list[str]:
     """The codes a new payment may use, in order (the API's schema)."""
     return [m.code for m in offered()]
-
-
-def payment_accounts() -> dict[str, str]:
-    """Each method's FEC debit account by default, by code (the registry is their one home)."""
-    return {m.code: m.account for m in METHODS.values()}
 
 
 def account_settings() -> dict[str, str]:
