@@ -87,8 +87,7 @@ def register(method: PaymentMethod) -> PaymentMethod:
 def unregister(code: str) -> None:
     """Take a method out again (for a test; a method a sale used stays for good)."""
     METHODS.pop(code, None)
-    if code in CODES:
-        CODES.remove(code)
+    CODES[:] = offered_codes()
 
 
 class _ByCode(Mapping[str, str]):
@@ -114,11 +113,6 @@ ACCOUNTS: Mapping[str, str] = _ByCode("account")  # default debit accounts (pos.
 def offered() -> list[PaymentMethod]:
     """The methods a member may pick for a new payment, in order."""
     return [m for m in METHODS.values() if m.offered]
-
-
-def buttons() -> list[PaymentMethod]:
-    """The offered methods with a button of their own on the payment row, in order."""
-    return [m for m in offered() if m.button]
 
 
 def deposits() -> list[PaymentMethod]:
