@@ -115,9 +115,9 @@ def offered() -> list[PaymentMethod]:
     return [m for m in METHODS.values() if m.offered]
 
 
-def deposits() -> list[PaymentMethod]:
-    """The methods whose takings a bank deposit may take from the till (cash, slips), in order."""
-    return [m for m in METHODS.values() if m.deposit]
+def may_deposit(code: object) -> bool:
+    """Whether a bank deposit may take this method's takings from the till (cash, slips)."""
+    return code in METHODS and bool(METHODS[code].deposit)
 
 
 def accepts(code: object) -> bool:

@@ -137,7 +137,7 @@ def movement():
                 _("Choisissez le membre qui apporte ou prend l'argent."), field="party_id"
             )
     method = form.get("method", "cash") if kind == "deposit" else "cash"
-    if method not in {m.code for m in payment_methods.deposits()}:
+    if not payment_methods.may_deposit(method):
         raise InvalidInput(_("Choisissez ce qui part à la banque."), field="method")
     reason = form.get("reason", "").strip() or _movement_reason(kind, method, party)
     store.add_movement(
