@@ -2,7 +2,8 @@
 
 Only the server's process knows the gift voucher (`python -m tests.payment_gift serve`, which
 registers tests.payment_gift.GIFT and runs `pos serve`): the button the member taps, the paper
-the printer gets, the Z, the CSV files, the FEC and the API all come from that one entry.
+the printer gets, the refund's choice, the Z, the CSV files, the FEC and the API all come from
+that one entry.
 """
 
 from __future__ import annotations
@@ -121,7 +122,15 @@ def test_a_gift_voucher_sells_from_the_button_to_the_fec(
     assert status == 201, answer
     assert answer["sale"]["payments"] == [{"method": "gift", "amount": "2.50"}]
 
-    # The Z: the drawer holds the float alone (a voucher is no cash), the gift its own line.
+    # A refund: the voucher is among the choices, in words.
+    tab.goto("/sell/sales/1")
+    tab.get_by_label("Quantité à rembourser : Cookie").fill("1")
+    tab.get_by_label("Rembourser en").select_option(label="Chèque-cadeau")
+    tab.get_by_role("button", name="Rembourser").click()
+    expect(tab.get_by_role("heading", name="Remboursement n° 3")).to_be_visible()
+
+    # The Z: the drawer holds the float alone (a voucher is no cash), the gift its own line
+    # (two sales by voucher, one refunded by voucher: 2,50 net).
     tab.get_by_role("link", name="Caisse").click()
     tab.get_by_role("link", name="Clôturer la journée (Z)").click()
     count(tab, {"2000": 2, "1000": 2})
@@ -129,10 +138,10 @@ def test_a_gift_voucher_sells_from_the_button_to_the_fec(
     expect(tab.get_by_test_id("difference")).to_have_text("0,00 €")
     tab.get_by_role("button", name="Clôturer définitivement").click()
     z_text = tab.get_by_test_id("z-text").inner_text()
-    assert any("Chèque-cadeau" in line and "5,00 €" in line for line in z_text.splitlines())
+    assert any("Chèque-cadeau" in line and "2,50 €" in line for line in z_text.splitlines())
     expect(tab.locator("#messages")).to_contain_text("Z n° 1 imprimé")
     z_paper = decode(printer_listener.received()[-1]).text
-    assert any("Chèque-cadeau" in line and "5,00 €" in line for line in z_paper), z_paper
+    assert any("Chèque-cadeau" in line and "2,50 €" in line for line in z_paper), z_paper
 
     # The bookkeeping bundle: the payments CSV in words and in codes, the FEC on its account.
     day = clock.local(clock.now()).date()
@@ -145,12 +154,13 @@ def test_a_gift_voucher_sells_from_the_button_to_the_fec(
     fr_text = files["fr"]["payments.csv"].decode("utf-8-sig")
     fr = list(csv.reader(io.StringIO(fr_text), delimiter=";"))
     plain = list(csv.DictReader(io.StringIO(files["plain"]["payments.csv"].decode("utf-8"))))
-    assert sum("Chèque-cadeau" in row for row in fr[1:]) == 2, fr
-    assert [(r["method"], r["amount"]) for r in plain] == [("gift", "2.50")] * 2, plain
+    assert sum("Chèque-cadeau" in row for row in fr[1:]) == 3, fr
+    paid = [(r["method"], r["amount"]) for r in plain]
+    assert paid == [("gift", "2.50"), ("gift", "2.50"), ("gift", "-2.50")], plain
     [fec_name] = [name for name in files["plain"] if name.endswith(".txt")]
     fec = [line.split("\t") for line in files["plain"][fec_name].decode().splitlines()]
     header, rows = fec[0], [dict(zip(fec[0], line, strict=True)) for line in fec[1:]]
     assert "CompteNum" in header
     [gift] = [r for r in rows if r["CompteNum"] == "4191"]
-    assert gift["Debit"] == "5,00" and gift["CompteLib"] == "Chèque-cadeau", gift
+    assert gift["Debit"] == "2,50" and gift["CompteLib"] == "Chèque-cadeau", gift
     assert "Chèque-cadeau" in gift["EcritureLib"] and "gift" not in gift["EcritureLib"]
