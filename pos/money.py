@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
@@ -46,6 +46,15 @@ def parse_rate(text: str | int | Decimal) -> int:
         return int(Decimal(raw.replace(",", ".")) * 100)
     except InvalidOperation as exc:  # pragma: no cover - the regex already checked
         raise InvalidAmount(raw) from exc
+
+
+def listed_rate(text: str | int, rates: Iterable[int]) -> int | None:
+    """The VAT rate a form picked ("5,5"), in basis points, when it is one of `rates`; else None."""
+    try:
+        rate = parse_rate(text)
+    except InvalidAmount:
+        return None
+    return rate if rate in rates else None
 
 
 def to_decimal(cents: int) -> Decimal:

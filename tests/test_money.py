@@ -10,6 +10,7 @@ from pos.money import (
     InvalidAmount,
     div_round,
     format_eur,
+    listed_rate,
     parse_amount,
     parse_rate,
     rate_to_api,
@@ -45,6 +46,15 @@ def test_parse_amount_refuses_what_is_not_money(text):
 
 def test_rates_are_basis_points():
     assert [parse_rate(r) for r in ("5,5", "10", "20", "0", "5.5 %")] == [550, 1000, 2000, 0, 550]
+
+
+@pytest.mark.parametrize(
+    ("text", "rate"),
+    [("5,5", 550), ("20", 2000), ("5.5 %", 550), ("7", None), ("", None), ("abc", None)],
+)
+def test_a_form_s_rate_must_be_one_the_coop_uses(text, rate):
+    # one rule for every form that picks a VAT rate (a product, an expense)
+    assert listed_rate(text, [550, 1000, 2000]) == rate
 
 
 def test_money_is_shown_the_french_way():

@@ -94,7 +94,8 @@ def refuse_control_characters() -> None:
     """No form or query value may hold a NUL byte: no name, reason or number has one."""
     if request.path.startswith("/static"):
         return
-    form = request.method == "POST" and request.mimetype in FORM_TYPES  # a JSON body has none
+    # Only a form body is read as one (a JSON body has no form; its type is not parsed for it).
+    form = request.method == "POST" and (request.content_type or "").lower().startswith(FORM_TYPES)
     sources = [request.args, request.form] if form else [request.args]
     for values in sources:
         for key, value in values.items(multi=True):
