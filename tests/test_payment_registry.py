@@ -256,3 +256,16 @@ def test_a_deposit_of_a_method_the_movements_table_refuses_needs_a_migration_fir
     with pytest.raises(payment_methods.BadCode, match="migration"):
         payment_methods.register(replace(GIFT, deposit="chèques-cadeaux"))
     assert "gift" not in payment_methods.METHODS
+
+
+def test_a_wrong_account_opens_the_accounts_part_of_the_settings(gift, actions, db):
+    actions.login("Awa")
+    form = {k: v for k, v in coop.load_settings(db).items() if k.startswith("account_")}
+    form |= {"brand": "Les Kokés", "legal_name": "CAE Test", "siret": "90000000100017"}
+    for key in ("account_gift", "account_goods", "account_card"):
+        answer = actions.post("/admin/settings", {**form, key: "x"}, htmx=False)
+        assert answer.status_code == 422, key
+        html = answer.get_data(as_text=True)
+        assert re.search(r'<details class="accounts" open>', html), key
+        assert re.search(rf'<input id="f-{key}"[^>]*aria-invalid="true"', html), key
+    assert coop.load_settings(db)["account_gift"] == "4191"  # nothing stored
