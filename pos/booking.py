@@ -26,6 +26,7 @@ from typing import Any
 from pos.fec import FecLine, entry_builder, lookup
 from pos.i18n import N_, Message
 from pos.money import VatLine, allocate, exact_base
+from pos.payment_methods import moves_drawer
 
 MOVEMENT_KINDS = (
     "expense",
@@ -37,14 +38,13 @@ MOVEMENT_KINDS = (
     "repayment",
     "other",
 )
-DEPOSIT_METHODS = ("cash", "cheque", "card")
 # The kinds a member types on the Caisse screen (the others come from their own screens).
 TILL_FORM_KINDS = ("swap", "deposit", "member_in", "member_out", "float")
 
 
 def drawer_effect(kind: str, method: str, amount: int) -> int:
     """What a cash movement does to the cash expected in the drawer (a swap: nothing)."""
-    if kind == "swap" or (kind == "deposit" and method != "cash"):
+    if kind == "swap" or (kind == "deposit" and not moves_drawer(method)):
         return 0
     return amount
 
@@ -131,8 +131,8 @@ def movement_entry(
     entry = entry_builder(accounts, "cash", day, f"M{movement['id']}")
     text = f"{day_label(day, z_number)} {movement['reason']}"[:120]
     if kind == "deposit":
-        source = {"cash": till, "cheque": "cheque", "card": "card"}[movement["method"]]
-        source = till if source == till else lookup(accounts, "payments", source)
+        method = movement["method"]
+        source = till if moves_drawer(method) else lookup(accounts, "payments", method)
         entry.add(accounts["paid_from"]["bank"], -amount, text)
         entry.add(source, amount, text)
         return entry.lines

@@ -163,6 +163,8 @@ def register(app: Flask) -> None:
     }
     app.jinja_env.globals["payment_methods"] = payment_methods.offered
     app.jinja_env.globals["method_word"] = payment_methods.word
+    app.jinja_env.globals["method_short"] = payment_methods.short_word
+    app.jinja_env.globals["registered_methods"] = payment_methods.METHODS.values
     app.jinja_env.globals["languages"] = LANGUAGES
     app.after_request(_no_store)
 

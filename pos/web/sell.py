@@ -17,7 +17,7 @@ from pos.errors import CartChanged, EtalError, InvalidInput, NotAllowed, TillClo
 from pos.i18n import translate
 from pos.money import InvalidAmount, parse_amount
 from pos.numbers import is_digits, query_int
-from pos.payment_methods import METHODS, may_exceed
+from pos.payment_methods import METHODS, accepts, may_exceed
 from pos.undo import undo_refusal
 from pos.web import assets, basket, eur
 from pos.web.auth import admin_required, login_required
@@ -349,7 +349,7 @@ def _payments(method: str, form, total: int) -> list[Payment]:
         return [Payment("cash", _amount(form.get("tendered")))]
     if method == "exact":
         return [Payment("cash", total)] if total else []
-    if method in METHODS and not may_exceed(method):  # one method, the exact total
+    if accepts(method) and not may_exceed(method):  # one method, the exact total
         return [Payment(method, total)] if total else []
     if method == "split":
         found = []
@@ -531,7 +531,7 @@ def refund(number: int):
     if not wanted:
         raise InvalidInput(_("Indiquez au moins une quantité à rembourser."))
     method = request.form.get("method", "cash")
-    if method not in SPLIT_METHODS:
+    if not accepts(method):
         raise InvalidInput(_("Moyen de paiement inconnu."))
     refund_number, replayed = journal.record_refund(
         db, number, wanted, method, member=g.member, key=request.form.get("key") or None
