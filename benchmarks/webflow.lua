@@ -1,17 +1,18 @@
 -- wrk script: the sell screen's requests for one sale, again and again, one member per
 -- connection (run with -tN -cN: one wrk thread, hence one Lua state, per connection).
--- Usage: wrk -tN -cN -d5s -s webflow.lua URL -- LOGINS_FILE [tiles]
+-- Usage: wrk -tN -cN -d5s -s webflow.lua URL -- LOGINS_FILE
 -- LOGINS_FILE has one line per connection, tab-separated: the cookies, the page's CSRF token
 -- (the X-CSRFToken header htmx sends from <body hx-headers>), the tile forms' CSRF token, the
--- two products tapped. With "tiles", each sale ends with the GET /sell/tiles the page sends
--- when the payment's answer says `stock-changed`.
+-- two products tapped.
 -- The flow, with the headers and form fields Chromium sends (htmx 2):
 --   1. POST /sell/cart/add/A   HX-Target: cart      csrf_token (the tile's form)
 --   2. POST /sell/cart/add/B   HX-Target: cart      csrf_token
 --   3. POST /sell/cart/act     HX-Target: result    csrf_token, key, seen, channel, act=pay:…
 --      (HX-Trigger-Name: act; key, seen and csrf_token read from the cart just answered;
 --      card and a 20 € note alternate)
---   4. GET  /sell/tiles        HX-Target: tiles, HX-Trigger: tiles   (with "tiles")
+--   4. GET  /sell/tiles        HX-Target: tiles, HX-Trigger: tiles, only when the payment's
+--      answer says `HX-Trigger: stock-changed` (the tiles refresh themselves); not when the
+--      answer brings the tiles itself (out of band)
 -- Prints one JSON line at the end (parsed by webflow_bench.py).
 
 local ffi = require("ffi")
@@ -64,7 +65,6 @@ function init(args)
     end
   end
   file:close()
-  with_tiles = args[2] == "tiles"
   host = wrk.host .. ":" .. wrk.port
   origin = "http://" .. host
   step = 1
@@ -164,7 +164,8 @@ function response(status, hdrs, body)
     sales = sales + 1
     numbers_text = numbers_text .. number .. ","
     lat_text = lat_text .. "sale=" .. string.format("%d", now_us() - sale_began) .. " "
-    step = with_tiles and 4 or 1
+    local trigger = hdrs["HX-Trigger"] or hdrs["hx-trigger"] or ""
+    step = string.find(trigger, "stock-changed", 1, true) and 4 or 1
   else
     if not string.find(body, 'id="tiles"', 1, true) then
       return failed("tiles", status, body)

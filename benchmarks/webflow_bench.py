@@ -10,9 +10,10 @@ in as on a tablet (the PIN form, the session cookie, the page's CSRF token). The
 connection repeats what Chromium sends for a sale (htmx 2's headers and form fields, read from
 templates/sell/ and checked against a real browser): tap a tile, tap a tile (`POST
 /sell/cart/add/<id>`, HX-Target: cart), pay (`POST /sell/cart/act`, HX-Target: result, with the
-`key`, `seen` and CSRF token of the cart just answered; card and a 20 € note alternate), then
-the tiles' refresh the payment's `stock-changed` asks for (`GET /sell/tiles`). Connections 1,
-2, 4 and 8, interleaved rounds, medians [min–max].
+`key`, `seen` and CSRF token of the cart just answered; card and a 20 € note alternate), and,
+when the payment's answer says `HX-Trigger: stock-changed`, the tiles' refresh (`GET
+/sell/tiles`) as the page would send it. Connections 1, 2, 4 and 8, interleaved rounds,
+medians [min–max].
 
 A sale counts when its answer says "Vente n° N enregistrée"; at the end the journal on disk must
 hold every one of them, gapless, none twice (a payment still in flight when wrk stopped may be
@@ -115,14 +116,13 @@ def journal_state(db_path: Path) -> tuple[int, int, int]:
     return row[0], row[1] or 0, row[2] or 0
 
 
-def wrk_run(server, db_path: Path, logins: Path, connections: int, seconds: float, tiles: bool):
+def wrk_run(server, db_path: Path, logins: Path, connections: int, seconds: float):
     """One wrk run of the flow; rates, latencies, both sides' CPU, the journal checked."""
     before = journal_state(db_path)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     server_before = cpu_seconds(server.process.pid)
     command = ["wrk", f"-t{connections}", f"-c{connections}", f"-d{seconds:g}s"]
     command += ["--timeout", "10s", "-s", str(LUA), server.url, "--", str(logins)]
-    command += ["tiles"] if tiles else []
     done = subprocess.run(command, capture_output=True, text=True)
     server_cpu = cpu_seconds(server.process.pid) - server_before
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -162,7 +162,7 @@ def wrk_run(server, db_path: Path, logins: Path, connections: int, seconds: floa
     }, problems
 
 
-def bench_round(work: Path, seconds: float, tiles: bool) -> tuple[dict, list[str]]:
+def bench_round(work: Path, seconds: float) -> tuple[dict, list[str]]:
     """A fresh coop and server; every connection count in turn."""
     work.mkdir(parents=True, exist_ok=True)
     db_path = work / "etal.db"
@@ -182,7 +182,7 @@ def bench_round(work: Path, seconds: float, tiles: bool) -> tuple[dict, list[str
                     for m in members[:n]
                 )
             )
-            figures[n], found = wrk_run(server, db_path, logins, n, seconds, tiles)
+            figures[n], found = wrk_run(server, db_path, logins, n, seconds)
             problems += [f"{n} connections: {p}" for p in found]
     finally:
         log = server.stop()
@@ -195,13 +195,14 @@ def median_spread(values: list[float]) -> tuple[float, float, float]:
     return statistics.median(values), min(values), max(values)
 
 
-def report(rounds: list[dict], seconds: float, tiles: bool) -> list[str]:
+def report(rounds: list[dict], seconds: float) -> list[str]:
     """Print medians [min–max] per connection count; return the goals missed."""
     m = sales_bench.machine()
     load = os.getloadavg()
     print(f"\nMachine: {m['nproc']} CPU ({m['cpu']}), {m['ram_gb']} GB RAM, Python {m['python']}")
     print(f"Load average at the end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
-    flow = "tile, tile, pay" + (", tiles refresh" if tiles else "")
+    tiles = any(r[n]["latency_ms"]["tiles"][0] for r in rounds for n in CONNECTIONS)
+    flow = "tile, tile, pay" + (", tiles refresh" if tiles else " (the tiles in its answer)")
     print(f"Flow: {flow}; wrk -tN -cN, {seconds:g} s a run, {len(rounds)} rounds; median [min–max]")
     print(
         f"\n{'conns':>5}{'sales/s':>20}{'req/s':>7}  {'p50/p99 ms: tile':>17}{'pay':>12}"
@@ -264,11 +265,12 @@ class Tablet:
 
     def call(self, method: str, path: str, form: dict | None = None, headers: dict | None = None):
         body = urlencode(form or {}).encode()
+        path, _, query = path.partition("?")
         environ = {
             "REQUEST_METHOD": method,
             "SCRIPT_NAME": "",
             "PATH_INFO": path,
-            "QUERY_STRING": "",
+            "QUERY_STRING": query,
             "SERVER_NAME": "127.0.0.1",
             "SERVER_PORT": "8000",
             "SERVER_PROTOCOL": "HTTP/1.1",
@@ -297,6 +299,7 @@ class Tablet:
         text = b"".join(chunks).decode()
         if hasattr(chunks, "close"):
             chunks.close()
+        self.headers = dict(answer["headers"])
         for name, value in answer["headers"]:
             if name.lower() == "set-cookie":
                 key, _, rest = value.partition("=")
@@ -311,8 +314,8 @@ class Tablet:
             "X-CSRFToken": self.header_token,
         }
 
-    def sale(self, tiles: bool, timings: dict[str, list[float]]) -> int:
-        """Tile, tile, pay (and the tiles' refresh): the sale's number."""
+    def sale(self, timings: dict[str, list[float]]) -> int:
+        """Tile, tile, pay (and the tiles' refresh when the answer asks for it): its number."""
         cart = ""
         for product in self.products:
             began = time.process_time()
@@ -337,7 +340,7 @@ class Tablet:
         timings["pay"].append(time.process_time() - began)
         number = re.search(r"Vente n° (\d+) enregistr", answer)
         assert status == 200 and number, answer[:300]
-        if tiles:
+        if "stock-changed" in self.headers.get("HX-Trigger", ""):
             began = time.process_time()
             status, answer = self.call(
                 "GET", "/sell/tiles", headers={**self.htmx("tiles"), "HX-Trigger": "tiles"}
@@ -347,7 +350,7 @@ class Tablet:
         return int(number.group(1))
 
 
-def in_process(sales: int, tiles: bool, profile: Path | None) -> int:
+def in_process(sales: int, profile: Path | None) -> int:
     """N sales through the WSGI app; CPU per sale and per request."""
     from pos.web.app import create_app
 
@@ -359,7 +362,7 @@ def in_process(sales: int, tiles: bool, profile: Path | None) -> int:
         tablet = Tablet(app, members[0], products)
         timings: dict[str, list[float]] = {k: [] for k in KINDS}
         for _ in range(20):  # warm-up: templates compiled, connections pooled
-            tablet.sale(tiles, timings)
+            tablet.sale(timings)
         timings = {k: [] for k in KINDS}
         profiler = None
         if profile:
@@ -371,7 +374,7 @@ def in_process(sales: int, tiles: bool, profile: Path | None) -> int:
         numbers, per_sale = [], []
         for _ in range(sales):
             one = time.process_time()
-            numbers.append(tablet.sale(tiles, timings))
+            numbers.append(tablet.sale(timings))
             per_sale.append(time.process_time() - one)
         spent = time.process_time() - began
         if profiler:
@@ -382,7 +385,8 @@ def in_process(sales: int, tiles: bool, profile: Path | None) -> int:
         assert count == high - low + 1 == sales + 20, (count, low, high)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    flow = "tile, tile, pay" + (", tiles refresh" if tiles else "")
+    tiles = bool(timings["tiles"])
+    flow = "tile, tile, pay" + (", tiles refresh" if tiles else " (the tiles in its answer)")
     print(f"In-process, {sales} sales ({flow}), one thread, no sockets:")
     median = statistics.median(per_sale)
     print(
@@ -402,18 +406,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=5, help="measured seconds per run")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
-    parser.add_argument(
-        "--no-tiles", action="store_true", help="leave out the tiles' refresh after a payment"
-    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument(
         "--in-process", type=int, metavar="N", help="N sales straight into the WSGI app: CPU/sale"
     )
     parser.add_argument("--profile", type=Path, metavar="FILE", help="with --in-process: cProfile")
     args = parser.parse_args()
-    tiles = not args.no_tiles
     if args.in_process:
-        return in_process(args.in_process, tiles, args.profile)
+        return in_process(args.in_process, args.profile)
     if not shutil.which("wrk"):
         print("Erreur : wrk est introuvable (apt-get install wrk)", file=sys.stderr)
         return 2
@@ -422,12 +422,12 @@ def main() -> int:
     try:
         for n in range(args.rounds):
             print(f"round {n + 1}/{args.rounds} …", flush=True)
-            figures, found = bench_round(work / f"r{n}", args.seconds, tiles)
+            figures, found = bench_round(work / f"r{n}", args.seconds)
             rounds.append(figures)
             problems += found
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    missed = report(rounds, args.seconds, tiles)
+    missed = report(rounds, args.seconds)
     for problem in problems:
         print(f"  [FAILED] {problem}")
     if args.json:

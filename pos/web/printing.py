@@ -36,12 +36,36 @@ def _member() -> str:
     return g.member["name"] if g.get("member") else ""
 
 
+class _Waiting:
+    """How many jobs wait, counted when a template first reads it (the top bar's link): the
+    fragments a tap or a payment answers with never show it, so they never count."""
+
+    def __init__(self) -> None:
+        self._count: int | None = None
+
+    def __int__(self) -> int:
+        if self._count is None:
+            self._count = jobs.count_waiting(get_db())
+        return self._count
+
+    def __bool__(self) -> bool:
+        return int(self) > 0
+
+    def __str__(self) -> str:
+        return str(int(self))
+
+    def __eq__(self, other: object) -> bool:
+        return int(self) == other
+
+    __hash__ = None
+
+
 @bp.app_context_processor
 def waiting_jobs() -> dict:
     """How many jobs wait, for the "À imprimer" link of the top bar."""
     if not g.get("member"):
         return {"print_waiting": 0}
-    return {"print_waiting": jobs.count_waiting(get_db())}
+    return {"print_waiting": _Waiting()}
 
 
 @bp.post("/sales/<int:number>/receipt")

@@ -43,11 +43,14 @@ def _context(
     message: str | None = None,
     *,
     screen: bool = False,
+    tiles: bool = False,
+    till_open: bool | None = None,
     refusal: str | None = None,
     changed: frozenset = frozenset(),
     link: tuple[str, str] | None = None,
 ):
-    """What the sell templates show; the tiles (and clock check) only for the whole screen."""
+    """What the sell templates show. The tiles only for the whole screen (`screen`) or the
+    tiles alone (`tiles`); `till_open` when already known (a sale was just recorded in it)."""
     db = get_db()
     cart = basket.current()
     priced = basket.priced(db, cart)
@@ -65,11 +68,12 @@ def _context(
         "categories": [],
         "clock_behind": False,
     }
-    if screen:  # a tap's fragment never shows the tiles: no catalogue query on the hot path
-        context["version"] = journal.sell_version(db)
-        context["till_open"] = current_day(db) is not None
+    if screen or tiles:  # a tap's fragment never shows the tiles: no catalogue query then
+        context["till_open"] = current_day(db) is not None if till_open is None else till_open
         products = list_products(db, active_only=True)
         context["categories"] = _group(products, list_categories(db))
+    if screen:  # what only the whole page shows: the poller's version, colours, the clock
+        context["version"] = journal.sell_version(db)
         context["tiles_version"] = assets.digest_of(tiles_stylesheet(products).encode())
         context["clock_behind"] = journal.clock_is_behind(db)
     return context
@@ -108,7 +112,7 @@ def result(number: int):
 @login_required
 def tiles():
     """The product tiles alone (refreshed when stock, prices or the till change)."""
-    return page("sell/index.html", "tiles", **_context(screen=True))
+    return page("sell/index.html", "tiles", **_context(tiles=True))
 
 
 @bp.get("/sell/changes")
@@ -379,9 +383,16 @@ def _done(sale: dict, cart: dict, key: str, *, just_written: bool = False):
     done = url_for("sell.index", done=sale["number"])
     if not request.htmx:
         return redirect(done)
-    context = _context(_result(sale, just_written=just_written))
-    response = page("sell/index.html", "after_sale", **context, **_seen_version())
-    response.headers["HX-Trigger"] = "stock-changed"
+    # The tiles' new stock comes with the answer (out of band): no second request for them.
+    # A sale just written was recorded in the open till day.
+    context = _context(
+        _result(sale, just_written=just_written),
+        tiles=True,
+        till_open=True if just_written else None,
+    )
+    response = page(
+        "sell/index.html", "after_sale", **context, **_seen_version(), oob_tiles=True
+    )
     response.headers["HX-Replace-Url"] = done
     return response
 
