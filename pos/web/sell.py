@@ -390,9 +390,7 @@ def _done(sale: dict, cart: dict, key: str, *, just_written: bool = False):
         tiles=True,
         till_open=True if just_written else None,
     )
-    response = page(
-        "sell/index.html", "after_sale", **context, **_seen_version(), oob_tiles=True
-    )
+    response = page("sell/index.html", "after_sale", **context, **_seen_version(), oob_tiles=True)
     response.headers["HX-Replace-Url"] = done
     return response
 
