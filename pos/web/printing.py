@@ -26,9 +26,9 @@ log = logging.getLogger(__name__)
 QUEUE_CHANGED = "print-queue-changed"
 
 
-def printer_url() -> str:
+def printer_url(settings: dict | None = None) -> str:
     """The printer in use: the setting when set, else `pos serve --printer`; "" for none."""
-    settings = get_settings()
+    settings = get_settings() if settings is None else settings
     return print_queue.printer_url_of(current_app.config.get("PRINTER", ""), settings)
 
 
@@ -194,15 +194,17 @@ def test():
     return redirect(url_for("admin.settings"))
 
 
-def open_drawer_after_sale(sale: dict) -> None:
+def open_drawer_after_sale(sale: dict, settings: dict | None = None) -> None:
     """After a cash sale is committed, open the drawer in the background: never delays it.
 
-    `sale` is the entry as just written (its payments), not read back.
+    `sale` is the entry as just written (its payments), not read back; `settings`, if given,
+    as read before the sale (a sale changes none, so they need not be read again).
     """
     number = sale["number"]
     if not any(moves_drawer(p["method"]) and p["amount"] > 0 for p in sale["payments"]):
         return
-    if get_settings().get("drawer_on_cash") != "1" or not (url := printer_url()):
+    settings = get_settings() if settings is None else settings
+    if settings.get("drawer_on_cash") != "1" or not (url := printer_url(settings)):
         return
     args = (current_app.config["DATABASE"], url, number, _member())
     threading.Thread(target=_drawer, args=args, name="etal-drawer", daemon=True).start()

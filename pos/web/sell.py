@@ -293,7 +293,8 @@ def _pay(method: str):
     if priced is None:
         raise InvalidInput(_("Le panier est vide : touchez un produit pour l'ajouter."))
     payments = _payments(method, request.form, priced.total)
-    _undo_minutes()  # for the answer, read before the write
+    settings = get_settings()  # for the answer and the drawer, read before the write
+    g.undo_minutes = int(settings["undo_minutes"])
     entry: dict = {}
     if cart.get("order"):  # an order's pick-up: collected by this sale, in one transaction
         orders.collect_with_sale(
@@ -312,7 +313,7 @@ def _pay(method: str):
         )
     if not entry:  # the same key landed first (a double tap): show that sale
         return _done(journal.get_sale(db, journal.sale_number_for_key(db, key)), cart, key)
-    open_drawer_after_sale(entry)  # after the commit, in the background
+    open_drawer_after_sale(entry, settings)  # after the commit, in the background
     return _done({**entry, "voided_by": None, "refunds": []}, cart, key, just_written=True)
 
 
