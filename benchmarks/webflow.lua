@@ -133,9 +133,19 @@ local function failed(what, status, body)
   step = 1 -- start a new sale; the cart keeps what it holds, `seen` follows it
 end
 
+-- A response header by name, whatever its case (waitress sends "Hx-Trigger").
+local function header(hdrs, name)
+  for key, value in pairs(hdrs) do
+    if string.lower(key) == name then
+      return value
+    end
+  end
+  return nil
+end
+
 function response(status, hdrs, body)
   local took = now_us() - sent_at
-  local cookie = hdrs["Set-Cookie"] or hdrs["set-cookie"]
+  local cookie = header(hdrs, "set-cookie")
   if cookie then
     local value = string.match(cookie, "session=([^;]*)")
     if value then
@@ -164,7 +174,7 @@ function response(status, hdrs, body)
     sales = sales + 1
     numbers_text = numbers_text .. number .. ","
     lat_text = lat_text .. "sale=" .. string.format("%d", now_us() - sale_began) .. " "
-    local trigger = hdrs["HX-Trigger"] or hdrs["hx-trigger"] or ""
+    local trigger = header(hdrs, "hx-trigger") or ""
     step = string.find(trigger, "stock-changed", 1, true) and 4 or 1
   else
     if not string.find(body, 'id="tiles"', 1, true) then

@@ -414,6 +414,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.in_process:
         return in_process(args.in_process, args.profile)
+    os.chdir(HERE.parent)  # `python -m pos.cli` imports from the working directory first
     if not shutil.which("wrk"):
         print("Erreur : wrk est introuvable (apt-get install wrk)", file=sys.stderr)
         return 2
