@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from pos.i18n import N_, Message
-from pos.money import InvalidAmount, parse_amount, parse_rate
+from pos.money import InvalidAmount, listed_rate, parse_amount
 from pos.numbers import is_digits
 
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -123,13 +123,9 @@ def _check_money(form: dict[str, str], key: str, out: ProductForm, *, required: 
 
 
 def _check_rate(form: dict[str, str], vat_rates: list[int], out: ProductForm) -> None:
-    try:
-        rate = parse_rate(str(form.get("vat_rate", "")))
-    except InvalidAmount:
-        rate = -1
-    if rate not in vat_rates:
+    out.values["vat_rate"] = listed_rate(str(form.get("vat_rate", "")), vat_rates)
+    if out.values["vat_rate"] is None:
         out.errors["vat_rate"] = N_("Choisissez un taux de TVA de la liste.")
-    out.values["vat_rate"] = rate
 
 
 def check_category(name: str, taken: set[str]) -> str | None:

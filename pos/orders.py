@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from pos import cart
 from pos.errors import EtalError, InvalidInput
 from pos.i18n import N_, Message
 
@@ -40,7 +41,7 @@ EVENT_NAMES = {
 }
 SOURCES = ("member", "api", "public")
 MAX_LINES = 30
-MAX_QUANTITY = 9999
+MAX_QUANTITY = cart.MAX_QUANTITY  # a line's cap: an order's line becomes a sale's
 
 
 class OrderNotFound(EtalError):

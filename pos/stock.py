@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from pos import images
 from pos.i18n import N_
-from pos.money import InvalidAmount, parse_amount, parse_rate
+from pos.money import InvalidAmount, listed_rate, parse_amount
 from pos.numbers import is_digits, parse_day
 
 EXPENSE_CATEGORIES = ("materials", "stall_fee", "transport", "communication", "other")
@@ -168,13 +168,9 @@ def check_expense(
     except InvalidAmount:
         out.errors["total"] = N_("Indiquez le montant TTC payé, par exemple 24,90.")
         out.values["total"] = None
-    try:
-        rate = parse_rate(str(form.get("vat_rate", "")))
-    except InvalidAmount:
-        rate = -1
-    if rate not in vat_rates:
+    out.values["vat_rate"] = listed_rate(str(form.get("vat_rate", "")), vat_rates)
+    if out.values["vat_rate"] is None:
         out.errors["vat_rate"] = N_("Choisissez le taux de TVA du ticket.")
-    out.values["vat_rate"] = rate
     for key, choices, message in (
         ("category", EXPENSE_CATEGORIES, N_("Choisissez une catégorie de dépense.")),
         ("paid_from", PAID_FROM, N_("Indiquez qui a payé : la caisse, la banque ou un membre.")),

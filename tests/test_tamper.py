@@ -11,9 +11,8 @@ import sqlite3
 
 import pytest
 
-from pos import journal, signing
+from pos import journal, signing, verification
 from pos.cli import main
-from pos.db import chains
 from pos.db import till as store
 from pos.db.catalogue import move_stock
 from pos.db.events import log_event
@@ -211,7 +210,7 @@ def test_a_z_whose_totals_no_longer_follow_from_its_sales_fails(week, runner, db
         "UPDATE closures SET totals = replace(totals, '\"sales_count\": 4', '\"sales_count\": 3')",
     )
     assert verify(runner, db_path).exit_code == 1
-    assert list(chains.recompute_closures(week, [store.get_closure(week, 1)]))
+    assert list(verification.recompute_closures(week, [store.get_closure(week, 1)]))
 
 
 def test_the_z_prints_the_keys_fingerprint(week, db_path):

@@ -14,6 +14,7 @@ from sqlite_utils import Database
 from pos import accounts, clock
 from pos.accounts import ClosureLine, Period
 from pos.db import now_iso, transaction
+from pos.db.till import add_movement, current_day, require_open_day
 
 HOUR = "substr(s.created_at, 1, 13)"
 # The till day is the accounting day: a period holds the till days that opened in it, so a
@@ -332,8 +333,6 @@ def record_repayment(
     :raise TillClosed: paid from the till while no till day is open.
     :raise InvalidInput: not enough cash in the drawer.
     """
-    from pos.db.till import add_movement, current_day, require_open_day
-
     with transaction(db):
         movement = None
         if paid_from == "till":

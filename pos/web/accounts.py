@@ -15,6 +15,7 @@ from markupsafe import Markup
 from pos import accounts, bookkeeping, charts, clock, labels
 from pos.db import accounts as ledger
 from pos.db import coop
+from pos.db.orders import orders_summary
 from pos.db.till import current_day
 from pos.errors import InvalidInput
 from pos.i18n import translate
@@ -133,8 +134,6 @@ def dashboard():
 
 def _orders_box() -> dict:
     """The day's orders by state and what open orders reserve (pos.db.orders)."""
-    from pos.db.orders import orders_summary
-
     return orders_summary(get_db(), clock.start_of_local_day(clock.now()).isoformat())
 
 

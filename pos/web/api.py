@@ -334,18 +334,7 @@ def sale_json(sale: dict) -> dict:
         "channel": sale["channel"],
         "customer": sale["customer"],
         "seller": sale["seller"],
-        "lines": [
-            {
-                "product_id": ln["product_id"],
-                "name": ln["name"],
-                "quantity": ln["quantity"],
-                "unit_price": to_api(ln["unit_price"]),
-                "vat_rate": rate_to_api(ln["vat_rate"]),
-                "discount": to_api(ln["discount"]),
-                "total": to_api(ln["total"]),
-            }
-            for ln in sale["lines"]
-        ],
+        "lines": [{**line_json(ln), "discount": to_api(ln["discount"])} for ln in sale["lines"]],
         "total": to_api(sale["total"]),
         "vat": [
             {"rate": rate_to_api(v.rate), "base": to_api(v.base), "vat": to_api(v.vat)}
@@ -355,4 +344,16 @@ def sale_json(sale: dict) -> dict:
             {"method": p["method"], "amount": to_api(p["amount"])} for p in sale["payments"]
         ],
         "change": to_api(sale["change"]),
+    }
+
+
+def line_json(line: dict) -> dict:
+    """A sale's or an order's line as the API shows it (a sale's adds its discount)."""
+    return {
+        "product_id": line["product_id"],
+        "name": line["name"],
+        "quantity": line["quantity"],
+        "unit_price": to_api(line["unit_price"]),
+        "vat_rate": rate_to_api(line["vat_rate"]),
+        "total": to_api(line["total"]),
     }
