@@ -13,7 +13,7 @@ templates/sell/ and checked against a real browser): tap a tile, tap a tile (`PO
 `key`, `seen` and CSRF token of the cart just answered; card and a 20 € note alternate), and,
 when the payment's answer says `HX-Trigger: stock-changed`, the tiles' refresh (`GET
 /sell/tiles`) as the page would send it. Connections 1, 2, 4 and 8, interleaved rounds,
-medians [min–max].
+medians [min–max] over rounds (each a fresh coop and server).
 
 A sale counts when its answer says "Vente n° N enregistrée"; at the end the journal on disk must
 hold every one of them, gapless, none twice (a payment still in flight when wrk stopped may be
