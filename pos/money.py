@@ -6,6 +6,7 @@ basis points (5.5 % -> 550) so that no float ever touches money.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -93,6 +94,7 @@ def rate_to_api(bp: int) -> str:
 MINUS = "\u2212"  # the one minus sign of every amount people read (screens and paper)
 
 
+@functools.lru_cache(maxsize=4096)  # a screen shows the same few prices again and again
 def format_eur(cents: int, locale: str = "fr_FR") -> str:
     """Cents shown the local way: "12,50 €" in French, "€12.50" in English; "−3,50 €" below 0."""
     text = format_currency(to_decimal(abs(cents)), "EUR", locale=locale)
