@@ -23,7 +23,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -35,6 +34,10 @@ import uuid
 from pathlib import Path
 
 import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/serving.py, shared
+from tests.serving import free_port, wait_until_listening  # noqa: E402
+from tests.serving import serve_command as pos_serve  # noqa: E402
 
 CLIENTS = 8
 SERVER_THREADS = 8
@@ -194,13 +197,6 @@ def serve_floor(path: str, port: int) -> None:
 # --- servers and load ---------------------------------------------------------------------
 
 
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
     """A server subprocess on 127.0.0.1, its log in a file, its peak memory from /proc."""
 
@@ -214,16 +210,7 @@ class Server:
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(log.read_text())
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("server did not start")
+        wait_until_listening(self.process, port, 30, log.read_text)
 
     def peak_rss_mb(self) -> float:
         """VmHWM: the resident set's high-water mark."""
@@ -360,20 +347,7 @@ def make_etal_db(path: Path) -> tuple[str, list[tuple[int, int, int]]]:
 
 def serve_command(db_path: Path, port: int) -> list[str]:
     """`pos serve` as a member runs it, on 127.0.0.1 with SERVER_THREADS threads."""
-    return [
-        sys.executable,
-        "-m",
-        "pos.cli",
-        "serve",
-        "--db",
-        str(db_path),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--threads",
-        str(SERVER_THREADS),
-    ]
+    return pos_serve(db_path, port, "--threads", str(SERVER_THREADS))
 
 
 def cents(amount: int) -> str:

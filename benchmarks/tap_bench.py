@@ -23,17 +23,9 @@ from pathlib import Path
 
 import sales_bench
 
+from tests.serving import CHROMIUM_ARGS  # on sys.path through sales_bench
+
 GOALS_MS = {1: 50, 6: 100}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 TAP_JS = """(index) => new Promise((resolve) => {
   const tiles = [...document.querySelectorAll('.tile:not([disabled])')];
   const tile = tiles[index % tiles.length];

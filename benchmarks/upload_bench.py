@@ -15,16 +15,17 @@ from __future__ import annotations
 import argparse
 import io
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 import requests
 from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/serving.py, shared
+from tests.serving import free_port, serve_command, wait_until_listening  # noqa: E402
 
 GOAL_MB = 150
 EXPENSE = {
@@ -53,12 +54,6 @@ def png(width: int, height: int, mode: str) -> bytes:
     return out.getvalue()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def peak_mb(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
@@ -75,28 +70,11 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "pos.cli",
-                "serve",
-                "--db",
-                str(self.db),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
+            serve_command(self.db, self.port),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("the server did not start")
+        wait_until_listening(self.process, self.port, 30, lambda: "the server stopped")
 
     def admin(self) -> tuple[requests.Session, str]:
         session = requests.Session()

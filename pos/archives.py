@@ -10,7 +10,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlite_utils import Database
+
 from pos import clock, journal, signing
+from pos.db.archive import archive_tables
+from pos.db.coop import load_settings
 
 LINKED_FILES = tuple(f"{table}.jsonl" for table in journal.LINKED)
 FILES = (
@@ -69,6 +73,27 @@ def write_archive(out: Path, tables: dict[str, Iterable[dict]], meta: dict, db_p
         archive.writestr("manifest.sig", signing.sign(db_path, body))
         archive.writestr("public_key.pem", public_pem)
     return out
+
+
+def create_archive(
+    db: Database, db_path: str, folder: Path, period: str | None
+) -> tuple[Path, dict]:
+    """Write the archive of a period (or of everything) into folder; return (path, manifest)."""
+    start, end = period_bounds(period)
+    tables = archive_tables(db, start, end)
+    settings = load_settings(db)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = clock.local(clock.now()).strftime("%Y%m%d-%H%M%S")
+    out = folder / f"etal-archive-{period or 'tout'}-{stamp}.zip"
+    meta = {
+        "period": period or "",
+        "created_at": clock.now().isoformat(),
+        "brand": settings["brand"],
+        "legal_name": settings["legal_name"],
+        "siret": settings["siret"],
+    }
+    write_archive(out, tables, meta, db_path)
+    return out, verify_archive(out)[1]
 
 
 def verify_archive(path: str | Path) -> tuple[list[str], dict]:
@@ -161,16 +186,13 @@ def _check_links(rows: dict[str, list[dict]]) -> list[str]:
         links = [link for link in rows["chain_links.jsonl"] if link["chain"] == table]
         entries = []
         for link in links:
-            covers = tuple(c for c in link["covers"].split(",") if c)
-            row = by_id.get(link["row_id"])
-            content = journal.link_entry(table, row["id"], covers, row) if row else None
             entries.append(
                 journal.Entry(
                     link["seq"],
                     journal.label(table, link["row_id"]),
                     link["prev_hash"],
                     link["hash"],
-                    content,
+                    journal.linked_content(table, link, by_id.get(link["row_id"])),
                 )
             )
         if broken := _broken(table, entries):

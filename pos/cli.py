@@ -1,4 +1,9 @@
-"""The `pos` command: thin wrappers over the modules that do the work."""
+"""The `pos` command: thin wrappers over the modules that do the work.
+
+A command imports the heavy modules only it needs when it runs (Flask and waitress,
+python-escpos, cryptography, the books' pipeline, the demo, and pos.db.coop with the settings'
+checks and Babel), so that `pos --help` starts without them; the light ones are imported here.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,12 @@ from pathlib import Path
 
 import click
 
+from pos import clock
 from pos import db as database
 from pos import members as member_rules
+from pos.backup import backup_to
+from pos.db import pins
+from pos.db.events import log_event
 from pos.errors import EtalError, storage_error
 
 DB_OPTION = click.option(
@@ -63,6 +72,8 @@ def main() -> None:
 
 
 def _fresh_db(path: str, force: bool):
+    from pos import startup  # pos.db.coop, the settings' checks, Babel
+
     target = Path(path)
     if target.exists() and not force:
         raise EtalError(f"{path} existe déjà : ajoutez --force pour l'écraser.")
@@ -70,10 +81,9 @@ def _fresh_db(path: str, force: bool):
         Path(str(target) + suffix).unlink(missing_ok=True)
     db = database.connect(target, create=True)
     database.migrate(db)
-    from pos import signing
-    from pos.web.app import secret_key_for
+    from pos import signing  # cryptography: only for the commands that sign
 
-    secret_key_for(target.resolve())
+    startup.secret_key_for(target.resolve())
     signing.ensure_keys(target)
     return db
 
@@ -129,7 +139,7 @@ def init(
 @clear_errors
 def demo(db_path, force):
     """Créer une coop de démonstration prête à vendre."""
-    from pos.demo import load_demo
+    from pos.demo import load_demo  # the demo's pictures and plan: only here
 
     db = _fresh_db(db_path, force)
     members = load_demo(db)
@@ -153,14 +163,13 @@ def demo(db_path, force):
 @clear_errors
 def serve(db_path, host, port, threads, printer):
     """Servir l'application (waitress) pour les tablettes du stand."""
-    import waitress
+    import waitress  # the web server and Flask: only to serve
 
     from pos.web.app import create_app
 
     _fewer_malloc_arenas()
     _refuse_damaged(db_path)
     app = create_app(db_path, PRINTER=printer)
-    from pos.db.events import log_event
 
     started = database.connect(db_path)
     log_event(started, "server_started", None, host=host, port=port)
@@ -287,8 +296,7 @@ def member_list(db_path):
 @clear_errors
 def member_unlock(name, db_path):
     """Effacer les codes faux et les attentes d'un membre, sur tous les appareils."""
-    from pos.db import coop, pins
-    from pos.db.events import log_event
+    from pos.db import coop
 
     db = database.open_existing(db_path)
     found = [
@@ -326,7 +334,6 @@ def token_create(name, db_path, scope):
     scopes = member_rules.parse_scopes(scope)
     db = database.open_existing(db_path)
     value = coop.insert_token(db, name, scopes)
-    from pos.db.events import log_event
 
     log_event(db, "token_created", None, name=name, scopes=",".join(scopes))
     click.echo(f"Jeton « {name} » créé ({', '.join(scopes)}). Gardez-le : il ne sera plus affiché.")
@@ -340,10 +347,13 @@ def token_list(db_path):
     """Lister les jetons d'API."""
     from pos.db import coop
 
-    for t in coop.list_tokens(database.open_existing(db_path)):
+    db = database.open_existing(db_path)
+    zone = coop.load_settings(db)["timezone"]  # the coop's clock, in French (pos.clock)
+    for t in coop.list_tokens(db):
+        revoked = t["revoked_at"] and f"révoqué le {clock.for_people(t['revoked_at'], zone)}"
         click.echo(
-            f"{t['id']}\t{t['name']}\t{t['scopes']}\t{t['created_at']}\t"
-            f"{t['revoked_at'] or 'actif'}"
+            f"{t['id']}\t{t['name']}\t{t['scopes']}\t"
+            f"créé le {clock.for_people(t['created_at'], zone)}\t{revoked or 'actif'}"
         )
 
 
@@ -373,8 +383,6 @@ def token_revoke(token_id, db_path):
 @clear_errors
 def backup(db_path, folder, keep):
     """Écrire une copie cohérente de la base (sauvegarde en ligne SQLite)."""
-    from pos.backup import backup_to
-    from pos.db.events import log_event
 
     db = database.open_existing(db_path)
     target = backup_to(db_path, folder, keep=keep)
@@ -416,7 +424,7 @@ def backup(db_path, folder, keep):
 @clear_errors
 def export(db_path, folder, start, end, dialect):
     """Exporter ventes, paiements, stock, dépenses, clôtures, parts (CSV) et le FEC."""
-    from pos import bookkeeping, clock
+    from pos import bookkeeping  # the books' pipeline: only here
     from pos.accounts import Period
     from pos.db import coop
 
@@ -449,8 +457,7 @@ def archive() -> None:
 @clear_errors
 def archive_create(db_path, folder, period):
     """Écrire l'archive signée d'une période : journal, lignes, paiements, clôtures, événements."""
-    from pos.db.archive import create_archive
-    from pos.db.events import log_event
+    from pos.archives import create_archive  # cryptography: only here
 
     db = database.open_existing(db_path)
     path, manifest = create_archive(db, db_path, Path(folder), period)
@@ -477,7 +484,7 @@ def archive_create(db_path, folder, period):
 @clear_errors
 def archive_verify(file, key_file, fingerprint):
     """Vérifier une archive hors ligne, sans base : empreintes, chaînes, signatures, clé."""
-    from pos.archives import key_matches, verify_archive
+    from pos.archives import key_matches, verify_archive  # cryptography: only here
 
     problems, manifest = verify_archive(file)
     if not problems and (key_file or fingerprint):
@@ -518,15 +525,14 @@ def archive_verify(file, key_file, fingerprint):
 @clear_errors
 def verify(db_path, key_file, fingerprint):
     """Vérifier chaque chaîne du journal, chaque Z (signature, pointes, totaux recalculés)."""
-    from pos import journal, signing
-    from pos.db import chains
+    from pos import journal, signing, verification  # every chain, cryptography: only here
 
     db = database.open_existing(db_path)
     public = Path(key_file) if key_file else signing.key_paths(db_path)[1]
     pem = public.read_bytes() if public.is_file() else None
     if fingerprint and (pem is None or signing.fingerprint(pem) != fingerprint.strip().lower()):
         raise EtalError(f"la clé {public.name} n'a pas l'empreinte {fingerprint}.")
-    report = chains.verify(db, pem)
+    report = verification.verify(db, pem)
     if report.problem:
         click.echo(
             f"ÉCHEC : le journal ne correspond plus à partir de : {report.problem}.", err=True
@@ -565,7 +571,7 @@ def printer() -> None:
 @clear_errors
 def printer_test(url, db_path):
     """Imprimer la page de test (tous les caractères français et €) et dire si elle est sortie."""
-    from pos.printing import InvalidPrinterUrl, PrinterUnavailable, print_test
+    from pos.printing import InvalidPrinterUrl, PrinterUnavailable, print_test  # escpos
 
     try:
         config, seller = _printer_and_seller(url, db_path)
@@ -581,14 +587,13 @@ def printer_test(url, db_path):
 
 def _printer_and_seller(url: str, db_path: str):
     """The printer (flag, POS_PRINTER, else the coop's setting) and the coop's identity."""
-    from pos.print_queue import NO_PRINTER, config_of, printer_url_of
+    from pos.db import coop
+    from pos.print_queue import NO_PRINTER, config_of, printer_url_of  # python-escpos
     from pos.printing import PrinterUnavailable
+    from pos.receipts import seller_of
 
     settings, seller = {}, None
     if Path(db_path).is_file():
-        from pos.db import coop
-        from pos.receipts import seller_of
-
         db = database.open_existing(db_path)
         settings = coop.load_settings(db)
         db.close()

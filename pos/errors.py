@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 from pos.i18n import N_, format_message
 from pos.labels import out_of_stock
 
@@ -11,11 +13,12 @@ class EtalError(Exception):
 
     code = "invalid"
     status = 400
+    sentence = ""  # the French sentence said when none is given (marked N_), if any
 
     def __init__(self, message: str = "", *, field: str | None = None, **details: object):
         # The msgid (French, marked N_ where raised) and its %(name)s values, for the web layer
         # to translate; `message` stays the French sentence (the API, logs and tests read it).
-        self.msgid = message or (self.__doc__ or self.code)
+        self.msgid = message or self.sentence or self.__doc__ or self.code
         self.params = details
         self.message = format_message(self.msgid, details)
         super().__init__(self.message)
@@ -122,16 +125,10 @@ class ClockBehind(EtalError):
 
     code = "clock_behind"
     status = 409
-
-    def __init__(self, message: str = "", **kw: object):
-        super().__init__(
-            message
-            or N_(
-                "L'horloge de l'appareil retarde sur la dernière vente : la vente est arrêtée. "
-                "Un administrateur doit remettre l'heure."
-            ),
-            **kw,
-        )
+    sentence = N_(
+        "L'horloge de l'appareil retarde sur la dernière vente : la vente est arrêtée. "
+        "Un administrateur doit remettre l'heure."
+    )
 
 
 class TillClosed(EtalError):
@@ -139,12 +136,7 @@ class TillClosed(EtalError):
 
     code = "till_closed"
     status = 409
-
-    def __init__(self, message: str = "", **kw: object):
-        super().__init__(
-            message or N_("La caisse n'est pas ouverte : comptez le fond de caisse pour l'ouvrir."),
-            **kw,
-        )
+    sentence = N_("La caisse n'est pas ouverte : comptez le fond de caisse pour l'ouvrir.")
 
 
 class CountOutdated(EtalError):
@@ -152,16 +144,10 @@ class CountOutdated(EtalError):
 
     code = "count_outdated"
     status = 409
-
-    def __init__(self, message: str = "", **kw: object):
-        super().__init__(
-            message
-            or N_(
-                "Le tiroir a changé depuis votre comptage (une vente ou un mouvement) : "
-                "recomptez la caisse."
-            ),
-            **kw,
-        )
+    sentence = N_(
+        "Le tiroir a changé depuis votre comptage (une vente ou un mouvement) : "
+        "recomptez la caisse."
+    )
 
 
 class ClosingNotAllowed(EtalError):
@@ -169,16 +155,10 @@ class ClosingNotAllowed(EtalError):
 
     code = "closing_not_allowed"
     status = 403
-
-    def __init__(self, message: str = "", **kw: object):
-        super().__init__(
-            message
-            or N_(
-                "Seul un administrateur, ou un membre qu'il autorise dans les Réglages, "
-                "clôture la journée et fait le point de caisse."
-            ),
-            **kw,
-        )
+    sentence = N_(
+        "Seul un administrateur, ou un membre qu'il autorise dans les Réglages, "
+        "clôture la journée et fait le point de caisse."
+    )
 
 
 class TillAlreadyOpen(EtalError):
@@ -193,16 +173,10 @@ class DiskFull(EtalError):
 
     code = "disk_full"
     status = 507
-
-    def __init__(self, message: str = "", **kw: object):
-        super().__init__(
-            message
-            or N_(
-                "Le disque est plein : libérez de la place (anciennes sauvegardes, photos,"
-                " fichiers de la clé) puis recommencez. Rien n'a été enregistré."
-            ),
-            **kw,
-        )
+    sentence = N_(
+        "Le disque est plein : libérez de la place (anciennes sauvegardes, photos,"
+        " fichiers de la clé) puis recommencez. Rien n'a été enregistré."
+    )
 
 
 SQLITE_FULL = 13
@@ -212,8 +186,6 @@ SQLITE_NOTADB = 26
 
 def storage_error(exc: BaseException) -> EtalError | None:
     """The Étal error a storage failure means (disk full, damaged file), or None."""
-    import errno
-
     code = getattr(exc, "sqlite_errorcode", None)
     if code is not None and code & 0xFF == SQLITE_FULL:
         return DiskFull()

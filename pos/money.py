@@ -6,9 +6,10 @@ basis points (5.5 % -> 550) so that no float ever touches money.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
@@ -48,14 +49,25 @@ def parse_rate(text: str | int | Decimal) -> int:
         raise InvalidAmount(raw) from exc
 
 
+def listed_rate(text: str | int, rates: Iterable[int]) -> int | None:
+    """The VAT rate a form picked ("5,5"), in basis points, when it is one of `rates`; else None."""
+    try:
+        rate = parse_rate(text)
+    except InvalidAmount:
+        return None
+    return rate if rate in rates else None
+
+
 def to_decimal(cents: int) -> Decimal:
     """Cents as a Decimal in euros with two places (1250 -> Decimal("12.50"))."""
     return (Decimal(cents) / 100).quantize(CENT)
 
 
 def to_api(cents: int) -> str:
-    """Cents as the API's decimal string with two places ("12.50")."""
-    return str(to_decimal(cents))
+    """Cents as the API's decimal string with two places ("12.50"), as str(to_decimal(c))
+    writes it, by integer arithmetic (the API's answers carry a dozen amounts each)."""
+    units, rest = divmod(abs(cents), 100)
+    return f"{'-' if cents < 0 else ''}{units}.{rest:02d}"
 
 
 def form_text(cents: int | None) -> str:
@@ -76,16 +88,22 @@ def rate_to_decimal(bp: int) -> Decimal:
 
 def rate_to_api(bp: int) -> str:
     """Basis points as the API's percent string with two places ("5.50")."""
-    return str((Decimal(bp) / 100).quantize(CENT))
+    return to_api(bp)  # basis points are hundredths of a percent as cents are of a euro
 
 
 MINUS = "\u2212"  # the one minus sign of every amount people read (screens and paper)
 
 
+@functools.lru_cache(maxsize=4096)  # a screen shows the same few prices again and again
 def format_eur(cents: int, locale: str = "fr_FR") -> str:
     """Cents shown the local way: "12,50 €" in French, "€12.50" in English; "−3,50 €" below 0."""
     text = format_currency(to_decimal(abs(cents)), "EUR", locale=locale)
     return MINUS + text if cents < 0 else text
+
+
+def signed(count: int) -> str:
+    """A change of a count as people read it: "+3", "−2" (the minus sign, U+2212), "0"."""
+    return f"+{count}" if count > 0 else f"{MINUS}{-count}" if count < 0 else "0"
 
 
 def format_rate(bp: int, locale: str = "fr_FR") -> str:

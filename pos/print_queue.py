@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from pos import printing
+from pos.coop_files import files_folder
 from pos.db import coop, file_of, transaction
 from pos.db import print_jobs as jobs
 from pos.db.events import log_event
@@ -109,7 +110,7 @@ def _with_logo(db: Database, settings: dict[str, str], lines: list[PrintLine]) -
 
 def logo_path(db_path: str) -> Path:
     """Where the receipt logo is kept: beside the database, in its files folder."""
-    return Path(db_path + ".files") / "logo.png"
+    return files_folder(db_path) / "logo.png"
 
 
 def run_job(db: Database, url: str, job_id: int) -> Outcome:

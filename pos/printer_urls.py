@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from pos.codepages import writes_french
 from pos.i18n import N_, Message, message_of
 from pos.numbers import is_digits
 
@@ -186,9 +187,7 @@ def parse_printer_url(url: str) -> PrinterConfig:
 
 
 def _options(url: str, options: dict[str, str], pages: dict[str, Any]) -> dict[str, Any]:
-    from escpos.codepages import CodePages
-
-    from pos.printing import sanitise  # the printing side knows what a code page holds
+    from escpos.codepages import CodePages  # python-escpos loads its profiles: only when used
 
     fields: dict[str, Any] = {}
     if "codepage" in options:
@@ -196,7 +195,7 @@ def _options(url: str, options: dict[str, str], pages: dict[str, Any]) -> dict[s
         if name not in pages or "python_encode" not in CodePages.data.get(name, {}):
             why = N_("ce profil n’a pas la page de codes %(codepage)s")
             raise _bad(url, Message(why, codepage=options["codepage"]))
-        if sanitise("éèàçù", name) != "éèàçù":
+        if not writes_french(name):
             why = N_("la page de codes %(codepage)s n’a pas les lettres accentuées du français")
             raise _bad(url, Message(why, codepage=name))
         fields["codepage"] = name

@@ -1,7 +1,7 @@
 """Printing adapter: laid-out lines become ESC/POS bytes sent through python-escpos.
 
 Which printer and how it is reached comes from its URL (pos.printer_urls, printers/README.md).
-The code page is pinned after ESC @, and what it lacks is replaced (FALLBACKS), never garbled.
+The code page is pinned after ESC @, and what it lacks is replaced (pos.codepages), never garbled.
 A job is rendered in memory first, then sent in one write, so that one deadline (about 5 s)
 bounds connecting, the paper check, sending and waiting for the printer to take the bytes.
 """
@@ -20,7 +20,6 @@ import termios
 import textwrap
 import threading
 import time
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -29,31 +28,22 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # python-escpos loads its profile database on import: only when printing
     from escpos.escpos import Escpos
 
+from pos.codepages import sanitise
 from pos.i18n import N_, Message
 from pos.printer_urls import InvalidPrinterUrl, PrinterConfig, device_refusal, parse_printer_url
 from pos.receipts import PrintLine, Seller, test_page
 
-__all__ = ["InvalidPrinterUrl", "PrinterConfig", "PrinterUnavailable", "parse_printer_url"]
+__all__ = [
+    "InvalidPrinterUrl",
+    "PrinterConfig",
+    "PrinterUnavailable",
+    "parse_printer_url",
+    "sanitise",
+]
 
 JOB_SECONDS = 5.0  # the default; POS_PRINTER_TIMEOUT changes it (tests shorten it)
 CONNECT_SECONDS = 3.0
 STATUS_SECONDS = 0.8
-# What a code page lacks is replaced by the nearest ASCII; the rest of the unprintable by "?".
-FALLBACKS = {
-    "’": "'",
-    "‘": "'",
-    "“": '"',
-    "”": '"',
-    "«": '"',
-    "»": '"',
-    "–": "-",
-    "\u2212": "-",  # the minus sign of amounts (pos.money.MINUS)
-    "—": "-",
-    "…": "...",
-    "œ": "oe",
-    "Œ": "OE",
-    "€": "EUR",
-}
 
 
 def job_seconds() -> float:
@@ -71,32 +61,6 @@ class PrinterUnavailable(Exception):
     Its argument is a `Message` (or an `N_()` msgid) so that the web layer can translate it:
     `message_of(exc)`, while `str(exc)` stays the French sentence (the CLI, the log, the list).
     """
-
-
-def sanitise(text: str, codepage: str) -> str:
-    """Text the code page can print: odd spaces become spaces, missing signs their ASCII."""
-    from escpos.codepages import CodePages
-
-    codec = CodePages.get_encoding(codepage)["python_encode"]
-    out = []
-    for char in unicodedata.normalize("NFC", text):
-        category = unicodedata.category(char)
-        if category.startswith(("C", "Z")):
-            out.append(" ")  # U+00A0, U+202F and controls: a control byte would be a command
-        elif _encodable(char, codec):
-            out.append(char)
-        else:
-            fallback = FALLBACKS.get(char, "?")
-            out.append(fallback if all(_encodable(c, codec) for c in fallback) else "?")
-    return "".join(out)
-
-
-def _encodable(char: str, codec: str) -> bool:
-    try:
-        char.encode(codec)
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _fit(text: str, room: int) -> list[str]:

@@ -7,11 +7,12 @@ message for each wrong field, so a form can be shown again with what was typed k
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pos import images
+from pos.forms import Checked
 from pos.i18n import N_
-from pos.money import InvalidAmount, parse_amount, parse_rate
+from pos.money import InvalidAmount, listed_rate, parse_amount
 from pos.numbers import is_digits, parse_day
 
 EXPENSE_CATEGORIES = ("materials", "stall_fee", "transport", "communication", "other")
@@ -21,14 +22,6 @@ MAX_UNITS = 100_000
 TEXT_MAX = 200
 PHOTO_MAX_PX = 1600
 _FR_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-
-
-@dataclass
-class Checked:
-    """A form's cleaned values and the French message for each wrong field."""
-
-    values: dict[str, object] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -168,13 +161,9 @@ def check_expense(
     except InvalidAmount:
         out.errors["total"] = N_("Indiquez le montant TTC payé, par exemple 24,90.")
         out.values["total"] = None
-    try:
-        rate = parse_rate(str(form.get("vat_rate", "")))
-    except InvalidAmount:
-        rate = -1
-    if rate not in vat_rates:
+    out.values["vat_rate"] = listed_rate(str(form.get("vat_rate", "")), vat_rates)
+    if out.values["vat_rate"] is None:
         out.errors["vat_rate"] = N_("Choisissez le taux de TVA du ticket.")
-    out.values["vat_rate"] = rate
     for key, choices, message in (
         ("category", EXPENSE_CATEGORIES, N_("Choisissez une catégorie de dépense.")),
         ("paid_from", PAID_FROM, N_("Indiquez qui a payé : la caisse, la banque ou un membre.")),

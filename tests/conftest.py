@@ -8,11 +8,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 from datetime import UTC, date, datetime
 from html import unescape as html_unescape
 from pathlib import Path
@@ -28,6 +25,7 @@ from pos.db import coop
 from pos.db.catalogue import insert_category, insert_product
 from pos.db.till import open_day
 from pos.web.app import create_app
+from tests.serving import CHROMIUM_ARGS, free_port, serve_command, wait_until_listening
 
 pytest_plugins = ["tests.conftest_printer"]
 
@@ -355,15 +353,10 @@ def actions(client, db_path):
 # --- The real server and a real browser ---------------------------------------------------
 
 
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class LiveServer:
     """`pos serve` as a user runs it (waitress), on 127.0.0.1 and a free port."""
+
+    module = "pos.cli"  # what `python -m` runs (tests.payment_gift: `pos` plus one method)
 
     def __init__(self, db_path: Path, *extra: str):
         self.db_path = db_path
@@ -374,35 +367,16 @@ class LiveServer:
 
     def start(self) -> LiveServer:
         """Start the server and wait until it answers."""
-        command = [
-            sys.executable,
-            "-m",
-            "pos.cli",
-            "serve",
-            "--db",
-            str(self.db_path),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            *self.extra,
-        ]
         self.process = subprocess.Popen(
-            command,
+            serve_command(self.db_path, self.port, *self.extra, module=self.module),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(self.process.stdout.read().decode())
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("the server did not start")
+        wait_until_listening(
+            self.process, self.port, 20, lambda: self.process.stdout.read().decode()
+        )
+        return self
 
     def kill(self) -> None:
         """SIGKILL, as a power cut would."""
@@ -447,18 +421,6 @@ def chromium_path() -> str:
     if not path:
         pytest.fail("Chromium is missing: install Debian's `chromium` (bash .ci/run does).")
     return path
-
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,8 @@ functions included) fails the run when one reaches where its layer may not.
 
     domain    pos/*.py (money, cart, till, receipts...)  pure: no Flask, no database, no web
     services  SERVICES below                              domain + pos.db; never Flask nor pos.web
-    db        pos/db/                                     SQL and sqlite; never Flask nor pos.web
+    db        pos/db/                                     SQL and sqlite; never Flask, pos.web nor
+                                                          any service (services orchestrate)
     web, cli  pos/web/, pos/cli.py                        everything, but SQL only through pos.db
 """
 
@@ -26,6 +27,8 @@ SERVICES = {
     "pos.archives": "signed archives of the journal, verified offline",
     "pos.demo": "the demo coop",
     "pos.backup": "online copies of the database file",
+    "pos.verification": "pos verify: every chain and every Z recomputed from its entries",
+    "pos.startup": "the chores before serving: migrate, the process's clock, the session key",
 }
 # The one domain module allowed to ask Flask something: translate() reads the request's
 # language from Flask-Babel, imported only when it is called (messages stay plain otherwise).
@@ -36,7 +39,7 @@ WEB = ("flask", "flask_babel", "flask_wtf", "htmx_flask", "jinja2", "jinja2_frag
 FORBIDDEN = {
     "domain": (*WEB, "pos.db", "pos.cli", "sqlite3", "sqlite_utils", *SERVICES),
     "service": (*WEB, "pos.cli"),
-    "db": (*WEB, "pos.cli"),
+    "db": (*WEB, "pos.cli", *SERVICES),
 }
 SQL_START = ("SELECT ", "INSERT ", "UPDATE ", "DELETE ", "PRAGMA ", "BEGIN", "CREATE ", "WITH ")
 
@@ -104,6 +107,75 @@ def modules() -> dict[str, ast.AST]:
     return {module_name(p): ast.parse(p.read_text(), str(p)) for p in sorted(POS.rglob("*.py"))}
 
 
+# Imports inside a function that close a cycle of top-level imports, still to untangle:
+# pos.web's blueprints import its helpers (the package wires them in register()), and
+# pos.db.open_existing logs a migration through pos.db.events, which needs pos.db's transaction.
+# From the orders and closures work: a void reopens its order (pos.db.orders reads the sales),
+# opening a till day closes past periods (pos.db.closures reads the days; pos.db.till also
+# forwards the closures' old names to it).
+KNOWN_CYCLES = {
+    ("pos.web", "pos.web."),
+    ("pos.db", "pos.db.events"),
+    ("pos.db.sales", "pos.db.orders"),
+    ("pos.db.till", "pos.db.closures"),
+}
+
+
+def _loads(node: ast.AST, known: set[str]) -> set[str]:
+    """The pos modules an import statement loads (a package's __init__ with its module)."""
+    names = set()
+    if isinstance(node, ast.Import):
+        names = {alias.name for alias in node.names}
+    elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+        names = {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    found = set()
+    for name in names:
+        parts = name.split(".")
+        found |= {".".join(parts[:i]) for i in range(2, len(parts) + 1)} & known
+    return found
+
+
+def hidden_cycles(trees: dict[str, ast.AST]) -> list[str]:
+    """Imports inside a function whose module imports (at the top, step by step) this one."""
+    known = set(trees)
+    top = {
+        name: set().union(*(_loads(n, known) for n in tree.body), set())
+        for name, tree in trees.items()
+    }
+
+    def reach(start: str) -> set[str]:
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in top.get(todo.pop(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
+
+    found = []
+    for name, tree in trees.items():
+        inner = [n for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) for n in ast.walk(f)]
+        for node in inner:
+            for target in _loads(node, known) - {name}:
+                if name in reach(target) and not any(
+                    name == a and target.startswith(b) for a, b in KNOWN_CYCLES
+                ):
+                    found.append(f"{name}:{node.lineno} imports {target} inside a function")
+    return sorted(set(found))
+
+
+def test_no_import_inside_a_function_hides_a_cycle():
+    assert hidden_cycles(modules()) == []
+
+
+def test_a_hidden_cycle_is_named():
+    trees = {
+        "pos.printing": ast.parse("from pos.printer_urls import parse_printer_url"),
+        "pos.printer_urls": ast.parse("def f():\n    from pos.printing import sanitise"),
+    }
+    assert hidden_cycles(trees) == ["pos.printer_urls:2 imports pos.printing inside a function"]
+
+
 def test_every_module_stays_in_its_layer():
     found = [v for name, tree in modules().items() for v in import_violations(name, tree)]
     assert found == []
@@ -128,6 +200,8 @@ def test_every_service_exists():
         ("pos.db.sales", "from pos.web.db import get_db", "pos.db.sales (db) imports pos.web"),
         ("pos.db.coop", "import flask", "imports flask"),
         ("pos.demo", "from pos.web import eur", "pos.demo (service) imports pos.web"),
+        ("pos.db.archive", "from pos import archives", "pos.db.archive (db) imports pos.archives"),
+        ("pos.db.sales", "def f():\n    import pos.print_queue", "(db) imports pos.print_queue"),
         ("pos.i18n", "import pos.db", "pos.i18n (domain) imports pos.db"),
     ],
 )

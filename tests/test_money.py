@@ -10,10 +10,13 @@ from pos.money import (
     InvalidAmount,
     div_round,
     format_eur,
+    listed_rate,
     parse_amount,
     parse_rate,
+    rate_to_api,
     split_vat,
     to_api,
+    to_decimal,
     vat_table,
 )
 
@@ -45,11 +48,38 @@ def test_rates_are_basis_points():
     assert [parse_rate(r) for r in ("5,5", "10", "20", "0", "5.5 %")] == [550, 1000, 2000, 0, 550]
 
 
+@pytest.mark.parametrize(
+    ("text", "rate"),
+    [("5,5", 550), ("20", 2000), ("5.5 %", 550), ("7", None), ("", None), ("abc", None)],
+)
+def test_a_form_s_rate_must_be_one_the_coop_uses(text, rate):
+    # one rule for every form that picks a VAT rate (a product, an expense)
+    assert listed_rate(text, [550, 1000, 2000]) == rate
+
+
 def test_money_is_shown_the_french_way():
     assert format_eur(1250) == "12,50\xa0€"
     assert format_eur(123456).replace("\u202f", " ").replace("\xa0", " ") == "1 234,56 €"
     assert format_eur(1250, "en_GB") == "€12.50"
     assert to_api(-150) == "-1.50"
+
+
+@given(st.integers(-(10**12), 10**12))
+def test_api_amounts_are_the_decimals_exactly(cents):
+    """The API's strings, written by integer arithmetic, are those of the Decimal amount."""
+    assert to_api(cents) == str(to_decimal(cents))
+    assert Decimal(rate_to_api(cents)) == Decimal(cents) / 100
+
+
+def test_api_amount_examples():
+    assert [to_api(c) for c in (0, 5, -5, 100, 123456)] == [
+        "0.00",
+        "0.05",
+        "-0.05",
+        "1.00",
+        "1234.56",
+    ]
+    assert [rate_to_api(r) for r in (550, 2000, 0)] == ["5.50", "20.00", "0.00"]
 
 
 def test_vat_split_worked_example():

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pos.cli import main
-from tests.conftest import free_port, product_id
+from tests.conftest import product_id
+from tests.serving import free_port, serve_command
 
 
 @pytest.mark.parametrize("target", ["//evil.example", "https://evil.example", "/\\evil", "\\\\x"])
@@ -104,7 +105,6 @@ def test_a_damaged_archive_gives_one_error_line(runner, tmp_path, content):
 def test_pos_serve_refuses_a_database_failing_quick_check(db_path):
     import sqlite3
     import subprocess
-    import sys
 
     raw = sqlite3.connect(db_path)  # the products' page only: the file still opens
     page = raw.execute("SELECT pageno FROM dbstat WHERE name = 'products'").fetchone()[0]
@@ -114,18 +114,7 @@ def test_pos_serve_refuses_a_database_failing_quick_check(db_path):
     data[(page - 1) * size + 8 : page * size - 8] = b"\xde\xad" * ((size - 16) // 2)
     db_path.write_bytes(bytes(data))
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pos.cli",
-            "serve",
-            "--db",
-            str(db_path),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(free_port()),
-        ],
+        serve_command(db_path, free_port()),
         capture_output=True,
         text=True,
         timeout=60,

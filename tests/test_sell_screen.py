@@ -409,8 +409,10 @@ def test_a_payment_reads_back_nothing_it_wrote(app, actions, db):
     assert actions.post("/sell/cart/act", {"act": "pay:note:20", **seen}).status_code == 200
     after = statements[statements.index("COMMIT") :]
     assert not [s for s in after if re.search(r"FROM (sale_lines|payments|sales)\b", s)], after
-    # 24 today for a cash payment (the drawer re-reads the settings after the write)
-    assert len(statements) <= 24, statements
+    # A cash payment: the settings read once, before the write (the drawer's too); the
+    # tiles come with the answer (their products, markdowns and categories).
+    assert len(statements) <= 19, statements
+    assert len([s for s in statements if "FROM settings" in s]) == 1, statements
 
 
 def test_the_last_unit_sold_elsewhere_between_tap_and_payment(actions, db):
@@ -445,3 +447,31 @@ def test_an_admin_refused_for_stock_is_offered_the_correction_beside_the_cart(ac
     refusal = re.search(r'data-testid="refusal">(.*?)</p>', html).group(1)
     assert "Stock insuffisant" in refusal and f"/admin/products/{pot}" in refusal
     assert "Corriger le stock" in refusal
+
+
+def test_a_payment_brings_the_tiles_new_stock_in_its_answer(actions, db):
+    """The selling tablet gets its tiles with the payment's answer: no second request."""
+    actions.login("Léo")
+    cookie = product_id(db, "Cookie")
+    actions.post(f"/sell/cart/add/{cookie}")
+    paid = actions.post("/sell/cart/act", {"act": "pay:card", **actions.seen()})
+    assert paid.status_code == 200
+    assert "stock-changed" not in paid.headers.get("HX-Trigger", "")
+    html = paid.get_data(as_text=True)
+    tiles = re.search(
+        r'<section id="tiles"[^>]*hx-swap-oob="true"[^>]*>(.*?)</section>', html, re.S
+    )
+    assert tiles, html
+    tile = re.search(rf'<button class="tile c-{cookie}\b[^>]*>(.*?)</button>', tiles.group(1), re.S)
+    left = db.execute("SELECT stock FROM products WHERE id = ?", [cookie]).fetchone()[0]
+    assert f"reste {left}" in text_of(tile.group(1))
+
+
+def test_a_tap_reads_the_carts_products_once(app, actions, db):
+    actions.login("Léo")
+    actions.post(f"/sell/cart/add/{product_id(db, 'Cookie')}")
+    statements: list[str] = []
+    for conn in app.extensions["etal_idle_connections"]:
+        conn.conn.set_trace_callback(statements.append)
+    assert actions.post(f"/sell/cart/add/{product_id(db, 'Kokedama')}").status_code == 200
+    assert len([s for s in statements if "FROM products p" in s]) == 1, statements

@@ -1,36 +1,32 @@
-"""Queries that gather a period's journal for a signed archive."""
+"""Queries that gather a period's journal for a signed archive (pos.archives writes it)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterable
 
 from sqlite_utils import Database
 
-from pos import archives, clock
+from pos import journal
 from pos.db import chains
-from pos.db.coop import load_settings
 
 
-def _linked(db: Database, period: str | None) -> dict:
+def _linked(db: Database) -> dict[str, Iterable[dict]]:
     """The linked chains (stock and cash movements, floats, expenses) and their links.
 
     They are archived whole, whatever the period: their chains start at their first entry,
     and a period's slice could not be checked on its own.
     """
-    from pos import journal
-
     chains.seal(db)
     tables = {f"{t}.jsonl": db.query(f"SELECT * FROM {t} ORDER BY id") for t in journal.LINKED}
     tables["chain_links.jsonl"] = db.query("SELECT * FROM chain_links ORDER BY chain, seq")
     return tables
 
 
-def create_archive(db: Database, db_path: str, folder: Path, period: str | None):
-    """Write the archive of a period (or of everything); return (path, manifest)."""
-    start, end = archives.period_bounds(period)
+def archive_tables(db: Database, start: str, end: str) -> dict[str, Iterable[dict]]:
+    """Every archived file's rows: the journal created in [start, end), the linked chains whole."""
     in_period = "created_at >= ? AND created_at < ?"
     sale_ids = f"SELECT id FROM sales WHERE {in_period}"
-    tables = {
+    return {
         "sales.jsonl": db.query(
             f"SELECT * FROM sales WHERE {in_period} ORDER BY number", [start, end]
         ),
@@ -47,20 +43,5 @@ def create_archive(db: Database, db_path: str, folder: Path, period: str | None)
         "events.jsonl": db.query(
             f"SELECT * FROM events WHERE {in_period} ORDER BY number", [start, end]
         ),
-        **_linked(db, period),
+        **_linked(db),
     }
-    settings = load_settings(db)
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = clock.local(clock.now()).strftime("%Y%m%d-%H%M%S")
-    out = folder / f"etal-archive-{period or 'tout'}-{stamp}.zip"
-    meta = {
-        "period": period or "",
-        "created_at": clock.now().isoformat(),
-        "brand": settings["brand"],
-        "legal_name": settings["legal_name"],
-        "siret": settings["siret"],
-    }
-    archives.write_archive(out, tables, meta, db_path)
-    from pos.archives import verify_archive
-
-    return out, verify_archive(out)[1]

@@ -1,14 +1,12 @@
-"""The chains in the database: seal new entries, read the tips a Z signs, verify everything.
+"""The chains in the database: seal new entries, read the tips a Z signs, read every chain.
 
 What each chain covers and how it is hashed lives in pos/journal.py; this module only reads
-and writes the rows. `verify` is what `pos verify` runs.
+and writes the rows. `pos verify` runs pos.verification, which reads them through here.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
@@ -111,7 +109,6 @@ def numbered_entries(db: Database, table: str, entry) -> Iterator[journal.Entry]
 
 def linked_entries(db: Database, table: str, problems: list[str]) -> Iterator[journal.Entry]:
     """A linked table's chain in link order; rows added outside the chain go to `problems`."""
-    linked = journal.LINKED[table]
     rows = {row["id"]: row for row in query(db, f"SELECT * FROM {table}")}
     links = list(query(db, "SELECT * FROM chain_links WHERE chain = ? ORDER BY seq", [table]))
     last_linked = max((link["row_id"] for link in links), default=0)
@@ -121,22 +118,12 @@ def linked_entries(db: Database, table: str, problems: list[str]) -> Iterator[jo
             problems.append(f"{journal.label(table, row_id)} (ajouté hors de la chaîne)")
             break
     for link in links:
-        covers = tuple(c for c in link["covers"].split(",") if c)
-        row = rows.get(link["row_id"])
-        content = None
-        if row is not None:
-            missing = set(linked.required) - set(covers) or set(covers) - set(row)
-            content = (
-                {"incomplete": True}
-                if missing
-                else journal.link_entry(table, link["row_id"], covers, row)
-            )
         yield journal.Entry(
             link["seq"],
             journal.label(table, link["row_id"]),
             link["prev_hash"],
             link["hash"],
-            content,
+            journal.linked_content(table, link, rows.get(link["row_id"])),
         )
 
 
@@ -150,133 +137,35 @@ def verify_closure_chain(db: Database) -> str | None:
     return journal.walk(closure_entries(db), "closures")[0]
 
 
-# --- Verifying --------------------------------------------------------------------------------
+# --- What `pos verify` reads besides the chains (pos.verification decides) -------------------
 
 
-@dataclass
-class Report:
-    """What `pos verify` found: the first problem (None: all intact) and what it counted."""
-
-    problem: str | None = None
-    counts: dict[str, int] = field(default_factory=dict)
-    signed: int = 0
-    pending: dict[str, int] = field(default_factory=dict)
+def closures(db: Database) -> list[dict]:
+    """Every closure, oldest first."""
+    return list(query(db, "SELECT * FROM closures ORDER BY number"))
 
 
-def verify(db: Database, public_pem: bytes | None) -> Report:
-    """Every chain recomputed, each closure's signature, its tips and its totals; first problem.
-
-    `public_pem` is the coop's public key (None when its file is missing: closures then fail).
-    """
-    from pos import signing
-
-    report = Report()
-    hashes: dict[str, dict[int, str]] = {}
-    names: dict[str, dict[int, str]] = {}
-    problems: list[str] = []
-    sources = {
-        "sales": sale_entries(db),
-        "events": numbered_entries(db, "events", journal.event_entry),
-        **{t: linked_entries(db, t, problems) for t in journal.LINKED},
-    }
-    for chain, entries in sources.items():
-        names[chain] = {}
-        broken, hashes[chain] = journal.walk(entries, chain, names[chain])
-        report.counts[chain] = len(hashes[chain])
-        if problems or broken:
-            report.problem = problems[0] if problems else broken
-            return report
-    closures = list(query(db, "SELECT * FROM closures ORDER BY number"))
-    broken = verify_closure_chain(db)
-    if broken:
-        report.problem = broken
-        return report
-    for closure in closures:
-        if public_pem is None:
-            report.problem = f"clôture n° {closure['number']} (clé publique introuvable)"
-            return report
-        if not signing.verify(public_pem, closure["hash"].encode(), closure["signature"]):
-            report.problem = f"clôture n° {closure['number']} (signature invalide)"
-            return report
-    report.signed = len(closures)
-    report.problem = next(journal.check_tips(closures, hashes, names), None) or next(
-        recompute_closures(db, closures), None
-    )
-    report.counts["closures"] = len(closures)
-    report.pending = _pending(db)
-    return report
-
-
-def _pending(db: Database) -> dict[str, int]:
+def pending(db: Database) -> dict[str, int]:
     """Entries written since the last seal (chained at the next Z at the latest)."""
-    pending = {}
+    found = {}
     for table in journal.LINKED:
         last = db.execute(
             "SELECT coalesce(max(row_id), 0) FROM chain_links WHERE chain = ?", [table]
         ).fetchone()[0]
         count = db.execute(f"SELECT count(*) FROM {table} WHERE id > ?", [last]).fetchone()[0]
         if count:
-            pending[table] = count
-    return pending
+            found[table] = count
+    return found
 
 
-def recompute_closures(db: Database, closures: list[dict]) -> Iterator[str]:
-    """Each closure whose figures no longer follow from its entries (day: its sales, float
-    and cash movements; month and year: the closures they sum)."""
-    from pos import till
-    from pos.db.till import day_entries, movements
-
-    by_kind: dict[str, list[dict]] = {}
-    for closure in closures:
-        stored = json.loads(closure["totals"])
-        if closure["kind"] == "day" and closure["day_id"] is not None:
-            entries = day_entries(db, closure["day_id"])
-            totals = _plain(till.day_totals(entries).as_dict())
-            day = db.execute(
-                "SELECT float_total FROM till_days WHERE id = ?", [closure["day_id"]]
-            ).fetchone()
-            expected = till.expected_cash(
-                day[0] if day else 0,
-                entries,
-                [m["amount"] for m in movements(db, closure["day_id"])],
-            )
-            figures_differ = (day and day[0] != closure["float_total"]) or (
-                closure["expected_cash"] != expected
-            )
-            last = journal.tips_of(closure).get("sales", [None])[0]
-        else:
-            width = 7 if closure["kind"] == "month" else 4
-            source = "day" if closure["kind"] == "month" else "month"
-            parts = [
-                json.loads(c["totals"])
-                for c in by_kind.get(source, [])
-                if c["period"][:width] == closure["period"]
-            ]
-            totals, figures_differ, last = _plain(till.sum_totals(parts)), False, None
-        by_kind.setdefault(closure["kind"], []).append(closure)
-        differs = [k for k in stored if k in totals and totals[k] != stored[k]]
-        if differs or figures_differ:
-            what = ", ".join(differs) or "espèces attendues"
-            first = _first_changed_sale(db, closure)
-            yield (
-                f"{first + ' : ' if first else ''}clôture n° {closure['number']} "
-                f"({what} ne correspond plus à ses écritures)"
-            )
-        if last is not None:
-            total = db.execute(
-                "SELECT coalesce(sum(total), 0) FROM sales WHERE number <= ?", [last]
-            ).fetchone()[0]
-            if total != closure["grand_total"]:
-                yield f"clôture n° {closure['number']} (grand total perpétuel différent)"
+def day_float(db: Database, day_id: int) -> int | None:
+    """The float counted at a till day's opening (None: no such day)."""
+    row = db.execute("SELECT float_total FROM till_days WHERE id = ?", [day_id]).fetchone()
+    return row[0] if row else None
 
 
-def _first_changed_sale(db: Database, closure: dict) -> str | None:
-    """The first sale of a day closure, to name where to look."""
-    stored = json.loads(closure["totals"])
-    first = stored.get("first_number")
-    return journal.label("sales", first) if first else None
-
-
-def _plain(value):
-    """A value as it reads back from JSON (tuples as lists, keys as strings)."""
-    return json.loads(json.dumps(value))
+def total_up_to(db: Database, number: int) -> int:
+    """Every sale's net total up to this entry's number (the perpetual grand total then)."""
+    return db.execute(
+        "SELECT coalesce(sum(total), 0) FROM sales WHERE number <= ?", [number]
+    ).fetchone()[0]

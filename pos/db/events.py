@@ -7,7 +7,7 @@ import json
 from sqlite_utils import Database
 
 from pos import journal
-from pos.db import now_iso, transaction
+from pos.db import chains, now_iso, transaction
 
 
 def _(label: str) -> str:
@@ -76,6 +76,4 @@ def list_events(db: Database, *, kind: str | None = None, limit: int = 300) -> l
 
 def verify_events(db: Database) -> str | None:
     """The first event whose chained hash does not match, or None (see pos.db.chains)."""
-    from pos.db import chains
-
     return journal.walk(chains.numbered_entries(db, "events", journal.event_entry), "events")[0]

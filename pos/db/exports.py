@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from pos import clock, till
 from pos.accounts import Period
 from pos.booking import split_lines
+from pos.db.accounts import IN_DAYS  # the till day is the accounting day, as in the bilan
 from pos.money import VatLine, split_vat
 
 KINDS_FR = {"sale": "vente", "void": "annulation", "refund": "remboursement"}
@@ -39,9 +40,6 @@ def _rows(db: Database, sql: str, args: list) -> Iterator[tuple]:
     cursor = db.conn.execute(sql, args)
     while batch := cursor.fetchmany(1000):
         yield from batch
-
-
-IN_DAYS = "s.day_id IN (SELECT id FROM till_days WHERE opened_at >= ? AND opened_at < ?)"
 
 
 def sales_lines(db: Database, period: Period) -> Iterator[dict]:

@@ -8,6 +8,7 @@ import secrets
 from sqlite_utils import Database
 
 from pos.db import now_iso, query, transaction
+from pos.db.coop import _MEMBERS
 
 
 def _key(session_id: str) -> str:
@@ -27,8 +28,6 @@ def start_session(db: Database, member_id: int) -> str:
 
 def session_member(db: Database, session_id: str, member_id: int) -> dict | None:
     """The member of this session if it is live and theirs (one query per request), else None."""
-    from pos.db.coop import _MEMBERS
-
     rows = list(
         query(
             db,

@@ -6,7 +6,7 @@ import mimetypes
 
 from flask import Flask, g, request, session
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import Babel, get_translations
+from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from jinja2 import BytecodeCache
@@ -15,9 +15,10 @@ from werkzeug.routing import IntegerConverter
 from pos import clock, labels, payment_methods
 from pos.catalogue import initials
 from pos.i18n import plural_text, tr
-from pos.money import format_eur, format_rate, rate_to_decimal
+from pos.money import format_eur, format_rate, rate_to_decimal, signed
 from pos.web import assets
 from pos.web.db import init_app as init_db
+from pos.web.words import cached_gettext
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -124,7 +125,7 @@ def register(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.install_gettext_callables(  # ngettext with French's rule: 0 and 1 singular
-        gettext=lambda s: get_translations().ugettext(s), ngettext=plural_text, newstyle=True
+        gettext=cached_gettext(select_locale), ngettext=plural_text, newstyle=True
     )
     htmx.init_app(app)
     # Before any route: every <int:…> in a path is ASCII digits and bounded (2^63 is a 404).
@@ -147,6 +148,7 @@ def register(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["eur"] = eur
     app.jinja_env.filters["rate"] = lambda bp: format_rate(bp, _locale())
+    app.jinja_env.filters["signed"] = signed  # "+3", "−2": a count's change, U+2212
     app.jinja_env.filters["rate_value"] = lambda bp: str(rate_to_decimal(bp))
     app.jinja_env.filters["tr"] = tr  # a domain message in the member's language
     app.jinja_env.filters["initials"] = initials
@@ -162,6 +164,8 @@ def register(app: Flask) -> None:
     }
     app.jinja_env.globals["payment_methods"] = payment_methods.offered
     app.jinja_env.globals["method_word"] = payment_methods.word
+    app.jinja_env.globals["method_short"] = payment_methods.short_word
+    app.jinja_env.globals["registered_methods"] = payment_methods.METHODS.values
     app.jinja_env.globals["languages"] = LANGUAGES
     app.after_request(_no_store)
 

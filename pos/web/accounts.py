@@ -15,6 +15,7 @@ from markupsafe import Markup
 from pos import accounts, bookkeeping, charts, clock, labels
 from pos.db import accounts as ledger
 from pos.db import coop
+from pos.db.orders import orders_summary
 from pos.db.till import current_day
 from pos.errors import InvalidInput
 from pos.i18n import translate
@@ -133,8 +134,6 @@ def dashboard():
 
 def _orders_box() -> dict:
     """The day's orders by state and what open orders reserve (pos.db.orders)."""
-    from pos.db.orders import orders_summary
-
     return orders_summary(get_db(), clock.start_of_local_day(clock.now()).isoformat())
 
 
@@ -148,7 +147,7 @@ def index():
     db = get_db()
     settings = get_settings()
     period = _period(settings)
-    members, _owed = bookkeeping.advances_of(db, period, settings)
+    members = bookkeeping.advances_now(db, period, settings)
     return page(
         "accounts/index.html",
         bilan=ledger.bilan(db, period, settings),
@@ -203,7 +202,7 @@ def repay():
         raise InvalidInput(
             _("Montant illisible : tapez par exemple 12,50."), field="amount"
         ) from exc
-    members, _owed = bookkeeping.advances_of(db, accounts.Period(), settings)
+    members = bookkeeping.advances_now(db, accounts.Period(), settings)
     owed = next((a.owed for a in members if a.member_id == member["id"]), 0)
     if not 0 < amount <= owed:
         raise InvalidInput(

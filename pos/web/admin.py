@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, current_app, flash, g, redirect, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from pos import catalogue as rules
@@ -13,14 +23,19 @@ from pos import members as member_rules
 from pos import settings as coop_settings
 from pos.db import catalogue as store
 from pos.db import coop, pins, sessions
-from pos.db.events import log_event
+from pos.db.events import KINDS, list_events, log_event
 from pos.errors import InvalidInput
+from pos.forms import Checked
 from pos.i18n import translate
+from pos.images import InvalidImage, shrink
 from pos.money import form_text, rate_to_decimal
 from pos.numbers import is_digits
+from pos.print_queue import logo_path
+from pos.stock import InvalidPhoto, reduce_photo
 from pos.web.auth import admin_required, local_path
 from pos.web.db import get_db, get_settings
 from pos.web.render import page
+from pos.web.stock import files_dir
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -67,9 +82,6 @@ LOGO_MAX = (384, 160)  # dots: fits the narrowest (58 mm) printer
 
 def _take_logo(values: dict, errors: dict) -> None:
     """A receipt logo: grey levels, at most 384 dots wide, kept beside the database."""
-    from pos.images import InvalidImage, shrink
-    from pos.print_queue import logo_path
-
     target = logo_path(current_app.config["DATABASE"])
     if request.form.get("remove_logo"):
         target.unlink(missing_ok=True)
@@ -139,11 +151,8 @@ def _product_form(product: dict | None, values: dict, errors: dict, status: int 
 TILE_PHOTO_PX = 480
 
 
-def _take_photo(checked: rules.ProductForm) -> None:
+def _take_photo(checked: Checked) -> None:
     """A tile photo, reduced to 480 px and kept beside the database; an error if unreadable."""
-    from pos.stock import InvalidPhoto, reduce_photo
-    from pos.web.stock import files_dir
-
     upload = request.files.get("photo")
     if upload is None or not upload.filename:
         return
@@ -162,10 +171,6 @@ def _take_photo(checked: rules.ProductForm) -> None:
 @bp.get("/products/<int:product_id>/photo")
 def product_photo(product_id: int):
     """A product's tile photo (members see it on the sell screen)."""
-    from flask import abort, send_from_directory
-
-    from pos.web.stock import files_dir
-
     if g.member is None:
         abort(401)
     product = store.get_product(get_db(), product_id)
@@ -184,7 +189,7 @@ def _as_typed(product: dict) -> dict:
     }
 
 
-def _check(form: dict, product_id: int | None) -> rules.ProductForm:
+def _check(form: dict, product_id: int | None) -> Checked:
     db = get_db()
     return rules.check_product(
         form,
@@ -365,8 +370,6 @@ def revoke(token_id: int):
 @admin_required
 def events():
     """The event journal, newest first, filtered by kind."""
-    from pos.db.events import KINDS, list_events
-
     kind = request.args.get("kind") or None
     return page(
         "admin/events.html", "rows", events=list_events(get_db(), kind=kind), kinds=KINDS, kind=kind

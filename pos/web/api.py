@@ -8,7 +8,7 @@ import re
 
 from flask import Blueprint, jsonify, request
 
-from pos.cart import METHODS, Item, Payment, item_of, merge_payments, price_cart, settle
+from pos.cart import Item, Payment, item_of, merge_payments, price_cart, settle
 from pos.db import coop, transaction
 from pos.db import sales as journal
 from pos.db.catalogue import get_products, list_products
@@ -16,6 +16,7 @@ from pos.db.events import log_event
 from pos.errors import CartChanged, IdempotencyConflict, InvalidInput, NotAllowed, Unauthorized
 from pos.money import InvalidAmount, parse_amount, rate_to_api, to_api
 from pos.orders import available
+from pos.payment_methods import CODES, accepts
 from pos.web.db import get_db
 from pos.web.openapi import SPEC
 
@@ -254,7 +255,7 @@ def _refund_request(number: int, body: dict) -> dict:
         pid, qty = _ints(line, i, "product_id"), _ints(line, i, "quantity")
         wanted.append((pid, qty))
     method = body.get("method")
-    if method not in METHODS:
+    if not accepts(method):
         raise InvalidInput("Moyen de remboursement inconnu.", field="method")
     return {"number": number, "wanted": wanted, "method": method}
 
@@ -306,9 +307,9 @@ def _item(products: dict[int, dict], index: int, line) -> Item:
 
 def _payment(index: int, payment) -> Payment:
     field = f"payments[{index}]"
-    if not isinstance(payment, dict) or payment.get("method") not in METHODS:
+    if not isinstance(payment, dict) or not accepts(payment.get("method")):
         raise InvalidInput(
-            "Moyen de paiement inconnu : " + ", ".join(METHODS) + ".",
+            "Moyen de paiement inconnu : " + ", ".join(CODES) + ".",
             field=f"{field}.method",
         )
     amount = payment.get("amount")
@@ -334,18 +335,7 @@ def sale_json(sale: dict) -> dict:
         "channel": sale["channel"],
         "customer": sale["customer"],
         "seller": sale["seller"],
-        "lines": [
-            {
-                "product_id": ln["product_id"],
-                "name": ln["name"],
-                "quantity": ln["quantity"],
-                "unit_price": to_api(ln["unit_price"]),
-                "vat_rate": rate_to_api(ln["vat_rate"]),
-                "discount": to_api(ln["discount"]),
-                "total": to_api(ln["total"]),
-            }
-            for ln in sale["lines"]
-        ],
+        "lines": [{**line_json(ln), "discount": to_api(ln["discount"])} for ln in sale["lines"]],
         "total": to_api(sale["total"]),
         "vat": [
             {"rate": rate_to_api(v.rate), "base": to_api(v.base), "vat": to_api(v.vat)}
@@ -355,4 +345,16 @@ def sale_json(sale: dict) -> dict:
             {"method": p["method"], "amount": to_api(p["amount"])} for p in sale["payments"]
         ],
         "change": to_api(sale["change"]),
+    }
+
+
+def line_json(line: dict) -> dict:
+    """A sale's or an order's line as the API shows it (a sale's adds its discount)."""
+    return {
+        "product_id": line["product_id"],
+        "name": line["name"],
+        "quantity": line["quantity"],
+        "unit_price": to_api(line["unit_price"]),
+        "vat_rate": rate_to_api(line["vat_rate"]),
+        "total": to_api(line["total"]),
     }

@@ -9,8 +9,15 @@ from flask import Blueprint, request
 from pos import orders as rules
 from pos.db import orders as store
 from pos.errors import InvalidInput
-from pos.money import rate_to_api, to_api
-from pos.web.api import JSON, _json_body, _key_reused, check_token, key_and_digest
+from pos.money import to_api
+from pos.web.api import (
+    JSON,
+    _json_body,
+    _key_reused,
+    check_token,
+    key_and_digest,
+    line_json,
+)
 from pos.web.db import get_db, get_settings
 
 bp = Blueprint("api_orders", __name__, url_prefix="/api/v1")
@@ -24,9 +31,8 @@ def orders():
     store.expire_due(db)
     state = request.args.get("state", "")
     if state and state not in rules.STATES:
-        raise InvalidInput(
-            "État inconnu : to_prepare, ready, collected, cancelled ou expired.", field="state"
-        )
+        *others, last = rules.STATES
+        raise InvalidInput(f"État inconnu : {', '.join(others)} ou {last}.", field="state")
     found = [o for o in store.list_orders(db) if not state or o["state"] == state]
     return _json({"orders": [order_json(o) for o in found]}, 200)
 
@@ -100,17 +106,7 @@ def order_json(order: dict) -> dict:
         "note": order["note"],
         "created_at": order["created_at"],
         "expires_at": order["expires_at"],
-        "lines": [
-            {
-                "product_id": ln["product_id"],
-                "name": ln["name"],
-                "quantity": ln["quantity"],
-                "unit_price": to_api(ln["unit_price"]),
-                "vat_rate": rate_to_api(ln["vat_rate"]),
-                "total": to_api(ln["total"]),
-            }
-            for ln in order["lines"]
-        ],
+        "lines": [line_json(ln) for ln in order["lines"]],
         "total": to_api(order["total"]),
         "reserving": order["reserving"],
         "paid": order["sale_number"] is not None,

@@ -86,12 +86,17 @@ PASSIVE_ENDPOINTS = {"sell.changes"}
 OPEN_ENDPOINTS = {"auth.login", "auth.pin", "auth.language", "static", "api", "errors"}
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")  # what Werkzeug parses
+
+
 @bp.before_app_request
 def refuse_control_characters() -> None:
     """No form or query value may hold a NUL byte: no name, reason or number has one."""
     if request.path.startswith("/static"):
         return
-    sources = [request.args] + ([request.form] if request.method == "POST" else [])
+    # Only a form body is read as one (a JSON body has no form; its type is not parsed for it).
+    form = request.method == "POST" and (request.content_type or "").lower().startswith(FORM_TYPES)
+    sources = [request.args, request.form] if form else [request.args]
     for values in sources:
         for key, value in values.items(multi=True):
             if "\x00" in key or "\x00" in value:

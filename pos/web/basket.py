@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlite_utils import Database
 
 from pos.cart import Discount, Item, PricedCart, check_discount, item_of, price_cart
-from pos.db.catalogue import get_product, get_products
+from pos.db.catalogue import get_products
 from pos.errors import InvalidInput, OutOfStock
 from pos.money import InvalidAmount, parse_amount, parse_rate
 from pos.orders import price_held
@@ -69,11 +69,12 @@ def forget_sale(number: int) -> None:
 
 
 def add(db: Database, product_id: int) -> None:
-    """One more of a product; refuses past the stock left."""
-    product = get_product(db, product_id)
+    """One more of a product; refuses past the stock left. The cart's products are read once,
+    with the one tapped, and priced from that same read."""
+    cart = current()
+    product = _products(db, [line[0] for line in cart["lines"]] + [product_id]).get(product_id)
     if not product or not product["active"]:
         raise InvalidInput(_("Ce produit n'est plus en vente."))
-    cart = current()
     line = next((ln for ln in cart["lines"] if ln[0] == product_id), None)
     wanted = (line[1] if line else 0) + 1
     if product["track_stock"] and wanted > _left(product, cart):
@@ -93,7 +94,7 @@ def change_quantity(db: Database, index: int, delta: int) -> None:
         return
     line = cart["lines"][index]
     if delta > 0:
-        product = get_product(db, line[0])
+        product = _products(db, [ln[0] for ln in cart["lines"]]).get(line[0])
         if product and product["track_stock"] and line[1] + delta > _left(product, cart):
             raise OutOfStock(
                 product_id=line[0], name=product["name"], left=max(_left(product, cart), 0)
@@ -205,13 +206,23 @@ def set_channel(channel: str, customer: str) -> None:
 def items(db: Database, cart: dict) -> list[Item]:
     """The cart's lines priced as the catalogue says now."""
     out = []
-    products = get_products(db, [line[0] for line in cart["lines"]])
+    products = _products(db, [line[0] for line in cart["lines"]])
     for product_id, quantity, discount in cart["lines"]:
         product = products.get(product_id)
         if product is None:
             continue
         out.append(item_of(product, quantity, Discount(*discount) if discount else None))
     return out
+
+
+def _products(db: Database, ids: list[int]) -> dict[int, dict]:
+    """The products of this request's cart, read once a request (again after it writes)."""
+    read = g.get("cart_products")
+    if read and read[0] == db.conn.total_changes and read[1].keys() >= set(ids):
+        return read[1]
+    products = get_products(db, ids)
+    g.cart_products = (db.conn.total_changes, products)
+    return products
 
 
 def priced(db: Database, cart: dict) -> PricedCart | None:

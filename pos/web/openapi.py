@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pos import orders
+from pos.cart import MAX_QUANTITY
 from pos.payment_methods import CODES
 
 MONEY = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "example": "12.50"}
@@ -25,9 +27,18 @@ LINE_IN = {
     "required": ["product_id", "quantity"],
     "properties": {
         "product_id": {"type": "integer", "minimum": 1},
-        "quantity": {"type": "integer", "minimum": 1, "maximum": 9999},
+        "quantity": {"type": "integer", "minimum": 1, "maximum": MAX_QUANTITY},
     },
 }
+LINE_OUT = {  # a sale's or an order's line (pos.web.api.line_json)
+    "product_id": {"type": "integer"},
+    "name": {"type": "string"},
+    "quantity": {"type": "integer"},
+    "unit_price": MONEY,
+    "vat_rate": {"type": "string"},
+    "total": MONEY,
+}
+CHANNEL = {"enum": ["stall", "online"]}
 SALE = {
     "type": "object",
     "required": [
@@ -47,23 +58,12 @@ SALE = {
         "refund_of": {"type": "integer", "nullable": True},
         "void_of": {"type": "integer", "nullable": True},
         "created_at": {"type": "string", "format": "date-time"},
-        "channel": {"enum": ["stall", "online"]},
+        "channel": CHANNEL,
         "customer": {"type": "string"},
         "seller": {"type": "string"},
         "lines": {
             "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "product_id": {"type": "integer"},
-                    "name": {"type": "string"},
-                    "quantity": {"type": "integer"},
-                    "unit_price": MONEY,
-                    "vat_rate": {"type": "string"},
-                    "discount": MONEY,
-                    "total": MONEY,
-                },
-            },
+            "items": {"type": "object", "properties": {**LINE_OUT, "discount": MONEY}},
         },
         "total": MONEY,
         "vat": {
@@ -109,35 +109,53 @@ def _ok(code: int, schema: dict) -> dict:
     return {str(code): {"description": "OK", "content": {"application/json": {"schema": schema}}}}
 
 
+def _body(schema: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
 SALE_OUT = {"type": "object", "required": ["sale"], "properties": {"sale": SALE}}
-ORDER_STATES = ["to_prepare", "ready", "collected", "cancelled", "expired"]
+SALE_IN = {
+    "type": "object",
+    "required": ["lines", "payments"],
+    "properties": {
+        "lines": {"type": "array", "minItems": 1, "items": LINE_IN},
+        "payments": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["method", "amount"],
+                "properties": {"method": METHOD, "amount": MONEY},
+            },
+        },
+        "channel": CHANNEL,
+        "customer": {"type": "string", "maxLength": 80},
+        "expected_total": {
+            **MONEY,
+            "description": "Le total que le client a montré ; "
+            "409 cart_changed s'il ne correspond plus.",
+        },
+    },
+}
+REFUND_IN = {
+    "type": "object",
+    "required": ["lines", "method"],
+    "properties": {"lines": {"type": "array", "minItems": 1, "items": LINE_IN}, "method": METHOD},
+}
+ORDER_STATES = list(orders.STATES)
 ORDER = {
     "type": "object",
     "required": ["number", "state", "customer", "lines", "total", "created_at"],
     "properties": {
         "number": {"type": "integer"},
         "state": {"enum": ORDER_STATES},
-        "source": {"enum": ["member", "api", "public"]},
+        "source": {"enum": list(orders.SOURCES)},
         "customer": {"type": "string"},
         "contact": {"type": "string"},
         "pickup": {"type": "string"},
         "note": {"type": "string"},
         "created_at": {"type": "string", "format": "date-time"},
         "expires_at": {"type": "string", "format": "date-time", "nullable": True},
-        "lines": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "product_id": {"type": "integer"},
-                    "name": {"type": "string"},
-                    "quantity": {"type": "integer"},
-                    "unit_price": MONEY,
-                    "vat_rate": {"type": "string"},
-                    "total": MONEY,
-                },
-            },
-        },
+        "lines": {"type": "array", "items": {"type": "object", "properties": LINE_OUT}},
         "total": MONEY,
         "reserving": {"type": "boolean"},
         "paid": {"type": "boolean"},
@@ -153,7 +171,12 @@ ORDER_IN = {
     "properties": {
         "customer": {"type": "string", "minLength": 1, "maxLength": 80},
         "contact": {"type": "string", "maxLength": 120},
-        "lines": {"type": "array", "minItems": 1, "maxItems": 30, "items": LINE_IN},
+        "lines": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": orders.MAX_LINES,
+            "items": LINE_IN,
+        },
         "pickup": {"type": "string", "maxLength": 120},
         "note": {"type": "string", "maxLength": 500},
     },
@@ -209,35 +232,7 @@ SPEC = {
             "post": {
                 "summary": "Enregistrer une vente",
                 "parameters": [KEY],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["lines", "payments"],
-                                "properties": {
-                                    "lines": {"type": "array", "minItems": 1, "items": LINE_IN},
-                                    "payments": {
-                                        "type": "array",
-                                        "items": {
-                                            "type": "object",
-                                            "required": ["method", "amount"],
-                                            "properties": {"method": METHOD, "amount": MONEY},
-                                        },
-                                    },
-                                    "channel": {"enum": ["stall", "online"]},
-                                    "customer": {"type": "string", "maxLength": 80},
-                                    "expected_total": {
-                                        **MONEY,
-                                        "description": "Le total que le client a montré ; "
-                                        "409 cart_changed s'il ne correspond plus.",
-                                    },
-                                },
-                            }
-                        }
-                    },
-                },
+                "requestBody": _body(SALE_IN),
                 "responses": {**_ok(201, SALE_OUT), **_errors(400, 401, 409, 422)},
             }
         },
@@ -272,21 +267,7 @@ SPEC = {
             "post": {
                 "summary": "Rembourser tout ou partie d'une vente",
                 "parameters": [NUMBER, KEY],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["lines", "method"],
-                                "properties": {
-                                    "lines": {"type": "array", "minItems": 1, "items": LINE_IN},
-                                    "method": METHOD,
-                                },
-                            }
-                        }
-                    },
-                },
+                "requestBody": _body(REFUND_IN),
                 "responses": {**_ok(201, SALE_OUT), **_errors(400, 401, 403, 404, 409, 422)},
             }
         },
@@ -311,10 +292,7 @@ SPEC = {
             "post": {
                 "summary": "Enregistrer une commande (son stock est réservé aussitôt)",
                 "parameters": [KEY],
-                "requestBody": {
-                    "required": True,
-                    "content": {"application/json": {"schema": ORDER_IN}},
-                },
+                "requestBody": _body(ORDER_IN),
                 "responses": {**_ok(201, ORDER_OUT), **_errors(400, 401, 409, 422)},
             },
         },

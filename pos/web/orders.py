@@ -147,7 +147,7 @@ def checkout(number: int):
 @login_required
 def flyer():
     """A printable page with the public order page's address and its QR code."""
-    from pos.qr import svg
+    from pos.qr import svg  # qrcode: only for the flyer
 
     settings = get_settings()
     url = rules.public_url(settings)

@@ -26,9 +26,9 @@ log = logging.getLogger(__name__)
 QUEUE_CHANGED = "print-queue-changed"
 
 
-def printer_url() -> str:
+def printer_url(settings: dict | None = None) -> str:
     """The printer in use: the setting when set, else `pos serve --printer`; "" for none."""
-    settings = get_settings()
+    settings = get_settings() if settings is None else settings
     return print_queue.printer_url_of(current_app.config.get("PRINTER", ""), settings)
 
 
@@ -36,12 +36,36 @@ def _member() -> str:
     return g.member["name"] if g.get("member") else ""
 
 
+class _Waiting:
+    """How many jobs wait, counted when a template first reads it (the top bar's link): the
+    fragments a tap or a payment answers with never show it, so they never count."""
+
+    def __init__(self) -> None:
+        self._count: int | None = None
+
+    def __int__(self) -> int:
+        if self._count is None:
+            self._count = jobs.count_waiting(get_db())
+        return self._count
+
+    def __bool__(self) -> bool:
+        return int(self) > 0
+
+    def __str__(self) -> str:
+        return str(int(self))
+
+    def __eq__(self, other: object) -> bool:
+        return int(self) == other
+
+    __hash__ = None
+
+
 @bp.app_context_processor
 def waiting_jobs() -> dict:
     """How many jobs wait, for the "À imprimer" link of the top bar."""
     if not g.get("member"):
         return {"print_waiting": 0}
-    return {"print_waiting": jobs.count_waiting(get_db())}
+    return {"print_waiting": _Waiting()}
 
 
 @bp.post("/sales/<int:number>/receipt")
@@ -170,15 +194,17 @@ def test():
     return redirect(url_for("admin.settings"))
 
 
-def open_drawer_after_sale(sale: dict) -> None:
+def open_drawer_after_sale(sale: dict, settings: dict | None = None) -> None:
     """After a cash sale is committed, open the drawer in the background: never delays it.
 
-    `sale` is the entry as just written (its payments), not read back.
+    `sale` is the entry as just written (its payments), not read back; `settings`, if given,
+    as read before the sale (a sale changes none, so they need not be read again).
     """
     number = sale["number"]
     if not any(moves_drawer(p["method"]) and p["amount"] > 0 for p in sale["payments"]):
         return
-    if get_settings().get("drawer_on_cash") != "1" or not (url := printer_url()):
+    settings = get_settings() if settings is None else settings
+    if settings.get("drawer_on_cash") != "1" or not (url := printer_url(settings)):
         return
     args = (current_app.config["DATABASE"], url, number, _member())
     threading.Thread(target=_drawer, args=args, name="etal-drawer", daemon=True).start()

@@ -11,7 +11,16 @@ import hashlib
 import os
 import uuid
 
-from flask import Blueprint, abort, current_app, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 
 from pos import orders as rules
 from pos.db import orders as store
@@ -20,6 +29,7 @@ from pos.errors import EtalError, InvalidInput
 from pos.i18n import N_, Message
 from pos.web.db import get_db, get_settings
 from pos.web.render import page
+from pos.web.stock import files_dir
 
 bp = Blueprint("public_orders", __name__, url_prefix="/commander")
 HONEYPOT = "website"  # a field hidden from people; robots fill it in
@@ -132,10 +142,6 @@ def done():
 @bp.get("/photo/<int:product_id>")
 def photo(product_id: int):
     """A product's photo for the public page (active products only, page switched on)."""
-    from flask import send_from_directory
-
-    from pos.web.stock import files_dir
-
     _open_or_404()
     product = get_product(get_db(), product_id)
     if not product or not product["photo"] or not product["active"]:

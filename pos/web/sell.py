@@ -6,20 +6,19 @@ from flask import Blueprint, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from pos import clock
-from pos.cart import Change, Payment, changes_since, shown
-from pos.catalogue import LIGHT_INK, tile_ink
+from pos.cart import Change, changes_since
 from pos.db import orders
 from pos.db import sales as journal
-from pos.db.catalogue import list_categories, list_products
+from pos.db.catalogue import list_products
 from pos.db.events import log_event
 from pos.db.till import current_day
 from pos.errors import CartChanged, EtalError, InvalidInput, NotAllowed, TillClosed
 from pos.i18n import translate
-from pos.money import InvalidAmount, parse_amount
 from pos.numbers import is_digits, query_int
-from pos.payment_methods import METHODS, may_exceed
-from pos.undo import undo_refusal
-from pos.web import assets, basket, eur
+from pos.payment_methods import accepts
+from pos.web import assets, basket
+from pos.web import sell_payment as paying
+from pos.web import sell_view as view
 from pos.web.auth import admin_required, login_required
 from pos.web.db import get_db, get_settings
 from pos.web.errors import _next_step as next_step
@@ -28,58 +27,12 @@ from pos.web.printing import open_drawer_after_sale
 from pos.web.render import page
 
 bp = Blueprint("sell", __name__)
-NOTES = (500, 1000, 2000, 5000)
-SPLIT_METHODS = METHODS  # the registry (pos.payment_methods), read live
 
 
 @bp.get("/")
 def home():
     """The sell screen is home."""
     return redirect(url_for("sell.index"))
-
-
-def _context(
-    result: dict | None = None,
-    message: str | None = None,
-    *,
-    screen: bool = False,
-    refusal: str | None = None,
-    changed: frozenset = frozenset(),
-    link: tuple[str, str] | None = None,
-):
-    """What the sell templates show; the tiles (and clock check) only for the whole screen."""
-    db = get_db()
-    cart = basket.current()
-    priced = basket.priced(db, cart)
-    context = {
-        "cart": cart,
-        "priced": priced,
-        "shown": shown(priced),
-        "notes": NOTES,
-        "result": result,
-        "strip": basket.last_sale() if priced and not result else None,
-        "message": message,
-        "refusal": refusal,
-        "refusal_link": link,  # what to do next, for an admin ("Corriger le stock")
-        "changed": changed,
-        "categories": [],
-        "clock_behind": False,
-    }
-    if screen:  # a tap's fragment never shows the tiles: no catalogue query on the hot path
-        context["version"] = journal.sell_version(db)
-        context["till_open"] = current_day(db) is not None
-        products = list_products(db, active_only=True)
-        context["categories"] = _group(products, list_categories(db))
-        context["tiles_version"] = assets.digest_of(tiles_stylesheet(products).encode())
-        context["clock_behind"] = journal.clock_is_behind(db)
-    return context
-
-
-def _group(products: list[dict], categories: list[dict]) -> list[tuple[str, list[dict]]]:
-    groups: dict[str, list[dict]] = {c["name"]: [] for c in categories}
-    for product in products:
-        groups.setdefault(product["category"] or _("Autres"), []).append(product)
-    return [(name, items) for name, items in groups.items() if items]
 
 
 @bp.get("/sell")
@@ -92,8 +45,8 @@ def index():
     result = None
     number = request.args.get("done", type=query_int)
     if number and not basket.current()["lines"]:
-        result = _result(journal.get_sale(get_db(), number))
-    return page("sell/index.html", **_context(result, screen=True))
+        result = view.result_panel(journal.get_sale(get_db(), number))
+    return page("sell/index.html", **view.context(result, screen=True))
 
 
 @bp.get("/sell/result/<int:number>")
@@ -101,14 +54,14 @@ def index():
 def result(number: int):
     """A sale's result panel again ("Non, la garder" after *Annuler la vente*)."""
     sale = journal.get_sale(get_db(), number)
-    return page("sell/index.html", "after_sale", **_context(_result(sale)))
+    return page("sell/index.html", "after_sale", **view.context(view.result_panel(sale)))
 
 
 @bp.get("/sell/tiles")
 @login_required
 def tiles():
     """The product tiles alone (refreshed when stock, prices or the till change)."""
-    return page("sell/index.html", "tiles", **_context(screen=True))
+    return page("sell/index.html", "tiles", **view.context(tiles=True))
 
 
 @bp.get("/sell/changes")
@@ -137,7 +90,7 @@ def _cart_response(status: int = 200, clear_result: bool = False, strip: bool = 
         status=status,
         clear_result=clear_result,
         strip_result=strip,
-        **_context(**extra),
+        **view.context(**extra),
     )
     if strip:  # the address no longer names the last sale: a reload shows the new cart
         response.headers["HX-Replace-Url"] = url_for("sell.index")
@@ -156,7 +109,7 @@ def refused(exc: EtalError):
     changed = frozenset([product]) if product else frozenset()
     if target == "cart":
         return _cart_response(exc.status, refusal=message, changed=changed, link=next_step(exc))
-    context = _context(refusal=message, changed=changed, link=next_step(exc))
+    context = view.context(refusal=message, changed=changed, link=next_step(exc))
     return page("sell/index.html", "after_sale", status=exc.status, **context)
 
 
@@ -288,8 +241,9 @@ def _pay(method: str):
         return _conflict(found)
     if priced is None:
         raise InvalidInput(_("Le panier est vide : touchez un produit pour l'ajouter."))
-    payments = _payments(method, request.form, priced.total)
-    _undo_minutes()  # for the answer, read before the write
+    payments = paying.payments(method, request.form, priced.total)
+    settings = get_settings()  # for the drawer, and the undo window for the answer: read
+    view.undo_minutes()  # before the write (a write drops the request's settings cache)
     entry: dict = {}
     if cart.get("order"):  # an order's pick-up: collected by this sale, in one transaction
         orders.collect_with_sale(
@@ -308,66 +262,23 @@ def _pay(method: str):
         )
     if not entry:  # the same key landed first (a double tap): show that sale
         return _done(journal.get_sale(db, journal.sale_number_for_key(db, key)), cart, key)
-    open_drawer_after_sale(entry)  # after the commit, in the background
+    open_drawer_after_sale(entry, settings)  # after the commit, in the background
     return _done({**entry, "voided_by": None, "refunds": []}, cart, key, just_written=True)
 
 
 def _conflict(found: list[Change]):
     """Nothing recorded: the cart as it would be charged now, what changed highlighted."""
-    message = " ".join([*(_change_text(c) for c in found), _("Vérifiez le total puis encaissez.")])
+    message = " ".join(
+        [*(paying.change_text(c) for c in found), _("Vérifiez le total puis encaissez.")]
+    )
     changed = frozenset(c.product_id for c in found if c.product_id) | (
         {"total"} if any(c.kind != "lines" for c in found) else set()
     )
     if not request.htmx:
         flash(message, "error")
         return redirect(url_for("sell.index"))
-    context = _context(refusal=message, changed=frozenset(changed))
+    context = view.context(refusal=message, changed=frozenset(changed))
     return page("sell/index.html", "after_sale", status=409, **context)
-
-
-def _change_text(change: Change) -> str:
-    if change.kind == "price":
-        return _(
-            "Le prix de %(name)s a changé : %(before)s → %(after)s.",
-            name=change.name,
-            before=eur(change.before),
-            after=eur(change.after),
-        )
-    if change.kind == "total":
-        return _(
-            "Le total a changé : %(before)s → %(after)s.",
-            before=eur(change.before),
-            after=eur(change.after),
-        )
-    return _("Ce panier a changé dans un autre onglet ou sur un autre appareil.")
-
-
-def _payments(method: str, form, total: int) -> list[Payment]:
-    if method.startswith("note:"):  # a banknote button: "note:20"
-        return [Payment("cash", _amount(method[5:]))]
-    if method == "note":
-        return [Payment("cash", _amount(form.get("tendered")))]
-    if method == "exact":
-        return [Payment("cash", total)] if total else []
-    if method in METHODS and not may_exceed(method):  # one method, the exact total
-        return [Payment(method, total)] if total else []
-    if method == "split":
-        found = []
-        for m in SPLIT_METHODS:
-            raw = form.get(f"amount_{m}", "").strip()
-            if raw:
-                found.append(Payment(m, _amount(raw)))
-        return [p for p in found if p.amount]
-    raise InvalidInput(_("Choisissez un moyen de paiement."))
-
-
-def _amount(raw: str | None) -> int:
-    try:
-        return parse_amount(raw)
-    except InvalidAmount as exc:
-        raise InvalidInput(
-            _("Montant illisible : tapez par exemple 12,50."), field="amount"
-        ) from exc
 
 
 def _done(sale: dict, cart: dict, key: str, *, just_written: bool = False):
@@ -379,66 +290,47 @@ def _done(sale: dict, cart: dict, key: str, *, just_written: bool = False):
     done = url_for("sell.index", done=sale["number"])
     if not request.htmx:
         return redirect(done)
-    context = _context(_result(sale, just_written=just_written))
-    response = page("sell/index.html", "after_sale", **context, **_seen_version())
-    response.headers["HX-Trigger"] = "stock-changed"
+    # The tiles' new stock comes with the answer (out of band): no second request for them.
+    # A sale just written was recorded in the open till day.
+    context = view.context(
+        view.result_panel(sale, just_written=just_written),
+        tiles=True,
+        till_open=True if just_written else None,
+    )
+    response = page(
+        "sell/index.html", "after_sale", **context, **view.seen_version(), oob_tiles=True
+    )
     response.headers["HX-Replace-Url"] = done
     return response
-
-
-def _result(sale: dict, *, just_written: bool = False) -> dict:
-    """A sale's result panel: what was tendered, and whether it may still be undone (the
-    server's own rule, so the button never offers what the server would refuse)."""
-    cash = sum(p["amount"] for p in sale["payments"] if p["method"] == "cash")
-    member_id = g.member["id"] if g.member else None
-    if just_written:  # the entry just written is its seller's last sale
-        last = sale["number"]
-    else:
-        last = journal.last_sale_number(get_db(), member_id) if member_id else None
-    refusal = undo_refusal(sale, member_id, last, clock.now(), _undo_minutes())
-    return {"sale": sale, "tendered": cash, "can_undo": refusal is None, "refusal": refusal}
 
 
 @bp.get("/sell/cash")
 @login_required
 def cash():
     """The cash keypad, for an odd amount tendered (23 €) beside the note buttons."""
-    return page("sell/cash.html", "pad", **_context())
+    return page("sell/cash.html", "pad", **view.context())
 
 
 @bp.get("/sell/split")
 @login_required
 def split():
     """The split-payment panel: several methods, the amount still due shown live."""
-    typed = {f"amount_{m}": request.args.get(f"amount_{m}", "")[:20] for m in SPLIT_METHODS}
-    return page("sell/split.html", "split", **_context(), due=_due(request.args), typed=typed)
+    typed = {f"amount_{m}": request.args.get(f"amount_{m}", "")[:20] for m in paying.SPLIT_METHODS}
+    return page("sell/split.html", "split", **_with_due(request.args), typed=typed)
 
 
 @bp.post("/sell/split/due")
 @login_required
 def split_due():
     """What remains due for the amounts typed so far."""
-    return page("sell/split.html", "due", **_context(), due=_due(request.form))
+    return page("sell/split.html", "due", **_with_due(request.form))
 
 
-def _due(form) -> dict:
-    priced = basket.priced(get_db(), basket.current())
-    total = priced.total if priced else 0
-    paid, bad = 0, False
-    for m in SPLIT_METHODS:
-        raw = (form.get(f"amount_{m}") or "").strip()
-        if raw:
-            try:
-                paid += parse_amount(raw)
-            except InvalidAmount:
-                bad = True
-    return {
-        "total": total,
-        "paid": paid,
-        "left": max(total - paid, 0),
-        "change": max(paid - total, 0),
-        "bad": bad,
-    }
+def _with_due(form) -> dict:
+    """The split panel's context: the cart, and what remains due for the amounts typed."""
+    context = view.context()
+    total = context["priced"].total if context["priced"] else 0
+    return {**context, "due": paying.due(form, total)}
 
 
 @bp.post("/sell/undo/<int:number>")
@@ -455,12 +347,12 @@ def undo(number: int):
         )
     db = get_db()
     if request.form.get("confirm") != "yes":
-        result = _result(journal.get_sale(db, number))
+        result = view.result_panel(journal.get_sale(db, number))
         if result["refusal"]:
             raise NotAllowed(result["refusal"].msgid, **result["refusal"].params)
-        return page("sell/index.html", "after_sale", **_context({**result, "confirm": True}))
+        return page("sell/index.html", "after_sale", **view.context({**result, "confirm": True}))
     void = journal.record_void(
-        db, number, member=g.member, undo_minutes=_undo_minutes(), key=f"void-{number}"
+        db, number, member=g.member, undo_minutes=view.undo_minutes(), key=f"void-{number}"
     )
     log_event(db, "sale_voided", g.member, sale=number, void=void)
     basket.forget_sale(number)
@@ -470,24 +362,12 @@ def undo(number: int):
     if not request.htmx:
         flash(message, "ok")
         return redirect(url_for("sell.index"))
-    response = page("sell/index.html", "after_sale", **_context(message=message), **_seen_version())
+    response = page(
+        "sell/index.html", "after_sale", **view.context(message=message), **view.seen_version()
+    )
     response.headers["HX-Trigger"] = "stock-changed"
     response.headers["HX-Replace-Url"] = url_for("sell.index")
     return response
-
-
-def _seen_version() -> dict:
-    """This tablet's own change, already shown: its poller moves on to the new version (no
-    second refresh of the tiles under the member's finger)."""
-    return {"version": journal.sell_version(get_db()), "oob_version": True}
-
-
-def _undo_minutes() -> int:
-    """The undo window, read once a request (before a sale is written: the settings' cache
-    is dropped by any write)."""
-    if "undo_minutes" not in g:
-        g.undo_minutes = int(get_settings()["undo_minutes"])
-    return g.undo_minutes
 
 
 @bp.get("/sell/history")
@@ -531,7 +411,7 @@ def refund(number: int):
     if not wanted:
         raise InvalidInput(_("Indiquez au moins une quantité à rembourser."))
     method = request.form.get("method", "cash")
-    if method not in SPLIT_METHODS:
+    if not accepts(method):
         raise InvalidInput(_("Moyen de paiement inconnu."))
     refund_number, replayed = journal.record_refund(
         db, number, wanted, method, member=g.member, key=request.form.get("key") or None
@@ -555,18 +435,8 @@ def tile_colours():
     good under the version the sell screen names (`?v=`, the digest of these very rules)."""
     from flask import Response
 
-    css = tiles_stylesheet(list_products(get_db(), active_only=True))
+    css = view.tiles_stylesheet(list_products(get_db(), active_only=True))
     response = Response(css, mimetype="text/css")
     if request.args.get("v") == assets.digest_of(css.encode()):
         response.headers["Cache-Control"] = assets.IMMUTABLE
     return response
-
-
-def tiles_stylesheet(products: list[dict]) -> str:
-    """The tiles' colour classes."""
-    rules = []
-    for p in products:
-        ink = tile_ink(p["color"])
-        shadow = "" if ink == LIGHT_INK else ";text-shadow:none"  # a shadow only helps white
-        rules.append(f".c-{p['id']}{{background:{p['color']};color:{ink}{shadow}}}")
-    return "\n".join(rules)

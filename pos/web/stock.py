@@ -20,9 +20,11 @@ from flask_babel import gettext as _
 from pos import clock, pricing
 from pos import settings as coop_settings
 from pos import stock as rules
+from pos.coop_files import files_folder
 from pos.db import coop
 from pos.db import stock as store
 from pos.db.catalogue import get_product
+from pos.db.orders import reserved_by_product
 from pos.db.till import current_day
 from pos.errors import InvalidInput, TillClosed
 from pos.i18n import ngettext, translate
@@ -43,17 +45,14 @@ def _tracked_ids() -> set[int]:
 
 
 def files_dir() -> Path:
-    """Where receipts' photos live: a `<db>.files/` folder next to the database."""
-    db_path = Path(current_app.config["DATABASE"])
-    return db_path.with_name(db_path.name + ".files")
+    """Where this app's photos and logo live: the `<db>.files/` folder next to its database."""
+    return files_folder(current_app.config["DATABASE"])
 
 
 @bp.get("")
 @login_required
 def index():
     """Per product: produced, sold, refunded, voided, lost, corrected, left; low stock flagged."""
-    from pos.db.orders import reserved_by_product
-
     db = get_db()
     return page("stock/index.html", levels=store.stock_levels(db), reserved=reserved_by_product(db))
 

@@ -438,3 +438,40 @@ def test_back_after_a_sale_shows_its_result_again(seller: Page, db):
     tap(tile(page, "Café"))
     expect(page.get_by_test_id("strip")).to_have_text("Vente n° 1 · rendu 5,00 €")
     expect(page).to_have_url(re.compile(r"/sell$"))
+
+
+def test_a_sale_is_the_three_requests_the_web_flow_benchmark_sends(seller: Page, db):
+    """benchmarks/webflow.lua repeats these requests: the page must send exactly them."""
+    page, tap = seller, Taps()
+    sent: list = []
+    page.on(
+        "request",
+        lambda r: sent.append(r) if "/sell" in r.url and "/sell/changes" not in r.url else None,
+    )
+    fill_cart(page, tap, "Kokedama", "Cookie", expected_total="15,00 €")
+    tap(pay_button(page, "Carte"))
+    expect(tile(page, "Kokedama").locator(".stock")).to_have_text("reste 19")  # in the answer
+    tap(tile(page, "Cookie"))  # the next customer: whatever the payment asked for came before
+    expect(total(page)).to_contain_text("2,50 €")
+
+    kokedama, cookie = product_id(db, "Kokedama"), product_id(db, "Cookie")
+    shapes = [(r.method, r.url.split("/", 3)[3], r.headers.get("hx-target")) for r in sent]
+    assert shapes == [
+        ("POST", f"sell/cart/add/{kokedama}", "cart"),
+        ("POST", f"sell/cart/add/{cookie}", "cart"),
+        ("POST", "sell/cart/act", "result"),  # no GET /sell/tiles after it: the tiles came along
+        ("POST", f"sell/cart/add/{cookie}", "cart"),
+    ]
+    for request in sent:
+        assert request.headers["hx-request"] == "true" and request.headers["x-csrftoken"]
+    assert [k for k, _v in _fields(sent[0].post_data)] == ["csrf_token"]
+    pay = _fields(sent[2].post_data)
+    assert [k for k, _v in pay] == ["csrf_token", "key", "seen", "channel", "act"]
+    assert dict(pay)["act"] == "pay:card" and dict(pay)["channel"] == "stall"
+    assert sent[2].headers["hx-trigger-name"] == "act"
+
+
+def _fields(body: str) -> list[tuple[str, str]]:
+    from urllib.parse import parse_qsl
+
+    return parse_qsl(body, keep_blank_values=True)

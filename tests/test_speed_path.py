@@ -1,0 +1,47 @@
+"""What the sale path's speed relies on, checked: no async code (EtalFlask calls every view
+as it is), and a JSON body is never parsed as a form."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from pos.web.app import EtalFlask
+
+POS = Path(__file__).resolve().parent.parent / "pos"
+
+
+def test_no_async_function_anywhere_in_pos():
+    """EtalFlask.ensure_sync hands functions back unchanged: an async view would never run."""
+    found = [
+        f"{path.relative_to(POS)}:{node.lineno}"
+        for path in POS.rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.AsyncFunctionDef)
+    ]
+    assert found == []
+
+
+def test_ensure_sync_is_the_function_itself():
+    def view():
+        return "ok"
+
+    assert EtalFlask("t").ensure_sync(view) is view
+
+
+def test_a_nul_in_a_form_is_refused_before_anything_and_a_json_body_is_not_read_as_one(client):
+    """The NUL rule reads forms (refused before the token is even looked at); a JSON body is
+    not parsed as a form, so it goes on to the API's own checks (here: no token, 401)."""
+    form = client.post(
+        "/api/v1/sales",
+        data="name=a%00b",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Idempotency-Key": "k1"},
+    )
+    assert form.status_code == 422
+    assert "Caractère invalide" in form.get_json()["error"]["message"]
+    json_body = client.post(
+        "/api/v1/sales",
+        data='{"lines": [], "note": "a\\u0000b"}',
+        headers={"Content-Type": "application/json", "Idempotency-Key": "k1"},
+    )
+    assert json_body.status_code == 401
