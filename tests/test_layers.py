@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,7 @@ def sql_violations(module: str, tree: ast.AST) -> list[str]:
     return found
 
 
+@cache  # parsed once for the four tests that walk the trees (they only read them)
 def modules() -> dict[str, ast.AST]:
     return {module_name(p): ast.parse(p.read_text(), str(p)) for p in sorted(POS.rglob("*.py"))}
 
