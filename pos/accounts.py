@@ -91,6 +91,24 @@ def revenue_by_rate(daily: Mapping[object, Mapping[int, int]]) -> list[VatLine]:
     return [VatLine(r, base[r], total[r] - base[r], total[r]) for r in sorted(total)]
 
 
+def revenue_ht_by_product(
+    days: Mapping[object, Mapping[int, Mapping[int, int]]],
+) -> dict[int, int]:
+    """Each product's revenue HT from {till day: {rate: {product id: TTC}}}: every till day's
+    rate split (`revenue_by_rate`, the Z's and the FEC's) shared over its products by largest
+    remainder, so that the products add up to the bilan's revenue HT to the cent. The
+    dashboard, the bilan's product lines and anything else showing a product's HT use this.
+    """
+    out: dict[int, int] = defaultdict(int)
+    for by_rate in days.values():
+        for line in vat_table({rate: sum(p.values()) for rate, p in by_rate.items()}):
+            products = list(by_rate[line.rate].items())
+            bases = allocate(line.base, [exact_base(ttc, line.rate) for _p, ttc in products])
+            for (pid, _ttc), base in zip(products, bases, strict=True):
+                out[pid] += base
+    return dict(out)
+
+
 @dataclass(frozen=True)
 class ExpenseLine:
     """One category's expenses: HT + VAT = TTC, each invoice split on its own."""

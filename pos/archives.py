@@ -186,16 +186,13 @@ def _check_links(rows: dict[str, list[dict]]) -> list[str]:
         links = [link for link in rows["chain_links.jsonl"] if link["chain"] == table]
         entries = []
         for link in links:
-            covers = tuple(c for c in link["covers"].split(",") if c)
-            row = by_id.get(link["row_id"])
-            content = journal.link_entry(table, row["id"], covers, row) if row else None
             entries.append(
                 journal.Entry(
                     link["seq"],
                     journal.label(table, link["row_id"]),
                     link["prev_hash"],
                     link["hash"],
-                    content,
+                    journal.linked_content(table, link, by_id.get(link["row_id"])),
                 )
             )
         if broken := _broken(table, entries):

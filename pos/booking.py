@@ -26,6 +26,7 @@ from typing import Any
 from pos.fec import FecLine, entry_builder, lookup
 from pos.i18n import N_, Message
 from pos.money import VatLine, allocate, exact_base
+from pos.payment_methods import moves_drawer
 
 MOVEMENT_KINDS = (
     "expense",
@@ -37,14 +38,13 @@ MOVEMENT_KINDS = (
     "repayment",
     "other",
 )
-DEPOSIT_METHODS = ("cash", "cheque", "card")
 # The kinds a member types on the Caisse screen (the others come from their own screens).
 TILL_FORM_KINDS = ("swap", "deposit", "member_in", "member_out", "float")
 
 
 def drawer_effect(kind: str, method: str, amount: int) -> int:
     """What a cash movement does to the cash expected in the drawer (a swap: nothing)."""
-    if kind == "swap" or (kind == "deposit" and method != "cash"):
+    if kind == "swap" or (kind == "deposit" and not moves_drawer(method)):
         return 0
     return amount
 
@@ -131,8 +131,8 @@ def movement_entry(
     entry = entry_builder(accounts, "cash", day, f"M{movement['id']}")
     text = f"{day_label(day, z_number)} {movement['reason']}"[:120]
     if kind == "deposit":
-        source = {"cash": till, "cheque": "cheque", "card": "card"}[movement["method"]]
-        source = till if source == till else lookup(accounts, "payments", source)
+        method = movement["method"]
+        source = till if moves_drawer(method) else lookup(accounts, "payments", method)
         entry.add(accounts["paid_from"]["bank"], -amount, text)
         entry.add(source, amount, text)
         return entry.lines
@@ -188,6 +188,49 @@ class Advance:
     def owed(self) -> int:
         """What the coop still owes the member (negative: the member owes the coop)."""
         return self.advanced - self.repaid
+
+
+@dataclass(frozen=True)
+class AdvanceNow:
+    """A member's advances as members read them now: the booked figures (closed days, as the
+    FEC and member-advances.csv have them) plus what the open till day adds, provisional until
+    its Z. What is owed now (the repayment limit) counts both: a repayment from the drawer
+    today is never forgotten until the Z, so nobody is paid back twice."""
+
+    booked: Advance
+    pending: Advance | None = None
+
+    @property
+    def member_id(self) -> int:
+        """The member."""
+        return self.booked.member_id
+
+    @property
+    def name(self) -> str:
+        """The member's name."""
+        return self.booked.name
+
+    @property
+    def advanced(self) -> int:
+        """Advanced, booked and provisional."""
+        return self.booked.advanced + (self.pending.advanced if self.pending else 0)
+
+    @property
+    def repaid(self) -> int:
+        """Repaid, booked and provisional."""
+        return self.booked.repaid + (self.pending.repaid if self.pending else 0)
+
+    @property
+    def owed(self) -> int:
+        """What the coop owes the member now."""
+        return self.advanced - self.repaid
+
+
+def advances_now(booked: Iterable[Advance], pending: Iterable[Advance]) -> list[AdvanceNow]:
+    """Each member with a booked or a provisional advance, in the booked order then the new."""
+    today = {a.member_id: a for a in pending if a.advanced or a.repaid}
+    rows = [AdvanceNow(a, today.pop(a.member_id, None)) for a in booked]
+    return rows + [AdvanceNow(Advance(a.member_id, a.name, 0, 0), a) for a in today.values()]
 
 
 def advances(entries: Iterable[list[FecLine]], member_account: str) -> list[Advance]:

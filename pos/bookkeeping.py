@@ -28,55 +28,31 @@ from pos.i18n import N_
 from pos.money import split_vat
 from pos.shares import InvalidShares, Member, ShareSheet, share_result
 
-# Where each account_* setting goes in the FEC's accounts mapping (pos.fec.DEFAULT_ACCOUNTS).
-ACCOUNT_SETTINGS: dict[str, tuple[str, Any]] = {
-    "account_sales": ("sales", "products"),
-    "account_cash": ("payments", "cash"),
-    "account_card": ("payments", "card"),
-    "account_cheque": ("payments", "cheque"),
-    "account_transfer": ("payments", "transfer"),
-    "account_other": ("payments", "other"),
-    "account_vat_550": ("vat_collected_by_rate", 550),
-    "account_vat_1000": ("vat_collected_by_rate", 1000),
-    "account_vat_2000": ("vat_collected_by_rate", 2000),
-    "account_vat": ("vat_collected", None),
-    "account_vat_deductible": ("vat_deductible", None),
-    "account_materials": ("purchases", "materials"),
-    "account_stall_fee": ("purchases", "stall_fee"),
-    "account_transport": ("purchases", "transport"),
-    "account_communication": ("purchases", "communication"),
-    "account_expense_other": ("purchases", "other"),
-    "account_paid_bank": ("paid_from", "bank"),
-    "account_paid_member": ("paid_from", "member"),
-    "account_goods": ("sales", "goods"),
-    "account_shortfall": ("shortfall", None),
-    "account_surplus": ("surplus", None),
-    "account_float_source": ("float_source", None),
-}
 _VAT_SETTING = re.compile(r"^account_vat_(\d+)$")
-EXTRA_LABELS = {
-    "6241": "Transports sur achats",
-    "623": "Publicité, publications",
-    "445711": "TVA collectée 5,5 %",
-}
+
+
+def _account(settings: Mapping[str, str], key: str) -> str:
+    return "".join(str(settings.get(key) or "").split())
 
 
 def accounts_from_settings(settings: Mapping[str, str]) -> dict[str, Any]:
-    """The FEC accounts mapping: the usual defaults, then the coop's account_* settings."""
+    """The FEC accounts mapping: the defaults (pos.fec; the payment methods' in their registry),
+    then the coop's account_* settings. A method's account without a name of its own in the
+    chart is named by the method's word."""
     accounts = copy.deepcopy(fec.DEFAULT_ACCOUNTS)
-    accounts["labels"] = {**EXTRA_LABELS, **accounts["labels"]}
-    accounts["paid_from"]["till"] = settings.get("account_cash") or accounts["paid_from"]["till"]
-    for method in payment_methods.METHODS.values():  # every registered method has its account
-        payment = settings.get(method.account_setting) or method.account
-        accounts["payments"].setdefault(method.code, payment)
-    for key, (group, inner) in ACCOUNT_SETTINGS.items():
-        value = "".join(str(settings.get(key, "")).split())
-        if not value:
-            continue
-        if inner is None:
-            accounts[group] = value
-        else:
-            accounts[group][inner] = value
+    accounts["payments"] = {
+        method.code: _account(settings, method.account_setting) or method.account
+        for method in payment_methods.METHODS.values()
+    }
+    accounts["paid_from"]["till"] = accounts["payments"]["cash"]
+    for key, (group, inner, _default) in fec.ACCOUNT_SETTINGS.items():
+        if value := _account(settings, key):
+            if inner is None:
+                accounts[group] = value
+            else:
+                accounts[group][inner] = value
+    for method in payment_methods.METHODS.values():
+        accounts["labels"].setdefault(accounts["payments"][method.code], method.word)
     _vat_accounts(accounts, settings)
     return accounts
 
@@ -423,6 +399,17 @@ def reconcile(
         1 for e in entries if e[0].journal_code == "CA" and any(ln.account == suspense for ln in e)
     )
     return booking.Reconciliation(tuple(checks), open_days, unclassified)
+
+
+def advances_now(db: Database, period: Period, settings: Mapping[str, str]):
+    """Per member as members read them now: booked (closed days) and what the open till day
+    adds, marked provisional (`booking.AdvanceNow`)."""
+    booked, _owed = advances_of(db, period, settings)
+    pending = [
+        booking.Advance(row["id"], row["name"], row["advanced"], row["repaid"])
+        for row in ledger.member_advances(db, Period(None, period.end), open_day=True)
+    ]
+    return booking.advances_now(booked, pending)
 
 
 def advances_of(

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pos.errors import InvalidInput, PaymentMismatch
 from pos.i18n import N_
 from pos.money import VatLine, format_eur, percent_of, vat_table
-from pos.payment_methods import METHODS, may_exceed
+from pos.payment_methods import accepts, may_exceed
 
 MAX_QUANTITY = 9999
 
@@ -227,7 +227,7 @@ def _name_of(cart: PricedCart | None, product_id: int) -> str:
 def settle(total: int, payments: list[Payment]) -> int:
     """Check the payments against the total and return the change (only cash gives change)."""
     for p in payments:
-        if p.method not in METHODS:
+        if not accepts(p.method):  # registered and still offered
             raise InvalidInput(N_("Moyen de paiement inconnu."), field="payments")
         if p.amount <= 0:
             raise PaymentMismatch(

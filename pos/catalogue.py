@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
+from pos.forms import Checked
 from pos.i18n import N_, Message
 from pos.money import InvalidAmount, listed_rate, parse_amount
 from pos.numbers import is_digits
@@ -15,19 +15,11 @@ SHORT_MAX = 24
 DARK_INK, LIGHT_INK = "#000000", "#ffffff"
 
 
-@dataclass
-class ProductForm:
-    """A product form's cleaned values and the French message for each wrong field."""
-
-    values: dict[str, object] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-
-
 def check_product(
     form: dict[str, str], *, vat_rates: list[int], taken_names: set[str], categories: set[int]
-) -> ProductForm:
+) -> Checked:
     """Validate a product form: name, price, VAT rate, cost, stock options."""
-    out = ProductForm()
+    out = Checked()
     _check_name(form, taken_names, out)
     _check_money(form, "price", out, required=True)
     _check_money(form, "unit_cost", out, required=False)
@@ -89,7 +81,7 @@ def _luminance(color: str) -> float:
     return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
 
 
-def _check_name(form: dict[str, str], taken_names: set[str], out: ProductForm) -> None:
+def _check_name(form: dict[str, str], taken_names: set[str], out: Checked) -> None:
     name = " ".join(str(form.get("name", "")).split())
     short = " ".join(str(form.get("short_name", "")).split()) or name[:SHORT_MAX]
     if not name:
@@ -107,7 +99,7 @@ def _check_name(form: dict[str, str], taken_names: set[str], out: ProductForm) -
     out.values["name"], out.values["short_name"] = name, short
 
 
-def _check_money(form: dict[str, str], key: str, out: ProductForm, *, required: bool) -> None:
+def _check_money(form: dict[str, str], key: str, out: Checked, *, required: bool) -> None:
     raw = str(form.get(key, "")).strip()
     if not raw and not required:
         out.values[key] = None
@@ -122,7 +114,7 @@ def _check_money(form: dict[str, str], key: str, out: ProductForm, *, required: 
         )
 
 
-def _check_rate(form: dict[str, str], vat_rates: list[int], out: ProductForm) -> None:
+def _check_rate(form: dict[str, str], vat_rates: list[int], out: Checked) -> None:
     out.values["vat_rate"] = listed_rate(str(form.get("vat_rate", "")), vat_rates)
     if out.values["vat_rate"] is None:
         out.errors["vat_rate"] = N_("Choisissez un taux de TVA de la liste.")

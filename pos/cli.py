@@ -1,8 +1,8 @@
 """The `pos` command: thin wrappers over the modules that do the work.
 
-A command imports the heavy modules only it needs (Flask and waitress, python-escpos,
-cryptography, the books' pipeline, the demo) when it runs, so that `pos --help` and the small
-commands start without them; the database modules, light, are imported here.
+A command imports the heavy modules only it needs when it runs (Flask and waitress,
+python-escpos, cryptography, the books' pipeline, the demo, and pos.db.coop with the settings'
+checks and Babel), so that `pos --help` starts without them; the light ones are imported here.
 """
 
 from __future__ import annotations
@@ -17,14 +17,13 @@ from pathlib import Path
 
 import click
 
-from pos import clock, startup
+from pos import clock
 from pos import db as database
 from pos import members as member_rules
 from pos.backup import backup_to
-from pos.db import coop, pins
+from pos.db import pins
 from pos.db.events import log_event
 from pos.errors import EtalError, storage_error
-from pos.settings import check_settings
 
 DB_OPTION = click.option(
     "--db",
@@ -73,6 +72,8 @@ def main() -> None:
 
 
 def _fresh_db(path: str, force: bool):
+    from pos import startup  # pos.db.coop, the settings' checks, Babel
+
     target = Path(path)
     if target.exists() and not force:
         raise EtalError(f"{path} existe déjà : ajoutez --force pour l'écraser.")
@@ -109,6 +110,8 @@ def init(
     db_path, brand, legal_name, address, siret, vat_number, vat_franchise, admin_name, pin, force
 ):
     """Créer la base d'une coopérative : marque, identité légale, premier admin."""
+    from pos.db import coop
+    from pos.settings import check_settings
 
     checked = check_settings(
         {
@@ -261,6 +264,7 @@ def member() -> None:
 @clear_errors
 def member_add(name, db_path, pin, role):
     """Ajouter un membre."""
+    from pos.db import coop
 
     if not member_rules.pin_is_valid(pin):
         raise EtalError("Le code doit compter 4 à 8 chiffres.")
@@ -279,6 +283,7 @@ def member_add(name, db_path, pin, role):
 @clear_errors
 def member_list(db_path):
     """Lister les membres."""
+    from pos.db import coop
 
     for m in coop.list_members(database.open_existing(db_path), active_only=False):
         state = f" ({m['failed_pins']} code(s) faux)" if m["failed_pins"] else ""
@@ -291,6 +296,7 @@ def member_list(db_path):
 @clear_errors
 def member_unlock(name, db_path):
     """Effacer les codes faux et les attentes d'un membre, sur tous les appareils."""
+    from pos.db import coop
 
     db = database.open_existing(db_path)
     found = [
@@ -323,6 +329,7 @@ def token() -> None:
 @clear_errors
 def token_create(name, db_path, scope):
     """Créer un jeton d'API (affiché une seule fois, sur la dernière ligne)."""
+    from pos.db import coop
 
     scopes = member_rules.parse_scopes(scope)
     db = database.open_existing(db_path)
@@ -338,11 +345,15 @@ def token_create(name, db_path, scope):
 @clear_errors
 def token_list(db_path):
     """Lister les jetons d'API."""
+    from pos.db import coop
 
-    for t in coop.list_tokens(database.open_existing(db_path)):
+    db = database.open_existing(db_path)
+    zone = coop.load_settings(db)["timezone"]  # the coop's clock, in French (pos.clock)
+    for t in coop.list_tokens(db):
+        revoked = t["revoked_at"] and f"révoqué le {clock.for_people(t['revoked_at'], zone)}"
         click.echo(
-            f"{t['id']}\t{t['name']}\t{t['scopes']}\t{t['created_at']}\t"
-            f"{t['revoked_at'] or 'actif'}"
+            f"{t['id']}\t{t['name']}\t{t['scopes']}\t"
+            f"créé le {clock.for_people(t['created_at'], zone)}\t{revoked or 'actif'}"
         )
 
 
@@ -352,6 +363,7 @@ def token_list(db_path):
 @clear_errors
 def token_revoke(token_id, db_path):
     """Révoquer un jeton d'API."""
+    from pos.db import coop
 
     if not coop.revoke_token(database.open_existing(db_path), token_id):
         raise EtalError(f"Aucun jeton actif n° {token_id}.")
@@ -414,6 +426,7 @@ def export(db_path, folder, start, end, dialect):
     """Exporter ventes, paiements, stock, dépenses, clôtures, parts (CSV) et le FEC."""
     from pos import bookkeeping  # the books' pipeline: only here
     from pos.accounts import Period
+    from pos.db import coop
 
     period = Period(start and start.date(), end and end.date())
     if period.start and period.end and period.start > period.end:
@@ -574,6 +587,7 @@ def printer_test(url, db_path):
 
 def _printer_and_seller(url: str, db_path: str):
     """The printer (flag, POS_PRINTER, else the coop's setting) and the coop's identity."""
+    from pos.db import coop
     from pos.print_queue import NO_PRINTER, config_of, printer_url_of  # python-escpos
     from pos.printing import PrinterUnavailable
     from pos.receipts import seller_of

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlite_utils import Database
 
 from pos import clock
+from pos.accounts import Period
 from pos.db import coop
 from pos.db import plan as plan_store
 from pos.db.accounts import save_categories_revenue
@@ -88,6 +89,7 @@ def load_plan(db: Database) -> None:
             "market_hours": 6,
             "market_days": [(today + timedelta(days=i)).isoformat() for i in range(MARKET_DAYS)],
         },
+        week=Period(start, start + timedelta(days=6)),
     )
 
 

@@ -72,7 +72,7 @@ SALES_LINES_COLUMNS = [
     _col("kind", "Type (vente, annulation, remboursement)", words="entry"),
     _col("refers_to", "Vente d'origine", "int"),
     _col("channel", "Canal", words="channel"),
-    _col("seller", "Vendeur"),
+    _col("seller", "Vendu par"),
     _col("product", "Produit"),
     _col("quantity", "Quantité", "int"),
     _col("unit_price", "Prix unitaire TTC", "money"),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, TextIO
 
+from pos import payment_methods
 from pos.exports import CRLF, format_money, format_rate_csv
 from pos.money import allocate, exact_base, vat_table
 from pos.numbers import is_digits
@@ -31,62 +32,88 @@ FEC_COLUMNS: tuple[str, ...] = tuple(
     "Idevise".split()
 )
 
-# Account numbers are settings (ask the CAE): copy this dict, change it, pass it in.
-DEFAULT_ACCOUNTS: dict[str, Any] = {
-    "journals": {
-        "sales": ("VT", "Ventes"),
-        "purchases": ("AC", "Achats"),
-        "cash": ("CA", "Caisse"),
-        "bank": ("BQ", "Banque"),
-    },
-    "payments": {
-        "cash": "530",
-        "cheque": "5112",
-        "card": "5115",
-        "transfer": "512",
-        "other": "471",
-    },
-    "sales": {"products": "701", "goods": "707"},
-    "vat_collected": "44571",  # for a rate missing below
-    "vat_collected_by_rate": {550: "445711", 1000: "445712", 2000: "445713"},
-    "vat_deductible": "44566",
-    "purchases": {
-        "materials": "601",
-        "packaging": "6026",
-        "goods": "607",
-        "supplies": "6063",
-        "stall_fee": "613",
-        "other": "6068",
-    },
-    "paid_from": {"till": "530", "bank": "512", "member": "467"},
-    "float_source": "512",  # where the float comes from (some CAEs: 580)
-    "shortfall": "658",
-    "surplus": "758",
-    "labels": {
-        "530": "Caisse",
-        "5112": "Chèques à encaisser",
-        "5115": "Cartes à encaisser",
-        "512": "Banque",
-        "471": "Compte d'attente",
-        "467": "Autres comptes débiteurs ou créditeurs",
-        "701": "Ventes de produits finis",
-        "707": "Ventes de marchandises",
-        "44571": "TVA collectée",
-        "445711": "TVA collectée 5,5 %",
-        "445712": "TVA collectée 10 %",
-        "445713": "TVA collectée 20 %",
-        "44566": "TVA déductible sur autres biens et services",
-        "601": "Achats de matières premières",
-        "6026": "Achats d'emballages",
-        "607": "Achats de marchandises",
-        "6063": "Fournitures d'entretien et de petit équipement",
-        "613": "Locations",
-        "6068": "Autres matières et fournitures",
-        "658": "Charges diverses de gestion courante",
-        "758": "Produits divers de gestion courante",
-        "580": "Virements internes",
-    },
+# Each FEC account setting (ask the CAE) but the payment methods' (their home is the registry,
+# pos.payment_methods): where it goes in the accounts mapping (group, and key or None for a
+# single account) and its default. pos.settings and pos.bookkeeping read it, nothing else
+# writes these numbers. A VAT rate set later gets its own `account_vat_<bp>` (pos.bookkeeping).
+ACCOUNT_SETTINGS: dict[str, tuple[str, Any, str]] = {
+    "account_sales": ("sales", "products", "701"),
+    "account_vat_550": ("vat_collected_by_rate", 550, "445711"),
+    "account_vat_1000": ("vat_collected_by_rate", 1000, "445712"),
+    "account_vat_2000": ("vat_collected_by_rate", 2000, "445713"),
+    "account_vat": ("vat_collected", None, "44571"),  # for a rate without its own account
+    "account_vat_deductible": ("vat_deductible", None, "44566"),
+    "account_materials": ("purchases", "materials", "601"),
+    "account_stall_fee": ("purchases", "stall_fee", "613"),
+    "account_transport": ("purchases", "transport", "6241"),
+    "account_communication": ("purchases", "communication", "623"),
+    "account_expense_other": ("purchases", "other", "6068"),
+    "account_paid_bank": ("paid_from", "bank", "512"),
+    "account_paid_member": ("paid_from", "member", "467"),
+    "account_goods": ("sales", "goods", "707"),  # resold goods; which categories: the accounts page
+    "account_shortfall": ("shortfall", None, "658"),  # a Z's cash shortfall
+    "account_surplus": ("surplus", None, "758"),  # a Z's cash surplus
+    "account_float_source": ("float_source", None, "512"),  # where the float comes from (or 580)
 }
+
+
+def account_defaults() -> dict[str, str]:
+    """Each account setting's default ("account_sales": "701"), the payment methods' first."""
+    return {**payment_methods.account_settings(), **{k: v[2] for k, v in ACCOUNT_SETTINGS.items()}}
+
+
+def _default_accounts() -> dict[str, Any]:
+    accounts: dict[str, Any] = {
+        "journals": {
+            "sales": ("VT", "Ventes"),
+            "purchases": ("AC", "Achats"),
+            "cash": ("CA", "Caisse"),
+            "bank": ("BQ", "Banque"),
+        },
+        "payments": payment_methods.ACCOUNTS,  # read live from the registry
+        "sales": {},
+        "vat_collected_by_rate": {},
+        # Expense kinds without a setting of their own (no category books them yet).
+        "purchases": {"packaging": "6026", "goods": "607", "supplies": "6063"},
+        "paid_from": {"till": payment_methods.METHODS["cash"].account},
+    }
+    for group, inner, default in ACCOUNT_SETTINGS.values():
+        if inner is None:
+            accounts[group] = default
+        else:
+            accounts.setdefault(group, {})[inner] = default
+    accounts["labels"] = dict(ACCOUNT_LABELS)
+    return accounts
+
+
+ACCOUNT_LABELS: dict[str, str] = {
+    "530": "Caisse",
+    "5112": "Chèques à encaisser",
+    "5115": "Cartes à encaisser",
+    "512": "Banque",
+    "471": "Compte d'attente",
+    "467": "Autres comptes débiteurs ou créditeurs",
+    "701": "Ventes de produits finis",
+    "707": "Ventes de marchandises",
+    "44571": "TVA collectée",
+    "445711": "TVA collectée 5,5 %",
+    "445712": "TVA collectée 10 %",
+    "445713": "TVA collectée 20 %",
+    "44566": "TVA déductible sur autres biens et services",
+    "601": "Achats de matières premières",
+    "6026": "Achats d'emballages",
+    "607": "Achats de marchandises",
+    "6063": "Fournitures d'entretien et de petit équipement",
+    "613": "Locations",
+    "6241": "Transports sur achats",
+    "623": "Publicité, publications",
+    "6068": "Autres matières et fournitures",
+    "658": "Charges diverses de gestion courante",
+    "758": "Produits divers de gestion courante",
+    "580": "Virements internes",
+}
+# The defaults as one mapping (copy it, change it, pass it in); its "payments" read the registry.
+DEFAULT_ACCOUNTS: dict[str, Any] = _default_accounts()
 
 
 @dataclass(frozen=True)
@@ -211,7 +238,8 @@ def sales_day_entry(
     base = f"Journée du {day:%d/%m/%Y} Z{number}"
     for method, net in payments_by_method.items():
         account = lookup(accounts, "payments", method)
-        entry.add(account, net, f"{base} {entry.labels.get(account, method)}")
+        named = entry.labels.get(account) or payment_methods.word(method)  # never a bare code
+        entry.add(account, net, f"{base} {named}")
     for line in vat_table(dict(by_rate)):
         kinds = [kind for kind, part in sales.items() if part.get(line.rate)]
         exacts = [exact_base(sales[kind][line.rate], line.rate) for kind in kinds]

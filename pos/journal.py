@@ -50,6 +50,12 @@ LINE_KEYS = (
     "discount_reason",
     "total",
 )
+# The sale chain's coverage, versioned: each sale keeps the version it was hashed with
+# (`sales.chain_version`, covered too from version 2), so older entries verify as they were.
+# Version 2 (migration 0022) adds each line's share of the cart discount, which version 1 left
+# out while covering the totals it splits.
+SALE_VERSION = 2
+LINE_KEYS_SINCE: dict[int, tuple[str, ...]] = {2: ("cart_share",)}
 PAYMENT_KEYS = ("method", "amount")
 EVENT_KEYS = ("number", "kind", "created_at", "member_id", "member", "details")
 CLOSURE_KEYS = (
@@ -152,13 +158,25 @@ def entry_hash(prev_hash: str, entry: dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + "\n" + payload).encode("utf-8")).hexdigest()
 
 
+def line_keys(version: int) -> tuple[str, ...]:
+    """The line columns a sale of this chain version covers."""
+    added = (k for v, keys in sorted(LINE_KEYS_SINCE.items()) if v <= version for k in keys)
+    return (*LINE_KEYS, *added)
+
+
 def sale_entry(sale: dict[str, Any], lines: list[dict], payments: list[dict]) -> dict[str, Any]:
-    """What a sale's hash covers: the sale row, its lines and its payments."""
-    return {
+    """What a sale's hash covers: the sale row, its lines and its payments, as its chain
+    version (`chain_version`, 1 when absent: an entry or archive from before) lists them."""
+    version = sale.get("chain_version") or 1
+    keys = line_keys(version)
+    entry = {
         "sale": {k: sale[k] for k in SALE_KEYS},
-        "lines": [{k: line[k] for k in LINE_KEYS} for line in lines],
+        "lines": [{k: line[k] for k in keys} for line in lines],
         "payments": [{k: p[k] for k in PAYMENT_KEYS} for p in payments],
     }
+    if version > 1:  # a version changed back to 1 no longer hashes to what was stored
+        entry["version"] = version
+    return entry
 
 
 def event_entry(event: dict) -> dict:
@@ -186,6 +204,19 @@ def link_entry(table: str, row_id: int, covers: tuple[str, ...], row: dict) -> d
         "covers": list(covers),
         "row": {k: row[k] for k in covers},
     }
+
+
+def linked_content(table: str, link: dict, row: dict | None) -> dict | None:
+    """What a chain link's hash must cover, read back: None when its row is gone, an
+    "incomplete" mark when the link covers less than the table requires or columns the row
+    lacks (it then hashes to nothing stored), else the link's entry. `pos verify` and the
+    archive's check read every link through here."""
+    if row is None:
+        return None
+    covers = tuple(c for c in link["covers"].split(",") if c)
+    if set(LINKED[table].required) - set(covers) or set(covers) - set(row):
+        return {"incomplete": True}
+    return link_entry(table, link["row_id"], covers, row)
 
 
 def label(chain: str, n: object) -> str:

@@ -101,6 +101,11 @@ def format_eur(cents: int, locale: str = "fr_FR") -> str:
     return MINUS + text if cents < 0 else text
 
 
+def signed(count: int) -> str:
+    """A change of a count as people read it: "+3", "−2" (the minus sign, U+2212), "0"."""
+    return f"+{count}" if count > 0 else f"{MINUS}{-count}" if count < 0 else "0"
+
+
 def format_rate(bp: int, locale: str = "fr_FR") -> str:
     """A rate shown the local way: "5,5 %" in French."""
     return format_decimal(rate_to_decimal(bp), locale=locale) + "\u00a0%"

@@ -8,8 +8,9 @@ reserved: a stall sale can only take what is left after reservations (`available
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from pos import cart
 from pos.errors import EtalError, InvalidInput
@@ -38,6 +39,7 @@ EVENT_NAMES = {
     "collected": N_("Retirée"),
     "cancelled": N_("Annulée"),
     "expired": N_("Expirée (délai dépassé)"),
+    "reopened": N_("Vente annulée : commande rouverte"),
 }
 SOURCES = ("member", "api", "public")
 MAX_LINES = 30
@@ -86,15 +88,116 @@ def next_state(state: str, action: str, *, paid_by: int | None = None) -> str:
     return to
 
 
+def state_after_void(events: list[str]) -> str:
+    """The state an order returns to when the sale that paid it (at pick-up, or in advance by
+    transfer) is voided: the void says that sale never happened, so the order is open and
+    unpaid again, as prepared as it was (« prête » if it had been prepared), and its lines are
+    reserved once more. A customer who no longer wants it is cancelled by a member, on purpose:
+    a mistaken tap at the till must not silently lose someone's order.
+    """
+    return "ready" if "prepared" in events else "to_prepare"
+
+
 def holds_stock(state: str, paid: bool) -> bool:
     """Whether an order's lines are reserved: open and not yet paid (a paid order's sale took
     its stock already)."""
     return state in OPEN and not paid
 
 
-def expires_at(created_at: datetime, hours: int) -> datetime | None:
-    """When an order left uncollected expires (None: never, a delay of 0)."""
-    return created_at + timedelta(hours=hours) if hours > 0 else None
+def expires_at(created_at: datetime, hours: int, pickup: str = "") -> datetime | None:
+    """When an order left uncollected expires (None: never, a delay of 0): the delay counts
+    from its pick-up slot (`pickup_slot` of what was typed), never from before its placing;
+    from the placing when the slot cannot be read. The screen, the API and the reservations
+    all read the moment stored from this.
+    """
+    if hours <= 0:
+        return None
+    slot = pickup_slot(pickup, created_at)
+    return max(created_at, slot or created_at) + timedelta(hours=hours)
+
+
+WEEKDAYS = {
+    **dict.fromkeys(("lundi", "lun"), 0),
+    **dict.fromkeys(("mardi", "mar"), 1),
+    **dict.fromkeys(("mercredi", "mer"), 2),
+    **dict.fromkeys(("jeudi", "jeu"), 3),
+    **dict.fromkeys(("vendredi", "ven"), 4),
+    **dict.fromkeys(("samedi", "sam"), 5),
+    **dict.fromkeys(("dimanche", "dim"), 6),
+}
+MONTHS = {
+    name: n + 1
+    for n, names in enumerate(
+        (
+            ("janvier", "janv"),
+            ("février", "fevrier", "févr", "fevr"),
+            ("mars",),
+            ("avril", "avr"),
+            ("mai",),
+            ("juin",),
+            ("juillet", "juil"),
+            ("août", "aout"),
+            ("septembre", "sept"),
+            ("octobre", "oct"),
+            ("novembre", "nov"),
+            ("décembre", "decembre", "déc", "dec"),
+        )
+    )
+    for name in names
+}
+RELATIVE = {"aujourd'hui": 0, "ce soir": 0, "après-demain": 2, "apres-demain": 2, "demain": 1}
+_NUMERIC = re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?\b")
+_NAMED = re.compile(r"\b(\d{1,2})(?:er)?\s+([a-zéûè]+)\.?(?:\s+(\d{4}))?")
+_TIME = re.compile(r"\b(\d{1,2})\s*(?:h|:)\s*(\d{2})?(?!\d)")
+
+
+def pickup_slot(text: str, placed: datetime) -> datetime | None:
+    """The end of the pick-up slot a customer typed ("samedi 10:00", "sam. 10h-12h",
+    "le 12/12 à 11h", "demain"), in `placed`'s zone: the day named (the next one from the
+    placing, today included), at the last hour named; a day without an hour lasts until its
+    midnight. None when nothing can be read (then the delay counts from the placing).
+    """
+    words = " ".join(str(text).lower().replace("’", "'").split())
+    day = _day_named(words, placed.date())
+    times = [(int(h), int(m or 0)) for h, m in _TIME.findall(words)]
+    if day is False or any(h > 23 or m > 59 for h, m in times):
+        return None
+    if not times:
+        if day is None:
+            return None
+        return datetime.combine(day + timedelta(days=1), time(0), placed.tzinfo)
+    at = time(*times[-1])
+    if day is None:  # an hour alone: the next one
+        day = placed.date() if at >= placed.time() else placed.date() + timedelta(days=1)
+    return datetime.combine(day, at, placed.tzinfo)
+
+
+def _day_named(words: str, today: date) -> date | None | bool:
+    """The day a pick-up text names (None: none named; False: one named that does not exist)."""
+    try:
+        if found := _NUMERIC.search(words):
+            d, m, y = found.groups()
+            return _next_date(today, int(m), int(d), y)
+        for found in _NAMED.finditer(words):
+            if (month := MONTHS.get(found.group(2))) is not None:
+                return _next_date(today, month, int(found.group(1)), found.group(3))
+    except ValueError:
+        return False
+    for word, ahead in RELATIVE.items():
+        if word in words:
+            return today + timedelta(days=ahead)
+    for word in re.findall(r"[a-zé]+", words):
+        if (weekday := WEEKDAYS.get(word)) is not None:
+            return today + timedelta(days=(weekday - today.weekday()) % 7)
+    return None
+
+
+def _next_date(today: date, month: int, day: int, year: str | None) -> date:
+    """A day and month, in the year given or the next such date from today."""
+    if year:
+        return date(int(year) + (2000 if len(year) == 2 else 0), month, day)
+    found = date(today.year, month, day)
+    return found if found >= today else date(today.year + 1, month, day)
 
 
 def is_due_to_expire(state: str, paid: bool, expires: datetime | None, now: datetime) -> bool:

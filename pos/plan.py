@@ -19,8 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from fractions import Fraction
 
+from pos.accounts import Period
 from pos.money import div_round, split_vat
 
 BP = 10_000
@@ -247,3 +249,19 @@ def financing(
         resources=resources,
         balance=resources - needs,
     )
+
+
+def plan_cover(plan_week: Period | None, asked: Period) -> str:
+    """How the week a plan was made for meets the period a bilan is asked for: 'same' (that
+    week: compare line by line), 'other' (some of its days, or more than them: a week's plan
+    against other days would mislead, so nothing is compared), 'none' (no day in common, or
+    no plan)."""
+    if plan_week is None:
+        return "none"
+    if (asked.start, asked.end) == (plan_week.start, plan_week.end):
+        return "same"
+    low = asked.start or date.min
+    high = asked.end or date.max
+    if high < plan_week.start or low > plan_week.end:
+        return "none"
+    return "other"

@@ -11,10 +11,10 @@ import re
 from datetime import UTC, datetime
 
 from pos import clock, pricing
+from pos.forms import Checked
 from pos.i18n import N_
 from pos.money import InvalidAmount, parse_amount, parse_rate
 from pos.numbers import is_digits
-from pos.stock import Checked
 
 MODES = ("markup", "margin", "price")  # taux de marge, taux de marque, price TTC
 _PERCENT = re.compile(r"^-?\d{1,4}([.,]\d{1,2})?$")

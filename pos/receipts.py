@@ -59,7 +59,7 @@ class ReceiptLine:
 
 @dataclass(frozen=True)
 class ReceiptPayment:
-    """One payment: method is cash, card, cheque, transfer or other; amount in cents."""
+    """One payment: method is a code of pos.payment_methods (its word prints); amount in cents."""
 
     method: str
     amount: int

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from pos.clock import is_zone
+from pos.fec import account_defaults
 from pos.i18n import N_, Message, message_of
 from pos.money import InvalidAmount, parse_amount, parse_rate
 from pos.numbers import is_digits
@@ -26,29 +27,9 @@ DEFAULTS: dict[str, str] = {
     "share_rule": "equal",  # equal | hours | mix, as the members chose
     "share_kept_back": "0",  # basis points kept back for the coop
     "share_hours_weight": "5000",  # basis points shared by hours under "mix"
-    # FEC account numbers (ask the CAE); pos.bookkeeping.ACCOUNT_SETTINGS says where each goes.
-    "account_sales": "701",
-    "account_cash": "530",
-    "account_card": "5115",
-    "account_cheque": "5112",
-    "account_transfer": "512",
-    "account_other": "471",
-    "account_vat_550": "445711",
-    "account_vat_1000": "445712",
-    "account_vat_2000": "445713",
-    "account_vat": "44571",
-    "account_vat_deductible": "44566",
-    "account_materials": "601",
-    "account_stall_fee": "613",
-    "account_transport": "6241",
-    "account_communication": "623",
-    "account_expense_other": "6068",
-    "account_paid_bank": "512",
-    "account_paid_member": "467",
-    "account_goods": "707",  # resold goods; which categories: the accounts page
-    "account_shortfall": "658",  # a Z's cash shortfall
-    "account_surplus": "758",  # a Z's cash surplus
-    "account_float_source": "512",  # where the float comes from (some CAEs: 580)
+    # FEC account numbers (ask the CAE): pos.fec.ACCOUNT_SETTINGS, the payment methods' from
+    # their registry (pos.payment_methods), so `defaults()` adds a method registered later.
+    **account_defaults(),
     "exercise_end": "",  # YYYY-MM-DD: the legal FEC name only for an export ending there
     "fec_encoding": "utf-8",  # or iso-8859-15
     "stock_in_result": "0",  # "1": unsold stock enters the result (variation, 7135)
@@ -107,6 +88,11 @@ def siret_is_valid(siret: str) -> bool:
     if digits.startswith("356000000"):
         return sum(int(d) for d in digits) % 5 == 0
     return _luhn(digits)
+
+
+def defaults() -> dict[str, str]:
+    """Every setting's default, with the account of each payment method registered by now."""
+    return {**DEFAULTS, **account_defaults()}
 
 
 def vat_rates(settings: dict[str, str]) -> list[int]:
@@ -189,9 +175,9 @@ STORED_FORMS = {
 
 def readable(stored: dict[str, str]) -> dict[str, str]:
     """The settings as pages may use them: unknown keys dropped, unreadable values defaulted."""
-    values = dict(DEFAULTS)
+    values = defaults()
     for key, value in stored.items():
-        known = key in DEFAULTS or _RATE_ACCOUNT.fullmatch(key)
+        known = key in values or _RATE_ACCOUNT.fullmatch(key)
         if not known or not isinstance(value, str) or len(value) > 4 * TEXT_LIMIT:
             continue
         form = STORED_FORMS.get(key) or (_is_account if key.startswith("account_") else None)
@@ -208,7 +194,7 @@ def check_settings(form: dict[str, str]) -> Checked:
     """
     values = {
         key: str(form.get(key, "")).strip()
-        for key in DEFAULTS
+        for key in defaults()
         if key in form and key not in INTERNAL
     }
     for key in form:  # the VAT account of any configured rate (account_vat_210...)

@@ -7,9 +7,10 @@ message for each wrong field, so a form can be shown again with what was typed k
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pos import images
+from pos.forms import Checked
 from pos.i18n import N_
 from pos.money import InvalidAmount, listed_rate, parse_amount
 from pos.numbers import is_digits, parse_day
@@ -21,14 +22,6 @@ MAX_UNITS = 100_000
 TEXT_MAX = 200
 PHOTO_MAX_PX = 1600
 _FR_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-
-
-@dataclass
-class Checked:
-    """A form's cleaned values and the French message for each wrong field."""
-
-    values: dict[str, object] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from pos.booking import drawer_effect
+from pos.errors import ClosingNotAllowed
 from pos.i18n import N_
 from pos.money import VatLine, vat_table
 from pos.numbers import is_digits
@@ -271,6 +272,24 @@ def same_day_refusal(earlier: int, confirmed: bool, reason: str) -> str | None:
             "et dites pourquoi vous en faites un autre."
         )
     return None
+
+
+def close_refusals(
+    member: dict, settings: dict[str, str], earlier: int, confirmed: bool, reason: str
+) -> dict[str, str]:
+    """What stops this member's Z, per field (empty: nothing): `member` when they may not
+    close it (`may_close_day`), `same_day_reason` when a Z already closed a till day of this
+    calendar day (`earlier`) and the confirmation or the reason is missing.
+
+    The Caisse screen, the close route and the store (pos/db/till.close_day, which every
+    path goes through) all ask this one function.
+    """
+    refusals: dict[str, str] = {}
+    if not may_close_day(member, settings):
+        refusals["member"] = ClosingNotAllowed().msgid
+    if refusal := same_day_refusal(earlier, confirmed, reason):
+        refusals["same_day_reason"] = refusal
+    return refusals
 
 
 # --- Shifts and members ---------------------------------------------------------------------

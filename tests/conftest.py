@@ -301,7 +301,7 @@ def actions(client, db_path):
 class LiveServer:
     """`pos serve` as a user runs it (waitress), on 127.0.0.1 and a free port."""
 
-    module = "pos.cli"  # what `python -m` runs
+    module = "pos.cli"  # what `python -m` runs (tests.payment_gift: `pos` plus one method)
 
     def __init__(self, db_path: Path, *extra: str):
         self.db_path = db_path

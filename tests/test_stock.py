@@ -30,8 +30,8 @@ def stock_of(db, name: str) -> int:
 def screen_figures(html: str, name: str) -> dict[str, int]:
     """The figures of one product's row on the stock screen."""
     row = re.search(rf'<tr [^>]*data-product="{re.escape(name)}">(.*?)</tr>', html, re.S).group(1)
-    cells = re.findall(r'data-col="(\w+)">\s*(?:<strong>)?([+-]?\d+)', row)
-    return {col: int(value) for col, value in cells}
+    cells = re.findall(r'data-col="(\w+)">\s*(?:<strong>)?([+\u2212-]?\d+)', row)
+    return {col: int(value.replace("\u2212", "-")) for col, value in cells}
 
 
 # --- Batches ------------------------------------------------------------------------------
@@ -283,7 +283,7 @@ def test_losses_and_gifts_leave_the_stock_with_their_reason(actions, db):
     assert moves == [("loss", -2, "pots cassés"), ("gift", -1, "dégustation")]
     assert stock_of(db, "Kokedama") == 17
     ledger = actions.client.get(f"/stock/{koke}").get_data(as_text=True)
-    assert "pots cassés" in ledger and "Don / dégustation" in ledger and ">-2<" in ledger
+    assert "pots cassés" in ledger and "Don / dégustation" in ledger and ">\u22122<" in ledger
 
 
 def test_a_loss_needs_a_reason_and_cannot_exceed_the_stock(actions, db):

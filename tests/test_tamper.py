@@ -313,3 +313,40 @@ def test_pos_verify_against_a_key_kept_apart_sees_a_resigned_journal(
     assert kept.exit_code == 1 and "signature invalide" in kept.output
     printed = runner.invoke(main, ["verify", "--db", str(db_path), "--fingerprint", fingerprint])
     assert printed.exit_code == 1 and printed.output.startswith("Erreur")
+
+
+def test_an_archived_link_that_covers_too_little_fails_as_in_pos_verify(
+    week, runner, db_path, tmp_path
+):
+    # The attacker drops the amount from what a cash movement's link covers, edits the amount
+    # and re-hashes that chain: the link covers less than the table requires. pos verify calls
+    # it incomplete; the archive's own check must too (one rule: pos.journal.linked_content).
+    import json
+    import zipfile
+
+    from pos.archives import verify_archive
+
+    archive = make_archive(runner, db_path, tmp_path)
+    with zipfile.ZipFile(archive) as z:
+        files = {n: z.read(n) for n in z.namelist()}
+    moves = {m["id"]: m for m in map(json.loads, files["cash_movements.jsonl"].splitlines())}
+    links = [json.loads(line) for line in files["chain_links.jsonl"].splitlines()]
+    first = min(moves)
+    moves[first]["amount"] = -50
+    prev = journal.GENESIS
+    for link in (ln for ln in links if ln["chain"] == "cash_movements"):
+        covers = [c for c in link["covers"].split(",") if c != "amount"]
+        row = moves[link["row_id"]]
+        link["covers"], link["prev_hash"] = ",".join(covers), prev
+        link["hash"] = prev = journal.entry_hash(
+            prev, journal.link_entry("cash_movements", row["id"], tuple(covers), row)
+        )
+    files["cash_movements.jsonl"] = "".join(json.dumps(m) + "\n" for m in moves.values()).encode()
+    files["chain_links.jsonl"] = "".join(json.dumps(ln) + "\n" for ln in links).encode()
+    forged = tmp_path / "forged.zip"
+    with zipfile.ZipFile(forged, "w") as z:
+        for name, content in files.items():
+            z.writestr(name, content)
+    problems, _manifest = verify_archive(forged)
+    label = journal.label("cash_movements", first)
+    assert f"{label} : empreinte chaînée invalide" in problems

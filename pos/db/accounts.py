@@ -292,16 +292,19 @@ def journal_totals(db: Database, period: Period) -> tuple[int, int, int]:
 # --- Member advances ------------------------------------------------------------------------
 
 _DONE = "(day IS NULL OR day IN (SELECT id FROM till_days WHERE closed_at IS NOT NULL))"
+_OPEN = "(day IN (SELECT id FROM till_days WHERE closed_at IS NULL))"
 
 
-def member_advances(db: Database, period: Period) -> list[dict]:
-    """Per member, up to the period's end, of closed days only: advanced and repaid (cents).
+def member_advances(db: Database, period: Period, *, open_day: bool = False) -> list[dict]:
+    """Per member, up to the period's end, of closed days only: advanced and repaid (cents);
+    with `open_day`, what the open till day adds instead (provisional until its Z).
 
     Advanced: expenses a member paid, cash a member brought to the till. Repaid: recorded
     repayments (till or bank), cash a member took from the till.
     """
     low, high = period.utc_bounds()
     end = period.date_bounds()[1]
+    which = _OPEN if open_day else _DONE
     return list(
         db.query(
             "WITH moves AS (SELECT m.party_id AS member, m.day_id AS day, m.kind, m.amount "
@@ -313,12 +316,12 @@ def member_advances(db: Database, period: Period) -> list[dict]:
             "back AS (SELECT member_id AS member, day_id AS day, amount FROM repayments "
             "WHERE booked_on <= ?) "
             "SELECT mb.id, mb.name, "
-            f"(SELECT coalesce(sum(total), 0) FROM spent WHERE member = mb.id AND {_DONE})"
+            f"(SELECT coalesce(sum(total), 0) FROM spent WHERE member = mb.id AND {which})"
             " + (SELECT coalesce(sum(amount), 0) FROM moves WHERE member = mb.id "
-            f"AND kind = 'member_in' AND {_DONE}) AS advanced, "
-            f"(SELECT coalesce(sum(amount), 0) FROM back WHERE member = mb.id AND {_DONE})"
+            f"AND kind = 'member_in' AND {which}) AS advanced, "
+            f"(SELECT coalesce(sum(amount), 0) FROM back WHERE member = mb.id AND {which})"
             " - (SELECT coalesce(sum(amount), 0) FROM moves WHERE member = mb.id "
-            f"AND kind = 'member_out' AND {_DONE}) AS repaid "
+            f"AND kind = 'member_out' AND {which}) AS repaid "
             "FROM members mb ORDER BY mb.name COLLATE NOCASE",
             [high, end, end],
         )

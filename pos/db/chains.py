@@ -109,7 +109,6 @@ def numbered_entries(db: Database, table: str, entry) -> Iterator[journal.Entry]
 
 def linked_entries(db: Database, table: str, problems: list[str]) -> Iterator[journal.Entry]:
     """A linked table's chain in link order; rows added outside the chain go to `problems`."""
-    linked = journal.LINKED[table]
     rows = {row["id"]: row for row in query(db, f"SELECT * FROM {table}")}
     links = list(query(db, "SELECT * FROM chain_links WHERE chain = ? ORDER BY seq", [table]))
     last_linked = max((link["row_id"] for link in links), default=0)
@@ -119,22 +118,12 @@ def linked_entries(db: Database, table: str, problems: list[str]) -> Iterator[jo
             problems.append(f"{journal.label(table, row_id)} (ajouté hors de la chaîne)")
             break
     for link in links:
-        covers = tuple(c for c in link["covers"].split(",") if c)
-        row = rows.get(link["row_id"])
-        content = None
-        if row is not None:
-            missing = set(linked.required) - set(covers) or set(covers) - set(row)
-            content = (
-                {"incomplete": True}
-                if missing
-                else journal.link_entry(table, link["row_id"], covers, row)
-            )
         yield journal.Entry(
             link["seq"],
             journal.label(table, link["row_id"]),
             link["prev_hash"],
             link["hash"],
-            content,
+            journal.linked_content(table, link, rows.get(link["row_id"])),
         )
 
 

@@ -8,8 +8,7 @@ they are the lines of open, unpaid, unexpired orders (`RESERVED`), summed when r
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -19,6 +18,7 @@ from pos.cart import Item, Payment, PricedCart, price_cart
 from pos.db import now_iso, query, transaction
 from pos.db import sales as journal
 from pos.db.catalogue import RESERVED, get_products
+from pos.db.order_history import derive, get_order, record_event
 from pos.errors import InvalidInput, OutOfStock
 from pos.i18n import N_
 
@@ -55,7 +55,8 @@ def place_order(
             _check_rate(db, client, per_hour)
         lines = _priced_lines(db, request.lines)
         now = clock.now()
-        expires = rules.expires_at(now, expire_hours)
+        expires = rules.expires_at(clock.local(now), expire_hours, request.pickup)
+        expires = expires and expires.astimezone(UTC)  # stored UTC, compared as text
         number = db.execute("SELECT coalesce(max(number), 0) + 1 FROM orders").fetchone()[0]
         order_id = db.execute(
             "INSERT INTO orders(number, source, customer, contact, pickup, note, total, created_at,"
@@ -83,7 +84,7 @@ def place_order(
                 " unit_price, vat_rate, total) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [order_id, *line.values()],
             )
-        _event(db, order_id, "placed", member, source=source)
+        record_event(db, order_id, "placed", member, source=source)
         return number, False
 
 
@@ -153,43 +154,6 @@ def _available(db: Database, product_ids: list[int]) -> dict[int, int]:
     return {pid: rules.available(stock, reserved) for pid, stock, reserved in rows}
 
 
-def _event(db: Database, order_id: int, kind: str, member: dict | None, **details) -> None:
-    db.execute(
-        "INSERT INTO order_events(order_id, kind, created_at, member_id, member, details)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            order_id,
-            kind,
-            now_iso(),
-            member and member["id"],
-            member["name"] if member else details.pop("who", ""),
-            json.dumps(details, ensure_ascii=False, sort_keys=True),
-        ],
-    )
-
-
-def get_order(db: Database, number: int) -> dict:
-    """An order with its lines and events.
-
-    :raise OrderNotFound: no order with this number.
-    """
-    rows = list(query(db, "SELECT * FROM orders WHERE number = ?", [number]))
-    if not rows:
-        raise rules.OrderNotFound(N_("Aucune commande n° %(number)s."), number=number)
-    order = rows[0]
-    order["lines"] = list(
-        query(db, "SELECT * FROM order_lines WHERE order_id = ? ORDER BY position", [order["id"]])
-    )
-    order["events"] = [
-        {**e, "details": json.loads(e["details"])}
-        for e in query(
-            db, "SELECT * FROM order_events WHERE order_id = ? ORDER BY id", [order["id"]]
-        )
-    ]
-    order["reserving"] = rules.holds_stock(order["state"], bool(order["paid_in_advance"]))
-    return order
-
-
 def list_orders(db: Database, *, since: str | None = None, open_only: bool = False) -> list[dict]:
     """Orders, the open ones first then newest first, with their lines; optionally only those
     placed since a time, or still open."""
@@ -217,7 +181,7 @@ def list_orders(db: Database, *, since: str | None = None, open_only: bool = Fal
         ):
             by_id[line["order_id"]]["lines"].append(line)
     for order in by_id.values():
-        order["reserving"] = rules.holds_stock(order["state"], bool(order["paid_in_advance"]))
+        derive(order)
     return list(by_id.values())
 
 
@@ -236,7 +200,7 @@ def change_state(db: Database, number: int, action: str, member: dict | None) ->
             )
         to = rules.next_state(order["state"], action, paid_by=_paid_by(db, order))
         db.execute("UPDATE orders SET state = ? WHERE id = ?", [to, order["id"]])
-        _event(db, order["id"], _EVENT_OF[action], member)
+        record_event(db, order["id"], _EVENT_OF[action], member)
         return get_order(db, number)
 
 
@@ -280,7 +244,7 @@ def expire_due(db: Database) -> list[int]:
             ):
                 continue
             db.execute("UPDATE orders SET state = 'expired' WHERE id = ?", [order["id"]])
-            _event(db, order["id"], "expired", None, who="Étal")
+            record_event(db, order["id"], "expired", None, who="Étal")
     return due
 
 
@@ -332,7 +296,9 @@ def pay_by_transfer(db: Database, number: int, reference: str, member: dict | No
             "UPDATE orders SET sale_number = ?, transfer_reference = ? WHERE id = ?",
             [sale, reference, order["id"]],
         )
-        _event(db, order["id"], "paid", member, sale=sale, method="transfer", reference=reference)
+        record_event(
+            db, order["id"], "paid", member, sale=sale, method="transfer", reference=reference
+        )
         return sale
 
 
@@ -386,7 +352,7 @@ def collect_with_sale(
             recorded=recorded,
         )
         db.execute("UPDATE orders SET sale_number = ? WHERE id = ?", [sale, order["id"]])
-        _event(db, order["id"], "collected", member, sale=sale)
+        record_event(db, order["id"], "collected", member, sale=sale)
         return sale, False
 
 

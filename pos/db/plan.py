@@ -15,7 +15,7 @@ from sqlite_utils import Database
 from pos import accounts, plan, plan_gaps
 from pos.accounts import Period
 from pos.db import coop, now_iso, query, transaction
-from pos.money import split_vat
+from pos.db.accounts import IN_DAYS
 
 LINE_KINDS = ("fixed", "own", "loan")
 
@@ -85,8 +85,19 @@ def has_plan(db: Database) -> bool:
     return db.execute("SELECT count(*) FROM plan_products").fetchone()[0] > 0
 
 
-def save_plan(db: Database, values: dict) -> None:
-    """Replace the whole plan in one transaction: products, lines, settings, facts."""
+def plan_week(db: Database) -> Period | None:
+    """The week the plan was made for (None: a plan saved before it was kept)."""
+    facts = dict(
+        db.execute("SELECT key, value FROM plan_facts WHERE key LIKE 'week_%'").fetchall()
+    )
+    if "week_start" not in facts or "week_end" not in facts:
+        return None
+    return Period(date.fromisoformat(facts["week_start"]), date.fromisoformat(facts["week_end"]))
+
+
+def save_plan(db: Database, values: dict, week: Period | None = None) -> None:
+    """Replace the whole plan in one transaction: products, lines, settings, facts, and the
+    week it is made for."""
     with transaction(db):
         db.execute("DELETE FROM plan_products")
         for row in values["products"]:
@@ -117,6 +128,8 @@ def save_plan(db: Database, values: dict) -> None:
             "market_days": json.dumps(values["market_days"]),
             "market_hours": str(values["market_hours"]),
         }
+        if week and week.start and week.end:
+            facts.update(week_start=week.start.isoformat(), week_end=week.end.isoformat())
         for key, value in facts.items():
             db.execute(
                 "INSERT INTO plan_facts(key, value) VALUES (?, ?) "
@@ -129,11 +142,13 @@ def save_plan(db: Database, values: dict) -> None:
 
 
 def product_actuals(db: Database, period: Period) -> list[plan_gaps.ProductActual]:
-    """Per product over the period: made (opening stock and batches), sold, revenue HT, cost.
+    """Per product over the period's till days: made (opening stock and batches), sold,
+    revenue HT, cost of the units sold.
 
     Made counts every 'initial' and 'production' movement (the opening stock may predate the
     week), or what was sold for an untracked product (a drink made as it is served); sales are
-    net of voids and refunds, their HT split once per product and rate.
+    net of voids and refunds, in the till days the bilan counts, their HT shared from each
+    day's rate split (`accounts.revenue_ht_by_product`): the products add up to the bilan.
     """
     low, high = period.utc_bounds()
     made = dict(
@@ -143,26 +158,29 @@ def product_actuals(db: Database, period: Period) -> list[plan_gaps.ProductActua
         ).fetchall()
     )
     sold: dict[int, list] = {}
-    for pid, name, rate, units, ttc, cost in db.execute(
-        "SELECT l.product_id, l.name, l.vat_rate, sum(l.quantity), sum(l.total), "
+    days: dict[int, dict[int, dict[int, int]]] = {}
+    for day_id, pid, name, rate, units, ttc, cost in db.execute(
+        "SELECT s.day_id, l.product_id, l.name, l.vat_rate, sum(l.quantity), sum(l.total), "
         "sum(l.quantity * coalesce(l.unit_cost, 0)) FROM sale_lines l JOIN sales s "
-        "ON s.id = l.sale_id WHERE s.created_at >= ? AND s.created_at < ? "
-        "GROUP BY l.product_id, l.vat_rate",
+        f"ON s.id = l.sale_id WHERE {IN_DAYS} GROUP BY 1, 2, 4 ORDER BY 1, 2, 4",
         [low, high],
     ):
-        acc = sold.setdefault(pid, [name, 0, 0, 0])
+        acc = sold.setdefault(pid, [name, 0, 0])
         acc[1] += units
-        acc[2] += split_vat(ttc, rate).base
-        acc[3] += cost
+        acc[2] += cost
+        days.setdefault(day_id, {}).setdefault(rate, {})[pid] = ttc
+    revenue = accounts.revenue_ht_by_product(days)
     names = dict(db.execute("SELECT id, name FROM products").fetchall())
     untracked = {r[0] for r in db.execute("SELECT id FROM products WHERE track_stock = 0")}
     out = []
     for pid in sorted(set(made) | set(sold)):
-        name, units, ht, cost = sold.get(pid, [names.get(pid, "?"), 0, 0, 0])
+        name, units, cost = sold.get(pid, [names.get(pid, "?"), 0, 0])
         if pid in untracked:  # made by the cup as it sells: as many made as sold
             made[pid] = max(units, 0)
         out.append(
-            plan_gaps.ProductActual(names.get(pid, name), made.get(pid, 0), units, ht, cost, pid)
+            plan_gaps.ProductActual(
+                names.get(pid, name), made.get(pid, 0), units, revenue.get(pid, 0), cost, pid
+            )
         )
     return out
 

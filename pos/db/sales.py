@@ -12,6 +12,7 @@ from pos import clock, journal
 from pos.cart import Payment, PricedCart, merge_payments, settle
 from pos.db import group_commit, query, transaction
 from pos.db.catalogue import RESERVED, move_stock
+from pos.db.order_history import reopen_after_void
 from pos.errors import (
     ClockBehind,
     InvalidInput,
@@ -211,6 +212,7 @@ def _new_entry(db, kind, member, total, change, *, key=None, refers_to=None) -> 
         "change": change,
         "idempotency_key": key,
         "prev_hash": tip or journal.GENESIS,
+        "chain_version": journal.SALE_VERSION,  # what its hash covers (pos/journal.py)
     }
 
 
@@ -304,6 +306,7 @@ def record_void(
         pays = [{"method": p["method"], "amount": -p["amount"]} for p in sale["payments"]]
         sale_id = _insert_entry(db, entry, lines, pays)
         _return_stock(db, lines, "void", sale_id, member)
+        reopen_after_void(db, number, entry["number"], member)  # its order, if any, reopens
         return entry["number"]
 
 

@@ -1,4 +1,10 @@
-"""Queries for the till: open a day, cash movements, handovers, the Z closure."""
+"""The till: a day opened with its float, its movements, counts and handovers, its X, its Z.
+
+The queries live in modules named for what they hold: `pos/db/days.py` (the open day, cash
+movements, counts, handovers, the X) and `pos/db/closures.py` (the Z, monthly and yearly
+closures); opening a day is here, since it also closes the periods that have ended. Every name
+is read from `pos.db.till` too (`store.close_day`, `from pos.db.till import current_day`).
+"""
 
 from __future__ import annotations
 
@@ -6,25 +12,73 @@ import json
 
 from sqlite_utils import Database
 
-from pos import booking, clock, journal, till
-from pos.db import chains, now_iso, query, transaction
+from pos import till
+from pos.db import chains, now_iso, transaction
+from pos.db.closures import (
+    CLOSURE_KEYS,
+    CLOSURE_KINDS,
+    close_day,
+    close_periods,
+    closure_entry,
+    day_periods,
+    get_closure,
+    last_closure,
+    list_closures,
+    verify_closures,
+)
+from pos.db.days import (
+    add_movement,
+    current_count,
+    current_day,
+    day_counts,
+    day_entries,
+    day_report,
+    day_status,
+    get_count,
+    get_x_report,
+    grand_total,
+    handovers_of,
+    member_as_stored,
+    movements,
+    record_count,
+    record_handover,
+    require_open_day,
+    x_report,
+)
 from pos.db.events import log_event
-from pos.errors import CountOutdated, InvalidInput, TillAlreadyOpen, TillClosed
+from pos.errors import TillAlreadyOpen
 from pos.i18n import N_
 
-
-def current_day(db: Database) -> dict | None:
-    """The open till day, if any."""
-    rows = list(query(db, "SELECT * FROM till_days WHERE closed_at IS NULL"))
-    return rows[0] if rows else None
-
-
-def require_open_day(db: Database) -> dict:
-    """The open day, or TillClosed."""
-    day = current_day(db)
-    if day is None:
-        raise TillClosed()
-    return day
+__all__ = [
+    "CLOSURE_KEYS",
+    "CLOSURE_KINDS",
+    "add_movement",
+    "close_day",
+    "close_periods",
+    "closure_entry",
+    "current_count",
+    "current_day",
+    "day_counts",
+    "day_entries",
+    "day_periods",
+    "day_report",
+    "day_status",
+    "get_closure",
+    "get_count",
+    "get_x_report",
+    "grand_total",
+    "handovers_of",
+    "last_closure",
+    "list_closures",
+    "member_as_stored",
+    "movements",
+    "open_day",
+    "record_count",
+    "record_handover",
+    "require_open_day",
+    "verify_closures",
+    "x_report",
+]
 
 
 def open_day(db: Database, member: dict | None, counts: dict[int, int]) -> int:
@@ -48,454 +102,3 @@ def open_day(db: Database, member: dict | None, counts: dict[int, int]) -> int:
         log_event(db, "till_opened", member, float_total=till.count_total(counts))
         close_periods(db)
         return day_id
-
-
-def add_movement(
-    db: Database,
-    amount: int,
-    reason: str,
-    member: dict | None,
-    *,
-    kind: str = "other",
-    method: str = "cash",
-    party_id: int | None = None,
-) -> int:
-    """Cash in (positive) or out (negative) of the drawer, with its reason and kind.
-
-    kind (pos.booking): expense, swap (no effect), deposit (cash, cheque or card slips to the
-    bank), member_in / member_out (party_id: the member), float, repayment, other.
-    """
-    reason = " ".join(reason.split())
-    if not reason:
-        raise InvalidInput(
-            N_("Indiquez la raison du mouvement (ex. : paiement de la place)."), field="reason"
-        )
-    if not amount:
-        raise InvalidInput(N_("Indiquez un montant différent de zéro."), field="amount")
-    with transaction(db):
-        day = require_open_day(db)
-        effect = booking.drawer_effect(kind, method, amount)
-        if effect < 0 and day_status(db, day)["expected_cash"] + effect < 0:
-            raise InvalidInput(
-                N_("Il n'y a pas assez d'espèces dans la caisse pour cette sortie."),
-                field="amount",
-            )
-        movement_id = (
-            db["cash_movements"]
-            .insert(
-                {
-                    "day_id": day["id"],
-                    "amount": amount,
-                    "reason": reason[:120],
-                    "member_id": member and member["id"],
-                    "created_at": now_iso(),
-                    "kind": kind,
-                    "method": method,
-                    "party_id": party_id,
-                }
-            )
-            .last_pk
-        )
-        chains.seal(db, "cash_movements")
-        return movement_id
-
-
-def movements(db: Database, day_id: int) -> list[dict]:
-    """The day's cash movements."""
-    return list(
-        query(
-            db,
-            "SELECT m.*, coalesce(mb.name, '') AS member FROM cash_movements m "
-            "LEFT JOIN members mb ON mb.id = m.member_id WHERE day_id = ? ORDER BY m.id",
-            [day_id],
-        )
-    )
-
-
-def day_entries(db: Database, day_id: int) -> list[dict]:
-    """The day's journal entries with their lines and payments."""
-    entries = list(query(db, "SELECT * FROM sales WHERE day_id = ? ORDER BY number", [day_id]))
-    by_id = {e["id"]: e for e in entries}
-    for e in entries:
-        e["lines"], e["payments"] = [], []
-    for line in query(
-        db,
-        "SELECT l.* FROM sale_lines l JOIN sales s ON s.id = l.sale_id "
-        "WHERE s.day_id = ? ORDER BY l.sale_id, l.position",
-        [day_id],
-    ):
-        by_id[line["sale_id"]]["lines"].append(line)
-    for pay in query(
-        db,
-        "SELECT p.* FROM payments p JOIN sales s ON s.id = p.sale_id "
-        "WHERE s.day_id = ? ORDER BY p.id",
-        [day_id],
-    ):
-        by_id[pay["sale_id"]]["payments"].append(pay)
-    return entries
-
-
-def day_status(db: Database, day: dict) -> dict:
-    """Float, movements, totals and the cash expected in the drawer now."""
-    entries = day_entries(db, day["id"])
-    moves = movements(db, day["id"])
-    return {
-        "day": day,
-        "movements": moves,
-        "totals": till.day_totals(entries),
-        "expected_cash": till.expected_cash(
-            day["float_total"],
-            entries,
-            [booking.drawer_effect(m["kind"], m["method"], m["amount"]) for m in moves],
-        ),
-    }
-
-
-def handovers_of(db: Database, day_id: int) -> list[dict]:
-    """The day's handovers in order, with the members' names and, for a counted one, the first
-    count made for it (a recount after seeing the difference does not erase it)."""
-    rows = list(
-        query(
-            db,
-            "SELECT h.*, coalesce(f.name, '') AS from_name, coalesce(t.name, '') AS to_name "
-            "FROM handovers h LEFT JOIN members f ON f.id = h.from_member "
-            "LEFT JOIN members t ON t.id = h.to_member WHERE h.day_id = ? ORDER BY h.id",
-            [day_id],
-        )
-    )
-    counts = day_counts(db, day_id, "handover")
-    after = 0
-    for row in rows:
-        if row["count_id"]:
-            made = [c for c in counts if after < c["id"] <= row["count_id"]]
-            row["first_counted"], row["first_expected"] = made[0]["counted"], made[0]["expected"]
-            after = row["count_id"]
-    return rows
-
-
-def record_count(db: Database, member: dict | None, purpose: str, counts: dict[int, int]) -> dict:
-    """A count confirmed at a handover or at the close, beside the cash expected right now."""
-    with transaction(db):
-        day = require_open_day(db)
-        row = {
-            "day_id": day["id"],
-            "purpose": purpose,
-            "member_id": member and member["id"],
-            "counts": json.dumps({str(k): v for k, v in counts.items()}),
-            "counted": till.count_total(counts),
-            "expected": day_status(db, day)["expected_cash"],
-            "created_at": now_iso(),
-        }
-        row["id"] = db["cash_counts"].insert(row).last_pk
-        return row
-
-
-def get_count(db: Database, count_id: int) -> dict | None:
-    """One confirmed count, its denominations decoded."""
-    rows = list(query(db, "SELECT * FROM cash_counts WHERE id = ?", [count_id]))
-    if not rows:
-        return None
-    return {**rows[0], "count_data": {int(k): v for k, v in json.loads(rows[0]["counts"]).items()}}
-
-
-def day_counts(db: Database, day_id: int, purpose: str) -> list[dict]:
-    """The day's confirmed counts for a handover or the close, oldest first."""
-    return list(
-        query(
-            db,
-            "SELECT * FROM cash_counts WHERE day_id = ? AND purpose = ? ORDER BY id",
-            [day_id, purpose],
-        )
-    )
-
-
-def _current_count(db: Database, day: dict, count_id: int, purpose: str) -> dict:
-    """A count of this day still true: no sale nor movement changed the cash since."""
-    found = get_count(db, count_id)
-    if found is None or found["day_id"] != day["id"] or found["purpose"] != purpose:
-        raise InvalidInput(N_("Ce comptage n'est pas celui de la caisse ouverte : recomptez."))
-    if found["expected"] != day_status(db, day)["expected_cash"]:
-        raise CountOutdated()
-    return found
-
-
-def record_handover(
-    db: Database,
-    from_member: dict | None,
-    to_member: dict,
-    counts: dict[int, int] | None,
-    *,
-    count_id: int | None = None,
-) -> dict:
-    """A member hands the till to another, with the count they confirmed (or counts, or none)."""
-    with transaction(db):
-        day = require_open_day(db)
-        if count_id is None and counts:
-            count_id = record_count(db, from_member, "handover", counts)["id"]
-        count = _current_count(db, day, count_id, "handover") if count_id else None
-        expected = day_status(db, day)["expected_cash"]
-        db["handovers"].insert(
-            {
-                "day_id": day["id"],
-                "from_member": from_member and from_member["id"],
-                "to_member": to_member["id"],
-                "expected": expected,
-                "counted": count and count["counted"],
-                "counts": count and count["counts"],
-                "created_at": now_iso(),
-                "count_id": count_id,
-            }
-        )
-        return {"expected": expected, "counted": count and count["counted"]}
-
-
-def day_report(db: Database, day: dict, close: dict | None = None) -> dict:
-    """The day's figures as the Z keeps them and the X prints them (pos.till.day_report)."""
-    opener = db.execute("SELECT name FROM members WHERE id = ?", [day["opened_by"]]).fetchone()
-    return till.day_report(
-        {**day, "opener": opener[0] if opener else ""},
-        day_entries(db, day["id"]),
-        movements(db, day["id"]),
-        handovers_of(db, day["id"]),
-        close,
-    )
-
-
-def x_report(db: Database, member: dict) -> int:
-    """A point de caisse (X): the open day's figures now, as the Z would state them, kept as an
-    event (its number is the X's); the day stays open."""
-    with transaction(db):
-        day = require_open_day(db)
-        report = {
-            "kind": "x",
-            "period": clock.local(day["opened_at"]).date().isoformat(),
-            "day_id": day["id"],
-            "created_at": now_iso(),
-            "member": member["name"],
-            "data": day_report(db, day),
-            "float_total": day["float_total"],
-            "expected_cash": day_status(db, day)["expected_cash"],
-            "grand_total": grand_total(db),
-        }
-        return log_event(db, "x_report", member, report=report)
-
-
-def get_x_report(db: Database, number: int) -> dict | None:
-    """One X as it was made (from its event), numbered by its event."""
-    row = db.execute(
-        "SELECT details FROM events WHERE number = ? AND kind = 'x_report'", [number]
-    ).fetchone()
-    return {**json.loads(row[0])["report"], "number": number} if row else None
-
-
-def last_closure(db: Database) -> dict | None:
-    """The most recent closure of any kind (the chain's tip)."""
-    rows = list(query(db, "SELECT * FROM closures ORDER BY number DESC LIMIT 1"))
-    return rows[0] if rows else None
-
-
-def grand_total(db: Database) -> int:
-    """The perpetual grand total: every sale's net total since the coop began."""
-    return db.execute("SELECT coalesce(sum(total), 0) FROM sales").fetchone()[0]
-
-
-CLOSURE_KEYS = journal.CLOSURE_KEYS  # what a closure's hash covers lives in pos/journal.py
-CLOSURE_KINDS = {"day": "Z du jour", "month": "Clôture mensuelle", "year": "Clôture annuelle"}
-
-
-def day_periods(db: Database) -> list[str]:
-    """The calendar days (periods) of the Zs closed so far."""
-    return [r[0] for r in db.execute("SELECT period FROM closures WHERE kind = 'day'")]
-
-
-def close_day(
-    db: Database,
-    member: dict,
-    counts: dict[int, int] | None,
-    reason: str,
-    threshold: int,
-    signer=None,
-    *,
-    count_id: int | None = None,
-    same_day_reason: str = "",
-) -> int:
-    """The Z: the count confirmed (`count_id`, or `counts` counted now), its difference
-    explained above the threshold, and the day's totals fixed for good.
-
-    The Z keeps the last count and the first difference seen (a recount does not erase it).
-    :raise InvalidInput: a difference to explain; CountOutdated: the cash changed since the count.
-    """
-    reason = " ".join(reason.split())
-    with transaction(db):
-        day = require_open_day(db)
-        status = day_status(db, day)
-        if count_id is None:
-            count_id = record_count(db, member, "close", counts or {})["id"]
-        count = _current_count(db, day, count_id, "close")
-        counts = count["count_data"]
-        gap = till.cash_difference(count["counted"], status["expected_cash"], threshold)
-        if gap.needs_reason and not reason:
-            raise InvalidInput(N_("Expliquez l'écart de caisse avant de clôturer."), field="reason")
-        counted, difference = gap.counted, gap.amount
-        made = day_counts(db, day["id"], "close")
-        close = {
-            "member_id": member["id"],
-            "member": member["name"],
-            "created_at": now_iso(),
-            "counted": counted,
-            "expected": status["expected_cash"],
-            "first_counted": made[0]["counted"],
-            "first_expected": made[0]["expected"],
-        }
-        totals = {
-            **day_report(db, day, close),
-            "cash_up": {
-                "first_counted": made[0]["counted"],
-                "first_difference": till.cash_difference(
-                    made[0]["counted"], made[0]["expected"]
-                ).amount,
-                "recounts": len(made) - 1,
-                "same_day_reason": " ".join(same_day_reason.split())[:200],
-                "x_reports": _x_reports_since(db, day["opened_at"]),
-            },
-        }
-        number = _insert_closure(
-            db,
-            {
-                "kind": "day",
-                "period": clock.local(day["opened_at"]).date().isoformat(),
-                "day_id": day["id"],
-                "member_id": member["id"],
-                "member": member["name"],
-                "totals": json.dumps(totals),
-                "float_total": day["float_total"],
-                "expected_cash": status["expected_cash"],
-                "counted_cash": counted,
-                "counts": json.dumps({str(k): v for k, v in counts.items()}),
-                "difference": difference,
-                "reason": reason[:200],
-                "grand_total": grand_total(db),
-            },
-            signer,
-        )
-        db.execute("UPDATE till_days SET closed_at = ? WHERE id = ?", [now_iso(), day["id"]])
-        log_event(
-            db,
-            "closure",
-            member,
-            number=number,
-            period_kind="day",
-            difference=difference,
-            first_difference=totals["cash_up"]["first_difference"],
-            same_day_reason=totals["cash_up"]["same_day_reason"],
-        )
-        close_periods(db, signer)
-        return number
-
-
-def _x_reports_since(db: Database, opened_at: str) -> int:
-    """How many X reports were made since the day opened (the Z says so)."""
-    return db.execute(
-        "SELECT count(*) FROM events WHERE kind = 'x_report' AND created_at >= ?", [opened_at]
-    ).fetchone()[0]
-
-
-def _insert_closure(db: Database, closure: dict, signer) -> int:
-    """Number, date, chain and sign a closure; insert it."""
-    tip = last_closure(db)
-    closure.setdefault("member_id", None)
-    closure.setdefault("member", "")
-    for key in ("day_id", "expected_cash", "counted_cash", "counts", "difference"):
-        closure.setdefault(key, None)
-    closure.setdefault("float_total", 0)
-    closure.setdefault("reason", "")
-    closure.update(
-        number=(tip["number"] if tip else 0) + 1,
-        created_at=now_iso(),
-        prev_hash=tip["hash"] if tip else journal.GENESIS,
-        tips=json.dumps(chains.tips(db), sort_keys=True),  # signed with the totals
-    )
-    closure["hash"] = journal.entry_hash(closure["prev_hash"], closure_entry(closure))
-    closure["signature"] = (signer or _coop_signer(db))(closure["hash"].encode())
-    db["closures"].insert(closure)
-    return closure["number"]
-
-
-def _coop_signer(db: Database):
-    """Sign with the key pair kept beside this database file."""
-    from pos import signing
-
-    path = db.execute("PRAGMA database_list").fetchone()[2]
-    return lambda data: signing.sign(path, data)
-
-
-def close_periods(db: Database, signer=None) -> list[int]:
-    """Close every finished month, then every finished year, that has days and no closure yet."""
-    made = []
-    with transaction(db):
-        this_month = clock.local(clock.now()).strftime("%Y-%m")
-        for kind, source, width, current in (
-            ("month", "day", 7, this_month),
-            ("year", "month", 4, this_month[:4]),
-        ):
-            done = {
-                row[0] for row in db.execute("SELECT period FROM closures WHERE kind = ?", [kind])
-            }
-            parts: dict[str, list[dict]] = {}
-            for row in query(
-                db,
-                "SELECT period, totals, grand_total FROM closures WHERE kind = ? ORDER BY number",
-                [source],
-            ):
-                parts.setdefault(row["period"][:width], []).append(row)
-            for period, rows in sorted(parts.items()):
-                if period >= current or period in done:
-                    continue
-                totals = till.sum_totals([json.loads(r["totals"]) for r in rows])
-                made.append(
-                    _insert_closure(
-                        db,
-                        {
-                            "kind": kind,
-                            "period": period,
-                            "totals": json.dumps(totals),
-                            "grand_total": rows[-1]["grand_total"],
-                        },
-                        signer,
-                    )
-                )
-                log_event(db, "closure", None, number=made[-1], period_kind=kind, period=period)
-    return made
-
-
-closure_entry = journal.closure_entry
-
-
-def get_closure(db: Database, number: int) -> dict | None:
-    """One closure with its totals decoded."""
-    rows = list(query(db, "SELECT * FROM closures WHERE number = ?", [number]))
-    if not rows:
-        return None
-    closure = rows[0]
-    closure["data"] = json.loads(closure["totals"])
-    closure["count_data"] = json.loads(closure["counts"] or "{}")
-    closure["key_fingerprint"] = _key_fingerprint(db)
-    return closure
-
-
-def _key_fingerprint(db: Database) -> str:
-    """The fingerprint of the public key beside this database ('' when there is none)."""
-    from pos import signing
-
-    public = signing.key_paths(db.execute("PRAGMA database_list").fetchone()[2])[1]
-    return signing.fingerprint(public.read_bytes()) if public.is_file() else ""
-
-
-def list_closures(db: Database) -> list[dict]:
-    """Closures, newest first."""
-    return list(query(db, "SELECT * FROM closures ORDER BY number DESC"))
-
-
-def verify_closures(db: Database) -> str | None:
-    """The first closure whose chained hash does not match, or None (see pos.db.chains)."""
-    return chains.verify_closure_chain(db)

@@ -15,7 +15,7 @@ from werkzeug.routing import IntegerConverter
 from pos import clock, labels, payment_methods
 from pos.catalogue import initials
 from pos.i18n import plural_text, tr
-from pos.money import format_eur, format_rate, rate_to_decimal
+from pos.money import format_eur, format_rate, rate_to_decimal, signed
 from pos.web import assets
 from pos.web.db import init_app as init_db
 from pos.web.words import cached_gettext
@@ -148,6 +148,7 @@ def register(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["eur"] = eur
     app.jinja_env.filters["rate"] = lambda bp: format_rate(bp, _locale())
+    app.jinja_env.filters["signed"] = signed  # "+3", "−2": a count's change, U+2212
     app.jinja_env.filters["rate_value"] = lambda bp: str(rate_to_decimal(bp))
     app.jinja_env.filters["tr"] = tr  # a domain message in the member's language
     app.jinja_env.filters["initials"] = initials
@@ -163,6 +164,8 @@ def register(app: Flask) -> None:
     }
     app.jinja_env.globals["payment_methods"] = payment_methods.offered
     app.jinja_env.globals["method_word"] = payment_methods.word
+    app.jinja_env.globals["method_short"] = payment_methods.short_word
+    app.jinja_env.globals["registered_methods"] = payment_methods.METHODS.values
     app.jinja_env.globals["languages"] = LANGUAGES
     app.after_request(_no_store)
 

@@ -147,7 +147,7 @@ def index():
     db = get_db()
     settings = get_settings()
     period = _period(settings)
-    members, _owed = bookkeeping.advances_of(db, period, settings)
+    members = bookkeeping.advances_now(db, period, settings)
     return page(
         "accounts/index.html",
         bilan=ledger.bilan(db, period, settings),
@@ -202,7 +202,7 @@ def repay():
         raise InvalidInput(
             _("Montant illisible : tapez par exemple 12,50."), field="amount"
         ) from exc
-    members, _owed = bookkeeping.advances_of(db, accounts.Period(), settings)
+    members = bookkeeping.advances_now(db, accounts.Period(), settings)
     owed = next((a.owed for a in members if a.member_id == member["id"]), 0)
     if not 0 < amount <= owed:
         raise InvalidInput(

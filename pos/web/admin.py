@@ -25,6 +25,7 @@ from pos.db import catalogue as store
 from pos.db import coop, pins, sessions
 from pos.db.events import KINDS, list_events, log_event
 from pos.errors import InvalidInput
+from pos.forms import Checked
 from pos.i18n import translate
 from pos.images import InvalidImage, shrink
 from pos.money import form_text, rate_to_decimal
@@ -150,7 +151,7 @@ def _product_form(product: dict | None, values: dict, errors: dict, status: int 
 TILE_PHOTO_PX = 480
 
 
-def _take_photo(checked: rules.ProductForm) -> None:
+def _take_photo(checked: Checked) -> None:
     """A tile photo, reduced to 480 px and kept beside the database; an error if unreadable."""
     upload = request.files.get("photo")
     if upload is None or not upload.filename:
@@ -188,7 +189,7 @@ def _as_typed(product: dict) -> dict:
     }
 
 
-def _check(form: dict, product_id: int | None) -> rules.ProductForm:
+def _check(form: dict, product_id: int | None) -> Checked:
     db = get_db()
     return rules.check_product(
         form,

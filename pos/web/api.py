@@ -8,7 +8,7 @@ import re
 
 from flask import Blueprint, jsonify, request
 
-from pos.cart import METHODS, Item, Payment, item_of, merge_payments, price_cart, settle
+from pos.cart import Item, Payment, item_of, merge_payments, price_cart, settle
 from pos.db import coop, transaction
 from pos.db import sales as journal
 from pos.db.catalogue import get_products, list_products
@@ -16,6 +16,7 @@ from pos.db.events import log_event
 from pos.errors import CartChanged, IdempotencyConflict, InvalidInput, NotAllowed, Unauthorized
 from pos.money import InvalidAmount, parse_amount, rate_to_api, to_api
 from pos.orders import available
+from pos.payment_methods import CODES, accepts
 from pos.web.db import get_db
 from pos.web.openapi import SPEC
 
@@ -254,7 +255,7 @@ def _refund_request(number: int, body: dict) -> dict:
         pid, qty = _ints(line, i, "product_id"), _ints(line, i, "quantity")
         wanted.append((pid, qty))
     method = body.get("method")
-    if method not in METHODS:
+    if not accepts(method):
         raise InvalidInput("Moyen de remboursement inconnu.", field="method")
     return {"number": number, "wanted": wanted, "method": method}
 
@@ -306,9 +307,9 @@ def _item(products: dict[int, dict], index: int, line) -> Item:
 
 def _payment(index: int, payment) -> Payment:
     field = f"payments[{index}]"
-    if not isinstance(payment, dict) or payment.get("method") not in METHODS:
+    if not isinstance(payment, dict) or not accepts(payment.get("method")):
         raise InvalidInput(
-            "Moyen de paiement inconnu : " + ", ".join(METHODS) + ".",
+            "Moyen de paiement inconnu : " + ", ".join(CODES) + ".",
             field=f"{field}.method",
         )
     amount = payment.get("amount")

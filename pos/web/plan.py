@@ -71,13 +71,15 @@ def plan_figures() -> dict:
     money = plan.financing(
         forecast, facts["float"], store.plan_lines(db, "own"), store.plan_lines(db, "loan")
     )
-    week = _week(settings)
+    current = _week(settings)
+    week = store.plan_week(db) or current  # the week the plan was made for
     return {
         "forecast": forecast,
         "money": money,
         "facts": facts,
         "market_days": [date.fromisoformat(d) for d in facts["market_days"]],
         "week": week,
+        "current_week": current,
         "settings": settings,
         "planned": store.has_plan(db),
     }
@@ -170,7 +172,7 @@ def save():
     checked = rules.check_plan(form, ids, _week(get_settings()).days())
     if checked.errors:
         return _edit_page(form, checked.errors, 422)
-    store.save_plan(db, checked.values)
+    store.save_plan(db, checked.values, week=_week(get_settings()))
     log_event(db, "settings_changed", g.member, keys=["prévisionnel", *rules.FIXED_SETTINGS])
     flash(_("Prévisionnel enregistré."), "ok")
     return redirect(url_for("plan.index"))
@@ -233,6 +235,14 @@ def _last_day(facts: dict) -> date | None:
     return date.fromisoformat(max(days)) if days else None
 
 
+def _other_plan(db, shown: accounts.Period) -> dict | None:
+    """None when the plan is the one of the period shown (`plan.plan_cover`); otherwise what
+    to say instead of comparing: no plan for it, or the week the plan is for."""
+    week = store.plan_week(db) or _week(get_settings())
+    cover = plan.plan_cover(week, shown)
+    return None if cover == "same" else {"cover": cover, "plan_week": week}
+
+
 @bp.app_template_global("plan_on_dashboard")
 def plan_on_dashboard() -> dict | None:
     """The dashboard's plan section: planned against actual, the projection; None: no plan."""
@@ -240,6 +250,8 @@ def plan_on_dashboard() -> dict | None:
     if not store.has_plan(db):
         return None
     week = _week(settings)
+    if (other := _other_plan(db, week)) is not None:
+        return other
     forecast = plan.forecast(store.planned_products(db), store.fixed_costs(db, settings))
     facts = store.plan_facts(db)
     rows = plan_gaps.product_gaps(forecast.products, store.product_actuals(db, week))
@@ -264,6 +276,8 @@ def plan_against_bilan(bilan: accounts.Bilan) -> dict | None:
     db, settings = get_db(), get_settings()
     if not store.has_plan(db):
         return None
+    if (other := _other_plan(db, bilan.period)) is not None:
+        return other
     forecast = plan.forecast(store.planned_products(db), store.fixed_costs(db, settings))
     gaps = plan_gaps.bilan_gaps(
         forecast,

@@ -15,6 +15,7 @@ from pos.db.till import current_day
 from pos.errors import CartChanged, EtalError, InvalidInput, NotAllowed, TillClosed
 from pos.i18n import translate
 from pos.numbers import is_digits, query_int
+from pos.payment_methods import accepts
 from pos.web import assets, basket
 from pos.web import sell_payment as paying
 from pos.web import sell_view as view
@@ -410,7 +411,7 @@ def refund(number: int):
     if not wanted:
         raise InvalidInput(_("Indiquez au moins une quantité à rembourser."))
     method = request.form.get("method", "cash")
-    if method not in paying.SPLIT_METHODS:
+    if not accepts(method):
         raise InvalidInput(_("Moyen de paiement inconnu."))
     refund_number, replayed = journal.record_refund(
         db, number, wanted, method, member=g.member, key=request.form.get("key") or None

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from pos.cart import Change, Payment
 from pos.errors import InvalidInput
 from pos.money import InvalidAmount, parse_amount
-from pos.payment_methods import METHODS, may_exceed
+from pos.payment_methods import METHODS, accepts, may_exceed
 from pos.web import eur
 
 SPLIT_METHODS = METHODS  # the registry (pos.payment_methods), read live
@@ -23,7 +23,7 @@ def payments(method: str, form, total: int) -> list[Payment]:
         return [Payment("cash", amount(form.get("tendered")))]
     if method == "exact":
         return [Payment("cash", total)] if total else []
-    if method in METHODS and not may_exceed(method):  # one method, the exact total
+    if accepts(method) and not may_exceed(method):  # one method, the exact total
         return [Payment(method, total)] if total else []
     if method == "split":
         found = []

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
-from pos import booking, clock, clock_window, till
+from pos import booking, clock, clock_window, payment_methods, till
 from pos.db import coop
 from pos.db import sales as sales_store
 from pos.db import till as store
@@ -137,7 +137,7 @@ def movement():
                 _("Choisissez le membre qui apporte ou prend l'argent."), field="party_id"
             )
     method = form.get("method", "cash") if kind == "deposit" else "cash"
-    if method not in booking.DEPOSIT_METHODS:
+    if not payment_methods.may_deposit(method):
         raise InvalidInput(_("Choisissez ce qui part à la banque."), field="method")
     reason = form.get("reason", "").strip() or _movement_reason(kind, method, party)
     store.add_movement(
@@ -149,7 +149,7 @@ def movement():
 
 def _movement_reason(kind: str, method: str, party: dict | None) -> str:
     """The reason a movement gets when none is typed (kept in French, as the journal is)."""
-    deposit = {"cash": "espèces", "cheque": "chèques", "card": "tickets de carte"}[method]
+    deposit = payment_methods.METHODS[method].deposit
     return {
         "swap": "Échange de monnaie",
         "deposit": f"Dépôt en banque ({deposit})",
@@ -347,7 +347,14 @@ def close():
         return _close_page(db, day, status=422, reason=reason, errors=errors, same_day=same_day)
     try:
         number = store.close_day(
-            db, g.member, None, reason, _threshold(), count_id=count_id, same_day_reason=same_day
+            db,
+            g.member,
+            None,
+            reason,
+            _threshold(),
+            count_id=count_id,
+            same_day_ok=bool(request.form.get("same_day_ok")),
+            same_day_reason=same_day,
         )
     except CountOutdated as exc:
         flash(translate(exc.msgid), "error")
@@ -363,9 +370,11 @@ def _close_refusals(db, day: dict, found: dict | None, reason: str, same_day: st
         errors["reason"] = _("Expliquez l'écart de caisse avant de clôturer.")
     period = clock.local(day["opened_at"]).date().isoformat()
     earlier = till.closures_on_day(period, store.day_periods(db))
-    refusal = till.same_day_refusal(earlier, bool(request.form.get("same_day_ok")), same_day)
-    if refusal:
-        errors["same_day_reason"] = translate(refusal)
+    refusals = till.close_refusals(
+        g.member, get_settings(), earlier, bool(request.form.get("same_day_ok")), same_day
+    )
+    if "same_day_reason" in refusals:  # `member` was refused first, by _require_closer
+        errors["same_day_reason"] = translate(refusals["same_day_reason"])
     return errors
 
 

@@ -67,7 +67,7 @@ def test_open_sell_pay_fee_hand_over_and_close(tablet: Page, printer_listener, c
     expect(tablet.get_by_test_id("expected")).to_have_text("60,00 €")
     expect(tablet.get_by_test_id("difference")).to_have_text("0,00 €")
     expect(tablet.get_by_test_id("by-member")).to_contain_text("Léo")
-    tablet.get_by_role("button", name="Passer la caisse à Awa").click()
+    tablet.get_by_role("button", name="Passer la main à Awa").click()
     expect(tablet.locator("#messages")).to_contain_text("Compté : 60,00 €, attendu : 60,00 €.")
     type_pin(tablet, "1234")
     tablet.wait_for_url("**/sell")
