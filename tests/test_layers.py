@@ -110,15 +110,7 @@ def modules() -> dict[str, ast.AST]:
 # Imports inside a function that close a cycle of top-level imports, still to untangle:
 # pos.web's blueprints import its helpers (the package wires them in register()), and
 # pos.db.open_existing logs a migration through pos.db.events, which needs pos.db's transaction.
-# From the orders and closures work: a void reopens its order (pos.db.orders reads the sales),
-# opening a till day closes past periods (pos.db.closures reads the days; pos.db.till also
-# forwards the closures' old names to it).
-KNOWN_CYCLES = {
-    ("pos.web", "pos.web."),
-    ("pos.db", "pos.db.events"),
-    ("pos.db.sales", "pos.db.orders"),
-    ("pos.db.till", "pos.db.closures"),
-}
+KNOWN_CYCLES = {("pos.web", "pos.web."), ("pos.db", "pos.db.events")}
 
 
 def _loads(node: ast.AST, known: set[str]) -> set[str]:
