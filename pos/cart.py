@@ -14,6 +14,20 @@ from pos.money import VatLine, format_eur, percent_of, vat_table
 from pos.payment_methods import accepts, may_exceed
 
 MAX_QUANTITY = 9999
+CHANNELS = ("stall", "online")  # where a sale is made: at the stall, or online (a customer named)
+CUSTOMER_MAX = 80  # characters of a customer's name kept on a sale
+
+
+def check_channel(channel: object) -> str:
+    """The sale's channel, or InvalidInput: only the stall or online."""
+    if channel not in CHANNELS:
+        raise InvalidInput(N_("Canal inconnu : « stall » ou « online »."), field="channel")
+    return channel
+
+
+def customer_name(text: str) -> str:
+    """A customer's name as a sale keeps it: spaces folded, at most CUSTOMER_MAX characters."""
+    return " ".join(text.split())[:CUSTOMER_MAX]
 
 
 @dataclass(frozen=True)

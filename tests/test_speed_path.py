@@ -45,3 +45,24 @@ def test_a_nul_in_a_form_is_refused_before_anything_and_a_json_body_is_not_read_
         headers={"Content-Type": "application/json", "Idempotency-Key": "k1"},
     )
     assert json_body.status_code == 401
+
+
+def test_a_customer_name_longer_than_the_schema_allows_is_refused(client, api_token):
+    """The OpenAPI schema says maxLength 80; the API refuses more instead of cutting it."""
+    from pos.cart import CUSTOMER_MAX, customer_name
+
+    body = {
+        "lines": [{"product_id": 1, "quantity": 1}],
+        "payments": [],
+        "channel": "online",
+        "customer": "x" * (CUSTOMER_MAX + 1),
+    }
+    answer = client.post(
+        "/api/v1/sales",
+        json=body,
+        headers={"Authorization": f"Bearer {api_token}", "Idempotency-Key": "long-name"},
+    )
+    assert answer.status_code == 422
+    assert answer.get_json()["error"]["field"] == "customer"
+    assert customer_name("  Mme   Durand \n") == "Mme Durand"
+    assert len(customer_name("y" * 200)) == CUSTOMER_MAX

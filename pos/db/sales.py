@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlite_utils import Database
 
 from pos import clock, journal
-from pos.cart import Payment, PricedCart, merge_payments, settle
+from pos.cart import Payment, PricedCart, check_channel, customer_name, merge_payments, settle
 from pos.db import group_commit, query, transaction
 from pos.db.catalogue import RESERVED, move_stock
 from pos.db.order_history import reopen_after_void
@@ -47,8 +47,7 @@ def record_sale(
     `request_hash` is kept with the entry for the API to tell a retry from a reused key.
     `recorded`, if given, receives the entry as written (as get_sale would read it back).
     """
-    if channel not in ("stall", "online"):
-        raise InvalidInput(N_("Canal inconnu : « stall » ou « online »."), field="channel")
+    check_channel(channel)
     payments = merge_payments(payments)
     change = settle(cart.total, payments)
     lines = [_line_row(i, line) for i, line in enumerate(cart.lines, 1)]
@@ -59,7 +58,7 @@ def record_sale(
         sale = _new_entry(db, "sale", member, cart.total, change, key=key)
         sale.update(
             channel=channel,
-            customer=customer.strip()[:80],
+            customer=customer_name(customer),
             discount=cart.discount,
             discount_reason=cart.discount_reason,
             request_hash=request_hash,

@@ -8,7 +8,16 @@ import re
 
 from flask import Blueprint, jsonify, request
 
-from pos.cart import Item, Payment, item_of, merge_payments, price_cart, settle
+from pos.cart import (
+    CUSTOMER_MAX,
+    Item,
+    Payment,
+    check_channel,
+    item_of,
+    merge_payments,
+    price_cart,
+    settle,
+)
 from pos.db import coop, transaction
 from pos.db import sales as journal
 from pos.db.catalogue import get_products, list_products
@@ -198,12 +207,14 @@ def _sale_request(db, body: dict) -> dict:
     products = get_products(db, [p for p in wanted if isinstance(p, int) and 0 < p < 10**9])
     items = [_item(products, i, line) for i, line in enumerate(lines)]
     payments = [_payment(i, p) for i, p in enumerate(_list(body, "payments", allow_empty=True))]
-    channel = body.get("channel", "stall")
+    channel = check_channel(body.get("channel", "stall"))
     customer = body.get("customer", "") or ""
-    if channel not in ("stall", "online"):
-        raise InvalidInput("Canal inconnu : « stall » ou « online ».", field="channel")
     if not isinstance(customer, str):
         raise InvalidInput("Le nom du client doit être un texte.", field="customer")
+    if len(customer) > CUSTOMER_MAX:  # as the OpenAPI schema says (maxLength)
+        raise InvalidInput(
+            f"Le nom du client fait {CUSTOMER_MAX} caractères au plus.", field="customer"
+        )
     cart = price_cart(items)
     _check_expected_total(body, cart.total)
     settle(cart.total, merge_payments(payments))  # a payment that cannot work: 422 before the lock

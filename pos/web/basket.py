@@ -12,7 +12,16 @@ from flask import g, session
 from flask_babel import gettext as _
 from sqlite_utils import Database
 
-from pos.cart import Discount, Item, PricedCart, check_discount, item_of, price_cart
+from pos.cart import (
+    CHANNELS,
+    Discount,
+    Item,
+    PricedCart,
+    check_discount,
+    customer_name,
+    item_of,
+    price_cart,
+)
 from pos.db.catalogue import get_products
 from pos.errors import InvalidInput, OutOfStock
 from pos.money import InvalidAmount, parse_amount, parse_rate
@@ -198,8 +207,8 @@ def set_cart_discount(db: Database, discount: list | None) -> None:
 def set_channel(channel: str, customer: str) -> None:
     """Stall or online (with an optional customer name)."""
     cart = current()
-    cart["channel"] = channel if channel in ("stall", "online") else "stall"
-    cart["customer"] = " ".join(customer.split())[:80] if cart["channel"] == "online" else ""
+    cart["channel"] = channel if channel in CHANNELS else "stall"
+    cart["customer"] = customer_name(customer) if cart["channel"] == "online" else ""
     save(cart)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pos import orders
-from pos.cart import MAX_QUANTITY
+from pos.cart import CHANNELS, CUSTOMER_MAX, MAX_QUANTITY
 from pos.payment_methods import CODES
 
 MONEY = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "example": "12.50"}
@@ -38,7 +38,7 @@ LINE_OUT = {  # a sale's or an order's line (pos.web.api.line_json)
     "vat_rate": {"type": "string"},
     "total": MONEY,
 }
-CHANNEL = {"enum": ["stall", "online"]}
+CHANNEL = {"enum": list(CHANNELS)}
 SALE = {
     "type": "object",
     "required": [
@@ -128,7 +128,7 @@ SALE_IN = {
             },
         },
         "channel": CHANNEL,
-        "customer": {"type": "string", "maxLength": 80},
+        "customer": {"type": "string", "maxLength": CUSTOMER_MAX},
         "expected_total": {
             **MONEY,
             "description": "Le total que le client a montré ; "
