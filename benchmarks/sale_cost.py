@@ -150,8 +150,10 @@ def main() -> int:
     print(f"  {whole:8.0f}  the whole request")
     for name, value in parts.items():
         print(f"  {value:8.0f}  {name}")
-    rest = whole - sum(parts.values())
-    print(f"  {rest:8.0f}  the rest (key and hash, body, glue; parts overlap a little)")
+    print(
+        "  (each part is what the request saves without it, caches included: the parts overlap"
+        " and add up to more than the whole)"
+    )
     print(f"Floor, one sale, in process: {floor:.0f} µs (Étal/floor: {whole / floor:.2f})")
     return 0
 
