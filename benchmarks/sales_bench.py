@@ -462,6 +462,22 @@ def sell_screen_weight(url: str, db_path: Path, taps: int = 8) -> dict:
 # --- report ---------------------------------------------------------------------------------
 
 
+def interleaved_rounds(prefix: str, rounds: int, bench_round, seconds: float) -> tuple[list, list]:
+    """Run `bench_round(folder, seconds)` `rounds` times in a fresh temporary folder; return
+    each round's figures and every problem found (wrk_bench, webflow_bench)."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    figures, problems = [], []
+    try:
+        for n in range(rounds):
+            print(f"round {n + 1}/{rounds} …", flush=True)
+            found_figures, found = bench_round(work / f"r{n}", seconds)
+            figures.append(found_figures)
+            problems += found
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return figures, problems
+
+
 def machine() -> dict:
     """nproc, CPU model, RAM, Python."""
     cpu = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())

@@ -418,16 +418,9 @@ def main() -> int:
     if not shutil.which("wrk"):
         print("Erreur : wrk est introuvable (apt-get install wrk)", file=sys.stderr)
         return 2
-    work = Path(tempfile.mkdtemp(prefix="etal-webflow-"))
-    rounds, problems = [], []
-    try:
-        for n in range(args.rounds):
-            print(f"round {n + 1}/{args.rounds} …", flush=True)
-            figures, found = bench_round(work / f"r{n}", args.seconds)
-            rounds.append(figures)
-            problems += found
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    rounds, problems = sales_bench.interleaved_rounds(
+        "etal-webflow-", args.rounds, bench_round, args.seconds
+    )
     missed = report(rounds, args.seconds)
     for problem in problems:
         print(f"  [FAILED] {problem}")

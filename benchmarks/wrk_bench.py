@@ -365,34 +365,31 @@ def main() -> int:
     if not shutil.which("wrk"):
         print("Erreur : wrk est introuvable (apt-get install wrk)", file=sys.stderr)
         return 2
-    work = Path(tempfile.mkdtemp(prefix="etal-wrk-"))
-    rounds, problems = [], []
-    try:
-        for n in range(args.rounds):
-            print(f"round {n + 1}/{args.rounds} …", flush=True)
-            figures, found = bench_round(work / f"r{n}", args.seconds)
-            rounds.append(figures)
-            problems += found
-        summary = summarise(rounds)
-        missed = report(summary, args.seconds, args.rounds)
-        for problem in problems:
-            print(f"  [FAILED] {problem}")
-        if args.profile:
+    rounds, problems = sales_bench.interleaved_rounds(
+        "etal-wrk-", args.rounds, bench_round, args.seconds
+    )
+    summary = summarise(rounds)
+    missed = report(summary, args.seconds, args.rounds)
+    for problem in problems:
+        print(f"  [FAILED] {problem}")
+    if args.profile:
+        work = Path(tempfile.mkdtemp(prefix="etal-wrk-profile-"))
+        try:
             profile(work, args.seconds, args.profile)
-        if args.json:
-            args.json.write_text(
-                json.dumps(
-                    {
-                        "machine": sales_bench.machine(),
-                        "rounds": rounds,
-                        "missed": missed,
-                        "problems": problems,
-                    },
-                    indent=2,
-                )
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "machine": sales_bench.machine(),
+                    "rounds": rounds,
+                    "missed": missed,
+                    "problems": problems,
+                },
+                indent=2,
             )
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        )
     return 1 if (problems or missed) else 0
 
 
