@@ -478,6 +478,16 @@ def interleaved_rounds(prefix: str, rounds: int, bench_round, seconds: float) ->
     return figures, problems
 
 
+def outcome(rounds: list, missed: list, problems: list, json_path: Path | None) -> int:
+    """A load benchmark's end: its problems printed, its figures written if asked; exit code."""
+    for problem in problems:
+        print(f"  [FAILED] {problem}")
+    if json_path:
+        figures = {"machine": machine(), "rounds": rounds, "missed": missed, "problems": problems}
+        json_path.write_text(json.dumps(figures, indent=2))
+    return 1 if (problems or missed) else 0
+
+
 def machine() -> dict:
     """nproc, CPU model, RAM, Python."""
     cpu = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())

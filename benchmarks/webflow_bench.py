@@ -422,21 +422,7 @@ def main() -> int:
         "etal-webflow-", args.rounds, bench_round, args.seconds
     )
     missed = report(rounds, args.seconds)
-    for problem in problems:
-        print(f"  [FAILED] {problem}")
-    if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "machine": sales_bench.machine(),
-                    "rounds": rounds,
-                    "missed": missed,
-                    "problems": problems,
-                },
-                indent=2,
-            )
-        )
-    return 1 if (problems or missed) else 0
+    return sales_bench.outcome(rounds, missed, problems, args.json)
 
 
 if __name__ == "__main__":

@@ -370,27 +370,13 @@ def main() -> int:
     )
     summary = summarise(rounds)
     missed = report(summary, args.seconds, args.rounds)
-    for problem in problems:
-        print(f"  [FAILED] {problem}")
     if args.profile:
         work = Path(tempfile.mkdtemp(prefix="etal-wrk-profile-"))
         try:
             profile(work, args.seconds, args.profile)
         finally:
             shutil.rmtree(work, ignore_errors=True)
-    if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "machine": sales_bench.machine(),
-                    "rounds": rounds,
-                    "missed": missed,
-                    "problems": problems,
-                },
-                indent=2,
-            )
-        )
-    return 1 if (problems or missed) else 0
+    return sales_bench.outcome(rounds, missed, problems, args.json)
 
 
 if __name__ == "__main__":
