@@ -22,7 +22,8 @@ from pathlib import Path
 # What a payment costs today; lower it when the sale path gets lighter, never raise it quietly.
 # The payment was 17 and its tiles' refresh (a second request, GET /sell/tiles) 9 more; the
 # payment's answer now brings the tiles (3 statements) and a tap reads its products once.
-BUDGET = {"sell screen": 19, "sell screen sale": 29, "api": 15}
+# The API sale was 15: a new key no longer costs the two retry look-ups.
+BUDGET = {"sell screen": 19, "sell screen sale": 29, "api": 13}
 
 
 def fresh_coop(folder: Path) -> Path:
@@ -113,9 +114,17 @@ def statements_per_payment(db_path: Path) -> dict[str, list[str]]:
         conn.execute("SELECT price FROM products WHERE id = ?", [p]).fetchone()[0] for p in products
     )
     conn.close()
-    body = {"lines": lines, "payments": [{"method": "card", "amount": f"{total / 100:.2f}"}]}
-    api_headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "statements-1"}
-    api = _counted(app, lambda: client.post("/api/v1/sales", json=body, headers=api_headers))
+    amount = f"{total // 100}.{total % 100:02d}"
+    body = {"lines": lines, "payments": [{"method": "card", "amount": amount}]}
+    api_headers = {"Authorization": f"Bearer {token}"}
+
+    def api_sale(key: str):
+        return client.post(
+            "/api/v1/sales", json=body, headers={**api_headers, "Idempotency-Key": key}
+        )
+
+    api_sale("statements-0")  # a server's first call reads what it keeps (earlier answers)
+    api = _counted(app, lambda: api_sale("statements-1"))
     return {"sell screen": sell, "sell screen sale": sale, "api": api}
 
 

@@ -275,6 +275,11 @@ def keyed_entry(db: Database, key: str) -> tuple[int, str | None] | None:
     return (row[0], row[1]) if row else None
 
 
+def has_stored_answers(db: Database) -> bool:
+    """Whether earlier versions left API answers stored whole (the `idempotency` table)."""
+    return db.execute("SELECT EXISTS (SELECT 1 FROM idempotency)").fetchone()[0] == 1
+
+
 def stored_answer(db: Database, key: str) -> tuple[str, int, str] | None:
     """An API answer stored whole under this key by earlier versions: (hash, status, body)."""
     row = db.execute(
