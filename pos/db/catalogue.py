@@ -32,9 +32,10 @@ RESERVED = (
 )
 
 # The markdown in force now for product `p`'s category (basis points): the latest to start
-# wins. In the product query itself, so reading products at today's price is one statement.
+# wins (index markdowns_in_force, migration 0024). In the product query itself, so reading
+# products at today's price is one statement.
 MARKDOWN = (
-    "(SELECT m.percent FROM markdowns m WHERE m.category_id IS p.category_id"
+    "(SELECT m.percent FROM markdowns m WHERE m.category_id = p.category_id"
     " AND m.removed_at IS NULL AND m.starts_at <= (SELECT etal_now())"
     " ORDER BY m.starts_at DESC, m.id DESC LIMIT 1)"
 )

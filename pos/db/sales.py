@@ -181,10 +181,11 @@ def clock_is_behind(db: Database) -> bool:
 
 
 # The open till day and the chain's tip in one statement (the sale's hot path, under the lock).
+# The tip is found through the UNIQUE index on number (max), not a subquery SQLite would copy
+# into a temporary table on each sale.
 HEAD = (
-    "SELECT d.id, s.number, s.created_at, s.hash FROM till_days d LEFT JOIN"
-    " (SELECT number, created_at, hash FROM sales ORDER BY number DESC LIMIT 1) s ON 1"
-    " WHERE d.closed_at IS NULL"
+    "SELECT d.id, s.number, s.created_at, s.hash FROM till_days d LEFT JOIN sales s"
+    " ON s.number = (SELECT max(number) FROM sales) WHERE d.closed_at IS NULL"
 )
 
 
