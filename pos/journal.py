@@ -19,6 +19,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 GENESIS = "0" * 64
 
 # --- What each chain covers (explicit lists: add a column here to cover it) -----------------
@@ -156,6 +158,18 @@ def entry_hash(prev_hash: str, entry: dict[str, Any]) -> str:
     """SHA-256 over the previous hash and the entry's canonical JSON."""
     payload = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256((prev_hash + "\n" + payload).encode("utf-8")).hexdigest()
+
+
+def sale_hash(prev_hash: str, entry: dict[str, Any]) -> str:
+    """`entry_hash` of a sale's entry, as the sale path writes it: the same bytes from orjson
+    (keys sorted, no spaces, UTF-8 as is), several times faster than json on the hot path.
+
+    Only for entries of text, integers and nulls under text keys, which sale_entry builds
+    from the journal's columns: there the two agree byte for byte (tests/test_journal_hash.py
+    checks it on random entries); `pos verify` recomputes every hash with `entry_hash`.
+    """
+    payload = orjson.dumps(entry, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(prev_hash.encode("utf-8") + b"\n" + payload).hexdigest()
 
 
 def line_keys(version: int) -> tuple[str, ...]:

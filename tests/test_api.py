@@ -565,6 +565,28 @@ def test_bodies_that_are_not_a_json_object_are_refused(api, db, data, content_ty
     assert snapshot(db) == before
 
 
+@pytest.mark.parametrize("url", ["/api/v1/sales", "/api/v1/orders"])
+def test_a_lone_surrogate_escape_is_refused_as_not_json(api, db, url):
+    """JSON may spell a half of a UTF-16 pair ("\\ud800"), which is no character: no name,
+    no text Étal keeps can hold it (it would crash the chain's hash or SQLite's encoding)."""
+    kokedama = product_id(db, "Kokedama")
+    lines = f'[{{"product_id": {kokedama}, "quantity": 1}}]'
+    data = (
+        f'{{"lines": {lines}, "payments": [{{"method": "cash", "amount": "20.00"}}],'
+        f' "customer": "Mme \\ud800", "contact": "06", "pickup": "samedi"}}'
+    )
+    before = snapshot(db)
+    before_orders = db.execute("SELECT count(*) FROM orders").fetchone()[0]
+
+    response = api(url, None, data=data, content_type="application/json")
+
+    assert response.status_code == 422
+    error = error_of(response)
+    assert (error["field"], error["message"]) == ("body", "Le corps doit être un objet JSON.")
+    assert snapshot(db) == before
+    assert db.execute("SELECT count(*) FROM orders").fetchone()[0] == before_orders
+
+
 # --- The OpenAPI document -------------------------------------------------------------------
 
 

@@ -226,7 +226,7 @@ class KeyUsed(Exception):
 
 def _insert_entry(db: Database, sale: dict, lines: list[dict], pays: list[dict]) -> int:
     """The entry (chained to the previous one), its lines and payments; KeyUsed on a retry."""
-    sale["hash"] = journal.entry_hash(sale["prev_hash"], journal.sale_entry(sale, lines, pays))
+    sale["hash"] = journal.sale_hash(sale["prev_hash"], journal.sale_entry(sale, lines, pays))
     try:
         sale_id = _insert(db, "sales", [sale])
     except sqlite3.IntegrityError as exc:

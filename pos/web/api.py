@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 
+import orjson
 from flask import Blueprint, current_app, jsonify, request
 
 from pos.cart import (
@@ -139,10 +140,15 @@ def print_receipt(number: int):
 
 
 def _json_body() -> dict:
-    try:
-        body = request.get_json(silent=True)
-    except RecursionError:  # nested deeper than the parser goes: bad input, not a crash
-        body = None
+    """The request's JSON object. orjson parses strict JSON (RFC 8259) and refuses what holds
+    no text, such as the escape of half a UTF-16 pair ("\\ud800"), which json.loads lets
+    through to crash the chain's hash or SQLite's encoding later."""
+    body = None
+    if request.is_json:
+        try:
+            body = orjson.loads(request.get_data())
+        except orjson.JSONDecodeError:  # broken, nested past 1 024 levels, or no text
+            body = None
     if not isinstance(body, dict):
         raise InvalidInput("Le corps doit être un objet JSON.", field="body")
     return body
@@ -219,9 +225,9 @@ def _stored_replay(db, key: str, digest: str):
     return row[2], row[1], {**JSON, "Idempotent-Replay": "true"}
 
 
-def _answer(entry: dict) -> str:
+def _answer(entry: dict) -> bytes:
     """The body of a recording's answer, the same the first time and on every retry."""
-    return json.dumps({"sale": sale_json(entry)})
+    return orjson.dumps({"sale": sale_json(entry)})
 
 
 def _key_reused() -> IdempotencyConflict:
