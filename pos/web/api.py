@@ -192,7 +192,8 @@ def key_and_digest(body: dict) -> tuple[str, str]:
     return key, digest
 
 
-JSON = {"Content-Type": "application/json"}
+# An API answer is never cached (as pos.web._no_store would say, without its look-up).
+JSON = {"Content-Type": "application/json", "Cache-Control": "no-store"}
 
 
 def _replay(db, key: str, digest: str):
