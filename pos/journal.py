@@ -13,6 +13,7 @@ Pure: no SQL here (pos/db/chains.py reads and writes), so the archive check uses
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
@@ -172,6 +173,7 @@ def sale_hash(prev_hash: str, entry: dict[str, Any]) -> str:
     return hashlib.sha256(prev_hash.encode("utf-8") + b"\n" + payload).hexdigest()
 
 
+@functools.cache  # LINE_KEYS_SINCE is fixed: a version's columns never change
 def line_keys(version: int) -> tuple[str, ...]:
     """The line columns a sale of this chain version covers."""
     added = (k for v, keys in sorted(LINE_KEYS_SINCE.items()) if v <= version for k in keys)

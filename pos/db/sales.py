@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -243,10 +244,15 @@ def _insert(db: Database, table: str, rows: list[dict]) -> int | None:
     """All rows in one INSERT (the hot path: no introspection, no savepoint); last row id."""
     if not rows:
         return None
-    columns = list(rows[0])
-    group = f"({', '.join('?' for _ in columns)})"
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([group] * len(rows))}"
+    columns = tuple(rows[0])
+    sql = _insert_sql(table, columns, len(rows))
     return db.conn.execute(sql, [row[c] for row in rows for c in columns]).lastrowid
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_sql(table: str, columns: tuple[str, ...], count: int) -> str:
+    group = f"({', '.join('?' for _ in columns)})"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([group] * count)}"
 
 
 def sell_version(db: Database) -> str:
