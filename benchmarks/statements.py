@@ -50,13 +50,17 @@ def _counted(app, *sends) -> list[str]:
     pool = app.extensions.get("etal_idle_connections", [])
     assert len(pool) == 1, "one pooled connection expected after the warm-up requests"
     seen: list[str] = []
-    pool[0].conn.set_trace_callback(seen.append)
+    # The request's connection, and the app's writer, which runs the sale's transaction.
+    traced = [conn.conn for conn in (pool[0], app.extensions.get("etal_writer")) if conn]
+    for conn in traced:
+        conn.set_trace_callback(seen.append)
     try:
         for send in sends:
             response = send()
             assert response.status_code in (200, 201), response.get_data(as_text=True)[:500]
     finally:
-        pool[0].conn.set_trace_callback(None)
+        for conn in traced:
+            conn.set_trace_callback(None)
     return seen
 
 
