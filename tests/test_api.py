@@ -248,6 +248,38 @@ def test_a_retry_replays_its_first_answer_whatever_changed_since(api, db, since)
     assert snapshot(db) == before
 
 
+def test_a_sale_hashed_as_before_is_still_replayed_and_still_guarded(api, db):
+    """Entries recorded before the request's hash moved to orjson's form hold json's: a retry
+    arriving across the upgrade is still recognised, and another body still refused."""
+    import hashlib
+
+    from pos.cart import Payment, item_of, price_cart
+    from pos.db.catalogue import get_products
+    from pos.db.sales import record_sale
+
+    body = sale_body(db, ("Kokedama", 1), amount="20.00")
+    before_upgrade = ("/api/v1/sales" + json.dumps(body, sort_keys=True)).encode()
+    kokedama = body["lines"][0]["product_id"]
+    cart = price_cart([item_of(get_products(db, [kokedama])[kokedama], 1)])
+    record_sale(
+        db,
+        cart,
+        [Payment("cash", 2000)],
+        member=None,
+        key="across",
+        request_hash=hashlib.sha256(before_upgrade).hexdigest(),
+    )
+    before = snapshot(db)
+
+    again = api("/api/v1/sales", body, key="across")
+    other = api("/api/v1/sales", sale_body(db, ("Kokedama", 2), amount="40.00"), key="across")
+
+    assert (again.status_code, again.headers["Idempotent-Replay"]) == (201, "true")
+    assert again.get_json()["sale"]["number"] == 1
+    assert other.status_code == 409
+    assert snapshot(db) == before
+
+
 def test_an_answer_stored_by_an_earlier_version_is_still_replayed(api, db, db_path, auth):
     body = sale_body(db, ("Kokedama", 1), amount="20.00")
     first = api("/api/v1/sales", body, key="before-upgrade")
