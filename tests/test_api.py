@@ -190,6 +190,26 @@ def test_an_expected_total_that_no_longer_matches_records_nothing(api, db):
     assert api("/api/v1/sales", body, key="seen-1").status_code == 201
 
 
+def test_the_api_charges_the_markdown_in_force_as_the_catalogue_shows_it(api, db):
+    """The latest markdown to start wins, one that starts later is not in force yet, and the
+    API prices as list_products does (one rule, pos.db.catalogue.MARKDOWN)."""
+    from pos.db.catalogue import list_products
+    from pos.db.prices import add_markdown
+
+    kokedama = product_id(db, "Kokedama")
+    category = db.execute("SELECT category_id FROM products WHERE id = ?", [kokedama]).fetchone()
+    add_markdown(db, category[0], 1000, "2026-01-01T08:00:00+00:00", member_id=None)
+    add_markdown(db, category[0], 2000, "2026-01-02T08:00:00+00:00", member_id=None)  # wins
+    add_markdown(db, category[0], 5000, "2999-01-01T08:00:00+00:00", member_id=None)  # later
+    shown = next(p for p in list_products(db) if p["id"] == kokedama)
+
+    response = api("/api/v1/sales", sale_body(db, ("Kokedama", 1), amount="20.00"))
+
+    assert shown["markdown"] == 2000 and shown["price"] == 1000  # 12,50 € less 20 %
+    assert response.status_code == 201
+    assert response.get_json()["sale"]["lines"][0]["unit_price"] == "10.00"
+
+
 @pytest.mark.parametrize("expected", ["12,50", 12.5, "", None, "douze"])
 def test_an_unreadable_expected_total_is_refused(api, db, expected):
     before = snapshot(db)

@@ -22,7 +22,7 @@ from pos.cart import (
 )
 from pos.db import coop, transaction
 from pos.db import sales as journal
-from pos.db.catalogue import get_products, list_products
+from pos.db.catalogue import list_products, prices_of
 from pos.db.events import log_event
 from pos.errors import (
     CartChanged,
@@ -262,7 +262,7 @@ def _sale_request(db, body: dict) -> dict:
     """A sale request checked and priced: cart, payments, channel, customer."""
     lines = _list(body, "lines")
     wanted = [line.get("product_id") for line in lines if isinstance(line, dict)]
-    products = get_products(db, [p for p in wanted if isinstance(p, int) and 0 < p < 10**9])
+    products = prices_of(db, [p for p in wanted if isinstance(p, int) and 0 < p < 10**9])
     items = [_item(products, i, line) for i, line in enumerate(lines)]
     payments = [_payment(i, p) for i, p in enumerate(_list(body, "payments", allow_empty=True))]
     channel = check_channel(body.get("channel", "stall"))
