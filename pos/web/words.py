@@ -1,8 +1,10 @@
 """The templates' gettext: each message translated once per language, not at each use.
 
 A sell screen's fragment shows some twenty fixed words; Flask-Babel's `get_translations()`
-finds the request's locale again at every one of them. The catalogues do not change while
-the server runs, so a message's translation in a language is looked up once.
+finds the request's locale again at every one of them, and Jinja's own wrapper then makes a
+Markup of the translation and formats it even when it has no variables. The catalogues do not
+change while the server runs, so a message's translation in a language is looked up, made
+Markup and formatted once; only a message with variables is formatted at each use.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask_babel import get_translations
+from jinja2 import pass_context
+from markupsafe import Markup
 
 
 def cached_gettext(language: Callable[[], str]) -> Callable[[str], str]:
-    """A gettext for templates that remembers each (language, message) it translated."""
+    """A gettext that remembers each (language, message) it translated."""
     found: dict[tuple[str, str], str] = {}
 
     def gettext(message: str) -> str:
@@ -21,6 +25,29 @@ def cached_gettext(language: Callable[[], str]) -> Callable[[str], str]:
         text = found.get(key)
         if text is None:
             text = found[key] = get_translations().ugettext(message)
+        return text
+
+    return gettext
+
+
+def template_gettext(language: Callable[[], str]):
+    """The templates' `_()` and `gettext()`, as Jinja's newstyle gettext behaves (Markup when
+    the template autoescapes, always %-formatted), with the words that need no variable made
+    once per language."""
+    translate = cached_gettext(language)
+    ready: dict[tuple[str, str, bool], str] = {}
+
+    @pass_context
+    def gettext(__context, __string: str, **variables) -> str:
+        escape = __context.eval_ctx.autoescape
+        if variables:
+            text = translate(__string)
+            return (Markup(text) if escape else text) % variables
+        key = (language(), __string, escape)
+        text = ready.get(key)
+        if text is None:
+            text = translate(__string)
+            text = ready[key] = (Markup(text) if escape else text) % {}
         return text
 
     return gettext
