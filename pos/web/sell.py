@@ -133,9 +133,14 @@ def add(product_id: int):
     db = get_db()
     if current_day(db) is None:  # closed on another tablet: say so before anything is added
         raise TillClosed()
-    first = not basket.current()["lines"]
+    lines_before = [list(line) for line in basket.current()["lines"]]
     basket.add(db, product_id)
-    return _cart_response(strip=first)
+    if request.htmx and (changed := view.tap(lines_before, product_id)):
+        response = page("sell/_tap.html", **changed)
+        response.headers["HX-Reswap"] = "none"  # every part swaps itself, out of band
+        response.headers["HX-Trigger"] = "cart-changed"
+        return response
+    return _cart_response(strip=not lines_before)
 
 
 @bp.post("/sell/cart/line/<int:index>/<action>")

@@ -6,11 +6,11 @@ for it, reading only what the fragment being answered shows.
 
 from __future__ import annotations
 
-from flask import g
+from flask import g, request, session
 from flask_babel import gettext as _
 
 from pos import clock
-from pos.cart import shown
+from pos.cart import PricedCart, changes_since, shown
 from pos.catalogue import LIGHT_INK, tile_ink
 from pos.db import sales as journal
 from pos.db.catalogue import list_categories, list_products
@@ -20,6 +20,7 @@ from pos.web import assets, basket
 from pos.web.db import get_db, get_settings
 
 NOTES = (500, 1000, 2000, 5000)  # the banknote buttons, in cents
+MARKED = "cart_marked"  # the cart on screen shows a refusal or a highlight: redraw it whole
 
 
 def context(
@@ -38,6 +39,8 @@ def context(
     db = get_db()
     cart = basket.current()
     priced = basket.priced(db, cart)
+    if refusal or changed:
+        session[MARKED] = True
     context = {
         "cart": cart,
         "priced": priced,
@@ -61,6 +64,46 @@ def context(
         context["tiles_version"] = assets.digest_of(tiles_stylesheet(products).encode())
         context["clock_behind"] = journal.clock_is_behind(db)
     return context
+
+
+def tap(lines_before: list, product_id: int) -> dict | None:
+    """What a tap on a tile changed, when the screen shows the cart just before it (its
+    `seen`): the context of sell/_tap.html (the line, the total, the payment row only when
+    its buttons change). None when the whole cart must be drawn: the first item, a discount
+    (its amounts move with the cart), a refusal or a highlight on screen, a screen showing
+    another cart than this one (another tab), a request from elsewhere than a tile."""
+    marked = session.pop(MARKED, False)
+    db, cart = get_db(), basket.current()
+    seen = request.form.get("seen")
+    if (
+        marked
+        or not lines_before
+        or seen is None
+        or request.headers.get("HX-Target") != "cart"
+        or cart["discount"]
+        or any(line[2] for line in cart["lines"])
+    ):
+        return None
+    before = basket.priced(db, {**cart, "lines": lines_before})
+    if changes_since(seen, before):
+        return None
+    priced = basket.priced(db, cart)
+    index = next(i for i, ln in enumerate(priced.lines) if ln.item.product_id == product_id)
+    return {
+        "line": priced.lines[index],
+        "index": index,
+        "appended": index == len(lines_before),
+        "priced": priced,
+        "shown": shown(priced),
+        "payrow": _pay_states(before) != _pay_states(priced),
+        "notes": NOTES,
+        "changed": frozenset(),
+    }
+
+
+def _pay_states(priced: PricedCart) -> tuple[bool, ...]:
+    """Which banknote buttons a cart disables (those below its total)."""
+    return tuple(note < priced.total for note in NOTES)
 
 
 def _group(products: list[dict], categories: list[dict]) -> list[tuple[str, list[dict]]]:
