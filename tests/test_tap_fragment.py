@@ -48,7 +48,10 @@ def test_a_second_item_is_answered_with_its_line_seen_and_total_only(actions, db
         seen_of(html)
         == f"1500;{product_id(db, 'Kokedama')}:1:1250,{product_id(db, 'Cookie')}:1:250"
     )
-    assert re.search(r'<p id="total" [^>]*hx-swap-oob="true">Total <strong>15,00', html)
+    assert re.search(
+        r'<p id="total" [^>]*hx-swap-oob="true"><input [^>]*id="seen"[^>]*>Total <strong>15,00',
+        html,
+    )
     assert 'id="payrow"' not in html  # 12,50 € then 15,00 €: the same notes are disabled
     assert '<div id="messages" hx-swap-oob="innerHTML"></div>' in html
     # The parts are the whole cart's very own: the page drawn now shows the same line.
