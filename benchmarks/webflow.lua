@@ -3,15 +3,16 @@
 -- Usage: wrk -tN -cN -d5s -s webflow.lua URL -- LOGINS_FILE
 -- LOGINS_FILE has one line per connection, tab-separated: the cookies, the page's CSRF token
 -- (the X-CSRFToken header htmx sends from <body hx-headers>), the tile forms' CSRF token, the
--- two products tapped.
+-- version of the tiles on screen (#sell-v), the two products tapped.
 -- The flow, with the headers and form fields Chromium sends (htmx 2):
 --   1. POST /sell/cart/add/A   HX-Target: cart      seen (hx-include), csrf_token (the tile's form)
 --   2. POST /sell/cart/add/B   HX-Target: cart      seen, csrf_token
 --      (the first tap of a cart is answered with the whole cart, the second, on a cart the
 --      screen shows as it is, with its own parts only: the line, `seen`, the total)
---   3. POST /sell/cart/act     HX-Target: result    csrf_token, key, seen, channel, act=pay:…
---      (HX-Trigger-Name: act; key, seen and csrf_token read from the cart just answered;
---      card and a 20 € note alternate)
+--   3. POST /sell/cart/act     HX-Target: result    v, csrf_token, key, channel, seen, act=pay:…
+--      (HX-Trigger-Name: act; key, seen and csrf_token read from the cart just answered, v
+--      (hx-include) from the last payment's answer; card and a 20 € note alternate; the answer
+--      brings the two tiles the sale changed, or all of them if anything else changed)
 --   4. GET  /sell/tiles        HX-Target: tiles, HX-Trigger: tiles, only when the payment's
 --      answer says `HX-Trigger: stock-changed` (the tiles refresh themselves); not when the
 --      answer brings the tiles itself (out of band)
@@ -63,7 +64,8 @@ function init(args)
     n = n + 1
     if n == tid then
       local f = split(line)
-      device, session, header_token, tile_token, product_a, product_b = f[1], f[2], f[3], f[4], f[5], f[6]
+      device, session, header_token, tile_token, version = f[1], f[2], f[3], f[4], f[5]
+      product_a, product_b = f[6], f[7]
     end
   end
   file:close()
@@ -121,8 +123,9 @@ function request()
     h["Content-Type"] = "application/x-www-form-urlencoded"
     h["Origin"] = origin
     h["HX-Trigger-Name"] = "act"
-    local body = "csrf_token=" .. urlencode(cart.csrf) .. "&key=" .. urlencode(cart.key)
-      .. "&seen=" .. urlencode(cart.seen) .. "&channel=stall&act=" .. urlencode(act)
+    local body = "v=" .. urlencode(version) .. "&csrf_token=" .. urlencode(cart.csrf)
+      .. "&key=" .. urlencode(cart.key) .. "&channel=stall&seen=" .. urlencode(cart.seen)
+      .. "&act=" .. urlencode(act)
     return wrk.format("POST", "/sell/cart/act", h, body)
   else
     local h = headers("tiles")
@@ -183,6 +186,7 @@ function response(status, hdrs, body)
     end
     sales = sales + 1
     cart.seen = unescape_html(string.match(body, 'name="seen" id="seen" value="([^"]*)"') or "0;")
+    version = string.match(body, 'name="v" id="sell%-v" value="([^"]*)"') or version
     numbers_text = numbers_text .. number .. ","
     lat_text = lat_text .. "sale=" .. string.format("%d", now_us() - sale_began) .. " "
     local trigger = header(hdrs, "hx-trigger") or ""

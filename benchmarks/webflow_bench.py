@@ -97,6 +97,7 @@ def login(url: str, member_id: int) -> dict:
             "session": tablet.cookies["session"],
             "header_token": re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1),
             "tile_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
+            "version": re.search(r'name="v" id="sell-v" value="([^"]*)"', page).group(1),
         }
 
 
@@ -272,6 +273,7 @@ class Tablet:
         for name, pattern in (
             ("key", r'name="key" value="(\w+)"'),
             ("seen", r'name="seen" id="seen" value="([^"]*)"'),
+            ("v", r'name="v" id="sell-v" value="([^"]*)"'),
             ("csrf_token", r'action="/sell/cart/act".*?name="csrf_token" value="([^"]+)"'),
         ):
             found = re.search(pattern, answer, re.S)

@@ -42,7 +42,8 @@ def test_htmx_payment_goes_to_the_result_panel(actions, db):
     cart = actions.post(f"/sell/cart/add/{product_id(db, 'Cookie')}").get_data(as_text=True)
     # The payment buttons post themselves, their target named on their row; the server never
     # retargets an answer.
-    assert re.search(r'<div id="payrow" class="payrow" hx-target="#result">', cart)
+    row = '<div id="payrow" class="payrow" hx-target="#result" hx-include="#sell-v">'
+    assert row in cart
     card = re.search(r'<button[^>]*value="pay:card"[^>]*>', cart).group(0)
     assert 'hx-post="/sell/cart/act"' in card
     response = actions.post("/sell/cart/act", {"act": "pay:card", **actions.seen()})

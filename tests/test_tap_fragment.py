@@ -1,6 +1,7 @@
 """A tap on a tile answers only what it changed when the screen shows the cart as it is (#19):
 the line, `seen`, the total (and the payment row when its buttons change), each out of band;
-anything else gets the whole cart, as before."""
+anything else gets the whole cart, as before. A payment brings only the tiles whose stock
+moved since those on screen, unless anything else changed."""
 
 from __future__ import annotations
 
@@ -113,3 +114,71 @@ def test_a_cart_with_a_discount_is_drawn_whole(actions, db):
     after = tap(actions, db, "Cookie", seen_of(discounted.text))
     assert whole(after) and "fidélité" in after.text
     assert seen_of(first.text) != seen_of(after.text)
+
+
+# A payment's answer brings the tiles whose stock moved since those on screen, not all of them.
+
+
+def version_of(html: str) -> str:
+    return re.search(r'name="v" id="sell-v" value="([^"]*)"', html).group(1)
+
+
+def pay(actions, shown: dict, version: str | None):
+    data = {**shown, "act": "pay:card", "channel": "stall"}
+    if version is not None:
+        data["v"] = version
+    return actions.client.post(
+        "/sell/cart/act",
+        data=data,
+        headers={"HX-Request": "true", "HX-Target": "result", "X-CSRFToken": actions.token},
+    )
+
+
+def tiles_in(html: str) -> dict[str, str]:
+    """The tiles an answer brings alone (out of band): product id → the tile's text."""
+    found = re.findall(r'<form id="t(\d+)"[^>]*hx-swap-oob="true">(.*?)</form>', html, re.S)
+    return {pid: " ".join(re.sub(r"<[^>]+>", " ", body).split()) for pid, body in found}
+
+
+def test_a_payment_brings_only_the_tiles_it_changed(actions, db, client):
+    actions.login("Léo")
+    version = version_of(client.get("/sell").text)
+    tap(actions, db, "Kokedama", "0;")
+    answer = pay(actions, actions.seen(), version)
+    assert answer.status_code == 200 and "Vente n° 1 enregistrée" in answer.text
+    assert 'id="tiles"' not in answer.text
+    koke = str(product_id(db, "Kokedama"))
+    assert list(tiles_in(answer.text)) == [koke] and "reste 19" in tiles_in(answer.text)[koke]
+    # The poller moves on to the version now: this tablet's own sale is already on screen.
+    assert version_of(answer.text) == version_of(client.get("/sell").text) != version
+
+
+def test_another_tablets_sale_meanwhile_comes_along(actions, db, client, app):
+    from tests.conftest import Actions
+
+    actions.login("Léo")
+    version = version_of(client.get("/sell").text)
+    other = Actions(app.test_client(), actions.db_path)
+    other.login("Awa")
+    other.post(f"/sell/cart/add/{product_id(db, 'Dernier pot')}")
+    assert other.post("/sell/pay", {**other.seen(), "method": "card"}).status_code == 200
+    tap(actions, db, "Cookie", "0;")
+    answer = pay(actions, actions.seen(), version)
+    tiles = tiles_in(answer.text)
+    pot, cookie = str(product_id(db, "Dernier pot")), str(product_id(db, "Cookie"))
+    assert list(tiles) == [pot, cookie] and 'id="tiles"' not in answer.text
+    assert "Épuisé" in tiles[pot] and "reste 99" in tiles[cookie]
+    assert re.search(rf'<form id="t{pot}".*?<button [^>]*disabled', answer.text, re.S)
+
+
+def test_anything_else_changed_brings_every_tile(actions, db, client):
+    actions.login("Léo")
+    version = version_of(client.get("/sell").text)
+    db.execute("UPDATE products SET price = 300 WHERE name = 'Café'")  # a new price
+    db.conn.commit()
+    tap(actions, db, "Cookie", "0;")
+    answer = pay(actions, actions.seen(), version)
+    assert 'id="tiles"' in answer.text and tiles_in(answer.text) == {}
+    assert "3,00" in answer.text  # Café's new price on its tile
+    tap(actions, db, "Cookie", "0;")
+    assert 'id="tiles"' in pay(actions, actions.seen(), None).text  # no version: every tile

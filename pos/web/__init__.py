@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import mimetypes
 import zlib
@@ -224,7 +225,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["signed"] = signed  # "+3", "−2": a count's change, U+2212
     app.jinja_env.filters["rate_value"] = lambda bp: str(rate_to_decimal(bp))
     app.jinja_env.filters["tr"] = tr  # a domain message in the member's language
-    app.jinja_env.filters["initials"] = initials
+    app.jinja_env.filters["initials"] = functools.lru_cache(maxsize=4096)(initials)  # pure
     # Moments for people: the coop's zone, French form (pos.clock); codes as words (pos.labels).
     app.jinja_env.filters["when"] = clock.for_people
     app.jinja_env.filters["day"] = clock.date_for_people

@@ -13,7 +13,8 @@ from pos import clock
 from pos.cart import PricedCart, changes_since, shown
 from pos.catalogue import LIGHT_INK, tile_ink
 from pos.db import sales as journal
-from pos.db.catalogue import list_categories, list_products
+from pos.db import stock
+from pos.db.catalogue import get_products, list_categories, list_products
 from pos.db.till import current_day
 from pos.undo import undo_refusal
 from pos.web import assets, basket
@@ -124,6 +125,30 @@ def result_panel(sale: dict, *, just_written: bool = False) -> dict:
         last = journal.last_sale_number(get_db(), member_id) if member_id else None
     refusal = undo_refusal(sale, member_id, last, clock.now(), undo_minutes())
     return {"sale": sale, "tendered": cash, "can_undo": refusal is None, "refusal": refusal}
+
+
+TILES_ALONE = 12  # more tiles changed than that since the screen's: redraw them all
+
+
+def changed_tiles(shown_version: str | None, version: str) -> list[dict] | None:
+    """After a payment, the tiles that changed since those on screen (the version they show,
+    `v`, sent with the payment): when only stock moved meanwhile (this sale, another tablet's),
+    the products that moved, with their stock now. None when anything else changed (a price,
+    a markdown, the catalogue, the till: the version's counter or markdowns) or too many did:
+    then the whole tiles, as before."""
+    try:
+        counter, movement, markdowns = (int(n) for n in (shown_version or "").split("."))
+        now_counter, now_movement, now_markdowns = (int(n) for n in version.split("."))
+    except ValueError:
+        return None
+    if (counter, markdowns) != (now_counter, now_markdowns) or movement > now_movement:
+        return None
+    db = get_db()
+    ids = stock.products_moved_since(db, movement, TILES_ALONE)
+    if ids is None:
+        return None
+    products = get_products(db, ids)
+    return [products[i] for i in ids if i in products and products[i]["active"]]
 
 
 def seen_version() -> dict:
