@@ -6,6 +6,7 @@ import functools
 import json
 import mimetypes
 import zlib
+from contextvars import ContextVar
 
 from flask import Flask, current_app, g, request, session
 from flask.json.tag import TaggedJSONSerializer
@@ -181,10 +182,26 @@ class CompiledTemplates(BytecodeCache):
 COMPILED_TEMPLATES = CompiledTemplates()
 
 
+_language: ContextVar[str | None] = ContextVar("etal_language", default=None)
+
+
 def select_locale() -> str:
-    """French unless the member chose English on this device."""
-    lang = session.get("lang")
-    return lang if lang in LANGUAGES else "fr"
+    """French unless the member chose English on this device (read from the session once a
+    request: every price and word of a page asks)."""
+    lang = _language.get()
+    if lang is None:
+        lang = session.get("lang")
+        lang = lang if lang in LANGUAGES else "fr"
+    return lang
+
+
+def _remember_language() -> None:
+    _language.set(None)
+    _language.set(select_locale())
+
+
+def _forget_language(_exc: BaseException | None = None) -> None:
+    _language.set(None)
 
 
 def register(app: Flask) -> None:
@@ -194,6 +211,8 @@ def register(app: Flask) -> None:
     assets.init_app(app)  # hashed, compressed static files, before the security headers
     app.wsgi_app = SecurityHeaders(app.wsgi_app)
     csrf.init_app(app)
+    app.before_request(_remember_language)
+    app.teardown_request(_forget_language)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.install_gettext_callables(  # ngettext with French's rule: 0 and 1 singular
         gettext=cached_gettext(select_locale), ngettext=plural_text, newstyle=True
