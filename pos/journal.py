@@ -13,11 +13,14 @@ Pure: no SQL here (pos/db/chains.py reads and writes), so the archive check uses
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 GENESIS = "0" * 64
 
@@ -158,6 +161,19 @@ def entry_hash(prev_hash: str, entry: dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + "\n" + payload).encode("utf-8")).hexdigest()
 
 
+def sale_hash(prev_hash: str, entry: dict[str, Any]) -> str:
+    """`entry_hash` of a sale's entry, as the sale path writes it: the same bytes from orjson
+    (keys sorted, no spaces, UTF-8 as is), several times faster than json on the hot path.
+
+    Only for entries of text, integers and nulls under text keys, which sale_entry builds
+    from the journal's columns: there the two agree byte for byte (tests/test_journal_hash.py
+    checks it on random entries); `pos verify` recomputes every hash with `entry_hash`.
+    """
+    payload = orjson.dumps(entry, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(prev_hash.encode("utf-8") + b"\n" + payload).hexdigest()
+
+
+@functools.cache  # LINE_KEYS_SINCE is fixed: a version's columns never change
 def line_keys(version: int) -> tuple[str, ...]:
     """The line columns a sale of this chain version covers."""
     added = (k for v, keys in sorted(LINE_KEYS_SINCE.items()) if v <= version for k in keys)

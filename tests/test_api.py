@@ -11,6 +11,7 @@ import pytest
 
 from pos.db import coop
 from pos.db.prices import change_price
+from pos.web.app import create_app
 from tests.conftest import product_id
 
 MONEY = re.compile(r"^-?\d+\.\d{2}$")
@@ -222,12 +223,48 @@ def test_the_same_key_and_body_replays_the_first_answer(api, db):
     assert db.execute("SELECT stock FROM products WHERE name = 'Kokedama'").fetchone()[0] == 19
 
 
-def test_an_answer_stored_by_an_earlier_version_is_still_replayed(api, db):
+@pytest.mark.parametrize("since", ["sold out", "archived", "repriced", "till closed"])
+def test_a_retry_replays_its_first_answer_whatever_changed_since(api, db, since):
+    """A retry is answered from its entry even when the request would now be refused or
+    priced otherwise: the sale happened, the retry must not say otherwise (nor sell again)."""
+    body = sale_body(db, ("Kokedama", 1), amount="20.00")
+    first = api("/api/v1/sales", body, key="sent-twice")
+    kokedama = product_id(db, "Kokedama")
+    if since == "sold out":
+        db.execute("UPDATE products SET stock = 0 WHERE id = ?", [kokedama])
+    elif since == "archived":
+        db.execute("UPDATE products SET active = 0 WHERE id = ?", [kokedama])
+    elif since == "repriced":
+        change_price(db, kokedama, 1900, member_id=None)
+    else:
+        db.execute("UPDATE till_days SET closed_at = '2026-12-01T18:00:00+00:00'")
+    before = snapshot(db)
+
+    again = api("/api/v1/sales", body, key="sent-twice")
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.get_data() == first.get_data()
+    assert again.headers["Idempotent-Replay"] == "true"
+    assert snapshot(db) == before
+
+
+def test_a_reused_key_is_a_conflict_even_when_the_new_body_is_refused(api, db):
+    api("/api/v1/sales", sale_body(db, ("Kokedama", 1), amount="20.00"), key="used")
+    before = snapshot(db)
+
+    response = api("/api/v1/sales", sale_body(db, ("Kokedama", 1), amount="1.00"), key="used")
+
+    assert response.status_code == 409
+    assert error_of(response)["code"] == "idempotency_conflict"
+    assert snapshot(db) == before
+
+
+def test_an_answer_stored_by_an_earlier_version_is_still_replayed(api, db, db_path, auth):
     body = sale_body(db, ("Kokedama", 1), amount="20.00")
     first = api("/api/v1/sales", body, key="before-upgrade")
     digest = db.execute("SELECT request_hash FROM sales").fetchone()[0]
     # An earlier version kept the answer in its own table, and the key off the entry: the
-    # same situation, rebuilt in a fresh database.
+    # same situation, rebuilt in a fresh database, then opened by this version.
     fresh = api("/api/v1/sales", sale_body(db, ("Kokedama", 1), amount="20.00"), key="other")
     db.execute(
         "INSERT INTO idempotency(key, request_hash, status, body, created_at)"
@@ -235,8 +272,11 @@ def test_an_answer_stored_by_an_earlier_version_is_still_replayed(api, db):
         [digest, first.get_data(as_text=True)],
     )
     before = snapshot(db)
+    upgraded = create_app(db_path, TESTING=True).test_client()
 
-    again = api("/api/v1/sales", body, key="old-key")
+    again = upgraded.post(
+        "/api/v1/sales", json=body, headers={**auth, "Idempotency-Key": "old-key"}
+    )
 
     assert fresh.status_code == 201
     assert (again.status_code, again.get_data()) == (201, first.get_data())
@@ -523,6 +563,28 @@ def test_bodies_that_are_not_a_json_object_are_refused(api, db, data, content_ty
     error = error_of(response)
     assert (error["field"], error["message"]) == ("body", "Le corps doit être un objet JSON.")
     assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("url", ["/api/v1/sales", "/api/v1/orders"])
+def test_a_lone_surrogate_escape_is_refused_as_not_json(api, db, url):
+    """JSON may spell a half of a UTF-16 pair ("\\ud800"), which is no character: no name,
+    no text Étal keeps can hold it (it would crash the chain's hash or SQLite's encoding)."""
+    kokedama = product_id(db, "Kokedama")
+    lines = f'[{{"product_id": {kokedama}, "quantity": 1}}]'
+    data = (
+        f'{{"lines": {lines}, "payments": [{{"method": "cash", "amount": "20.00"}}],'
+        f' "customer": "Mme \\ud800", "contact": "06", "pickup": "samedi"}}'
+    )
+    before = snapshot(db)
+    before_orders = db.execute("SELECT count(*) FROM orders").fetchone()[0]
+
+    response = api(url, None, data=data, content_type="application/json")
+
+    assert response.status_code == 422
+    error = error_of(response)
+    assert (error["field"], error["message"]) == ("body", "Le corps doit être un objet JSON.")
+    assert snapshot(db) == before
+    assert db.execute("SELECT count(*) FROM orders").fetchone()[0] == before_orders
 
 
 # --- The OpenAPI document -------------------------------------------------------------------

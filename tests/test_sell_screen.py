@@ -405,8 +405,8 @@ def test_a_payment_reads_back_nothing_it_wrote(app, actions, db):
     actions.post(f"/sell/cart/add/{product_id(db, 'Kokedama')}")
     seen = actions.seen()
     statements: list[str] = []
-    for conn in app.extensions["etal_idle_connections"]:
-        conn.conn.set_trace_callback(statements.append)
+    for conn in [*app.extensions["etal_idle_connections"], app.extensions["etal_writer"]]:
+        conn.conn.set_trace_callback(statements.append)  # the writer runs the sale's transaction
     assert actions.post("/sell/cart/act", {"act": "pay:note:20", **seen}).status_code == 200
     after = statements[statements.index("COMMIT") :]
     assert not [s for s in after if re.search(r"FROM (sale_lines|payments|sales)\b", s)], after

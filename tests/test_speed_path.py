@@ -66,3 +66,36 @@ def test_a_customer_name_longer_than_the_schema_allows_is_refused(client, api_to
     assert answer.get_json()["error"]["field"] == "customer"
     assert customer_name("  Mme   Durand \n") == "Mme Durand"
     assert len(customer_name("y" * 200)) == CUSTOMER_MAX
+
+
+def test_sales_are_written_by_the_apps_one_writer_and_read_at_once_by_the_others(
+    app, client, api_token, db
+):
+    """Group commits run on the app's writer connection (its page cache stays warm: the
+    request connections would read the journal's pages again after each other's writes);
+    the request's own connection sees the sale as soon as it is answered."""
+    from tests.conftest import product_id
+
+    body = {
+        "lines": [{"product_id": product_id(db, "Kokedama"), "quantity": 1}],
+        "payments": [{"method": "cash", "amount": "20.00"}],
+    }
+    headers = {"Authorization": f"Bearer {api_token}"}
+    warm = client.post("/api/v1/sales", json=body, headers={**headers, "Idempotency-Key": "w1"})
+    assert warm.status_code == 201
+    writer, pool = app.extensions["etal_writer"], app.extensions["etal_idle_connections"]
+    assert writer not in pool
+    written: list[str] = []
+    read: list[str] = []
+    writer.conn.set_trace_callback(written.append)
+    for conn in pool:
+        conn.conn.set_trace_callback(read.append)
+
+    answer = client.post("/api/v1/sales", json=body, headers={**headers, "Idempotency-Key": "w2"})
+    number = answer.get_json()["sale"]["number"]
+    again = client.get(f"/api/v1/sales/{number}", headers=headers)
+
+    assert answer.status_code == 201 and again.status_code == 200
+    assert again.get_json()["sale"]["number"] == number
+    assert [s for s in written if s.startswith("INSERT INTO sales")] and "COMMIT" in written
+    assert not [s for s in read if s.startswith(("INSERT", "UPDATE", "BEGIN"))], read

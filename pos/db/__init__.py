@@ -143,6 +143,11 @@ def group_commit(db: sqlite_utils.Database, work: Callable[[sqlite_utils.Databas
     answered before it is on disk. `work` must raise an EtalError only before it writes (a
     refusal): the others in the group go on. Anything else, or a refusal that wrote, rolls
     the group back and each write is run again alone, so one cannot sink another.
+
+    The group runs on `db.etal_writer` when the caller's connection has one (pos.web.db gives
+    each request's connection the app's single writer): only the lock's holder uses it, so its
+    page cache stays warm, where a request's connection finds the journal changed by the
+    others at each new read and reads its pages from the file again.
     """
     if db.conn.in_transaction:  # inside a caller's transaction: part of it
         return work(db)
@@ -154,7 +159,7 @@ def group_commit(db: sqlite_utils.Database, work: Callable[[sqlite_utils.Databas
         if not ticket.done:  # nobody took it along: lead a group
             with _queue_lock:
                 group = _queued.pop(file)
-            _run_group(db, group)
+            _run_group(getattr(db, "etal_writer", None) or db, group)
     if ticket.error is not None:
         raise ticket.error
     return ticket.value

@@ -31,29 +31,26 @@ RESERVED = (
     " AND o.paid_in_advance = 0 AND (o.expires_at IS NULL OR o.expires_at > (SELECT etal_now())))"
 )
 
+# The markdown in force now for product `p`'s category (basis points): the latest to start
+# wins (index markdowns_in_force, migration 0024). In the product query itself, so reading
+# products at today's price is one statement.
+MARKDOWN = (
+    "(SELECT m.percent FROM markdowns m WHERE m.category_id = p.category_id"
+    " AND m.removed_at IS NULL AND m.starts_at <= (SELECT etal_now())"
+    " ORDER BY m.starts_at DESC, m.id DESC LIMIT 1)"
+)
+
 PRODUCT_SELECT = f"""
-SELECT p.*, c.name AS category, c.position AS category_position, {RESERVED} AS reserved
+SELECT p.*, c.name AS category, c.position AS category_position, {RESERVED} AS reserved,
+    coalesce({MARKDOWN}, 0) AS markdown
 FROM products p LEFT JOIN categories c ON c.id = p.category_id
 """
 
 
-def active_markdowns(db: Database) -> dict[int, int]:
-    """Each category's markdown in force now (basis points); the latest to start wins."""
-    rows = query(
-        db,
-        "SELECT category_id, percent FROM markdowns WHERE removed_at IS NULL AND starts_at <= ?"
-        " ORDER BY starts_at, id",
-        [now_iso()],
-    )
-    return {row["category_id"]: row["percent"] for row in rows}
-
-
-def _with_markdowns(db: Database, rows: list[dict]) -> list[dict]:
+def _with_markdowns(rows: list[dict]) -> list[dict]:
     """`price` becomes the price a sale uses now; `base_price` keeps the catalogue's."""
-    markdowns = active_markdowns(db) if rows else {}
     for row in rows:
         row["base_price"] = row["price"]
-        row["markdown"] = markdowns.get(row["category_id"], 0)
         if row["markdown"]:
             row["price"] = apply_markdown(row["base_price"], row["markdown"])
     return rows
@@ -63,7 +60,6 @@ def list_products(db: Database, *, active_only: bool = False) -> list[dict]:
     """Products grouped by category order, then their own order and name, at today's price."""
     where = "WHERE p.active = 1" if active_only else ""
     return _with_markdowns(
-        db,
         list(
             query(
                 db,
@@ -76,7 +72,7 @@ def list_products(db: Database, *, active_only: bool = False) -> list[dict]:
 
 def get_product(db: Database, product_id: int) -> dict | None:
     """One product with its category name and today's price (markdown applied), or None."""
-    rows = _with_markdowns(db, list(query(db, f"{PRODUCT_SELECT} WHERE p.id = ?", [product_id])))
+    rows = _with_markdowns(list(query(db, f"{PRODUCT_SELECT} WHERE p.id = ?", [product_id])))
     return rows[0] if rows else None
 
 
@@ -87,7 +83,7 @@ def get_products(db: Database, product_ids: list[int]) -> dict[int, dict]:
         return {}
     marks = ", ".join("?" for _ in ids)
     rows = list(query(db, f"{PRODUCT_SELECT} WHERE p.id IN ({marks})", ids))
-    return {row["id"]: row for row in _with_markdowns(db, rows)}
+    return {row["id"]: row for row in _with_markdowns(rows)}
 
 
 def product_names(db: Database, *, except_id: int | None = None) -> set[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -181,10 +182,11 @@ def clock_is_behind(db: Database) -> bool:
 
 
 # The open till day and the chain's tip in one statement (the sale's hot path, under the lock).
+# The tip is found through the UNIQUE index on number (max), not a subquery SQLite would copy
+# into a temporary table on each sale.
 HEAD = (
-    "SELECT d.id, s.number, s.created_at, s.hash FROM till_days d LEFT JOIN"
-    " (SELECT number, created_at, hash FROM sales ORDER BY number DESC LIMIT 1) s ON 1"
-    " WHERE d.closed_at IS NULL"
+    "SELECT d.id, s.number, s.created_at, s.hash FROM till_days d LEFT JOIN sales s"
+    " ON s.number = (SELECT max(number) FROM sales) WHERE d.closed_at IS NULL"
 )
 
 
@@ -225,7 +227,7 @@ class KeyUsed(Exception):
 
 def _insert_entry(db: Database, sale: dict, lines: list[dict], pays: list[dict]) -> int:
     """The entry (chained to the previous one), its lines and payments; KeyUsed on a retry."""
-    sale["hash"] = journal.entry_hash(sale["prev_hash"], journal.sale_entry(sale, lines, pays))
+    sale["hash"] = journal.sale_hash(sale["prev_hash"], journal.sale_entry(sale, lines, pays))
     try:
         sale_id = _insert(db, "sales", [sale])
     except sqlite3.IntegrityError as exc:
@@ -242,10 +244,15 @@ def _insert(db: Database, table: str, rows: list[dict]) -> int | None:
     """All rows in one INSERT (the hot path: no introspection, no savepoint); last row id."""
     if not rows:
         return None
-    columns = list(rows[0])
-    group = f"({', '.join('?' for _ in columns)})"
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([group] * len(rows))}"
+    columns = tuple(rows[0])
+    sql = _insert_sql(table, columns, len(rows))
     return db.conn.execute(sql, [row[c] for row in rows for c in columns]).lastrowid
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_sql(table: str, columns: tuple[str, ...], count: int) -> str:
+    group = f"({', '.join('?' for _ in columns)})"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([group] * count)}"
 
 
 def sell_version(db: Database) -> str:
@@ -273,6 +280,11 @@ def keyed_entry(db: Database, key: str) -> tuple[int, str | None] | None:
         "SELECT number, request_hash FROM sales WHERE idempotency_key = ?", [key]
     ).fetchone()
     return (row[0], row[1]) if row else None
+
+
+def has_stored_answers(db: Database) -> bool:
+    """Whether earlier versions left API answers stored whole (the `idempotency` table)."""
+    return db.execute("SELECT EXISTS (SELECT 1 FROM idempotency)").fetchone()[0] == 1
 
 
 def stored_answer(db: Database, key: str) -> tuple[str, int, str] | None:

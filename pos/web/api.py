@@ -6,7 +6,8 @@ import hashlib
 import json
 import re
 
-from flask import Blueprint, jsonify, request
+import orjson
+from flask import Blueprint, current_app, jsonify, request
 
 from pos.cart import (
     CUSTOMER_MAX,
@@ -22,7 +23,14 @@ from pos.db import coop, transaction
 from pos.db import sales as journal
 from pos.db.catalogue import get_products, list_products
 from pos.db.events import log_event
-from pos.errors import CartChanged, IdempotencyConflict, InvalidInput, NotAllowed, Unauthorized
+from pos.errors import (
+    CartChanged,
+    EtalError,
+    IdempotencyConflict,
+    InvalidInput,
+    NotAllowed,
+    Unauthorized,
+)
 from pos.money import InvalidAmount, parse_amount, rate_to_api, to_api
 from pos.orders import available
 from pos.payment_methods import CODES, accepts
@@ -132,10 +140,15 @@ def print_receipt(number: int):
 
 
 def _json_body() -> dict:
-    try:
-        body = request.get_json(silent=True)
-    except RecursionError:  # nested deeper than the parser goes: bad input, not a crash
-        body = None
+    """The request's JSON object. orjson parses strict JSON (RFC 8259) and refuses what holds
+    no text, such as the escape of half a UTF-16 pair ("\\ud800"), which json.loads lets
+    through to crash the chain's hash or SQLite's encoding later."""
+    body = None
+    if request.is_json:
+        try:
+            body = orjson.loads(request.get_data())
+        except orjson.JSONDecodeError:  # broken, nested past 1 024 levels, or no text
+            body = None
     if not isinstance(body, dict):
         raise InvalidInput("Le corps doit être un objet JSON.", field="body")
     return body
@@ -147,13 +160,22 @@ def _once(body: dict, prepare, record):
     The request is checked before the write lock is taken (`prepare`), so that only the
     recording itself (`record`) waits for it. The key and the request's hash are kept on
     the journal entry, and a retry's answer is rebuilt from that entry (it never changes).
+    A new key, the usual case, costs no look-up: the key's UNIQUE index stops a second
+    recording inside the write (`replayed`), and a retry refused by what changed since (a
+    product sold out, archived or repriced, the till closed) is looked up only then, to be
+    answered as the first time.
     """
     key, digest = key_and_digest(body)
     db = get_db()
-    if replay := _replay(db, key, digest):
+    if _legacy_answers(db) and (replay := _stored_replay(db, key, digest)):
         return replay
-    number, entry, replayed = record(db, prepare(db), key, digest)
-    if replayed:  # the same key landed between the look-up above and the lock
+    try:
+        number, entry, replayed = record(db, prepare(db), key, digest)
+    except EtalError:
+        if replay := _replay(db, key, digest):
+            return replay
+        raise
+    if replayed:  # the key was already on an entry: a retry, or a reuse for another body
         return _replay(db, key, digest)
     return _answer(entry or journal.get_sale(db, number)), 201, JSON
 
@@ -170,17 +192,33 @@ def key_and_digest(body: dict) -> tuple[str, str]:
     return key, digest
 
 
-JSON = {"Content-Type": "application/json"}
+# An API answer is never cached (as pos.web._no_store would say, without its look-up).
+JSON = {"Content-Type": "application/json", "Cache-Control": "no-store"}
 
 
 def _replay(db, key: str, digest: str):
-    """The answer to a key already used with this body; 409 for another body."""
+    """The answer to a key already on an entry with this body; 409 for another body."""
     row = journal.keyed_entry(db, key)
-    if row:
-        if row[1] != digest:
-            raise _key_reused()
-        return _answer(journal.get_sale(db, row[0])), 201, {**JSON, "Idempotent-Replay": "true"}
-    row = journal.stored_answer(db, key)  # answers stored whole by earlier versions
+    if not row:
+        return None
+    if row[1] != digest:
+        raise _key_reused()
+    return _answer(journal.get_sale(db, row[0])), 201, {**JSON, "Idempotent-Replay": "true"}
+
+
+def _legacy_answers(db) -> bool:
+    """Whether this database holds answers stored whole by earlier versions (their own
+    table, which nothing writes any more): read once per app, so a database without any
+    (every database made since) spends no look-up on them."""
+    known = current_app.extensions.get("etal_legacy_answers")
+    if known is None:
+        known = current_app.extensions["etal_legacy_answers"] = journal.has_stored_answers(db)
+    return known
+
+
+def _stored_replay(db, key: str, digest: str):
+    """The answer an earlier version stored whole under this key; 409 for another body."""
+    row = journal.stored_answer(db, key)
     if not row:
         return None
     if row[0] != digest:
@@ -188,9 +226,9 @@ def _replay(db, key: str, digest: str):
     return row[2], row[1], {**JSON, "Idempotent-Replay": "true"}
 
 
-def _answer(entry: dict) -> str:
+def _answer(entry: dict) -> bytes:
     """The body of a recording's answer, the same the first time and on every retry."""
-    return json.dumps({"sale": sale_json(entry)})
+    return orjson.dumps({"sale": sale_json(entry)})
 
 
 def _key_reused() -> IdempotencyConflict:

@@ -96,6 +96,8 @@ def refuse_control_characters() -> None:
         return
     # Only a form body is read as one (a JSON body has no form; its type is not parsed for it).
     form = request.method == "POST" and (request.content_type or "").lower().startswith(FORM_TYPES)
+    if not form and not request.query_string:  # nothing to parse (an API call, most GETs)
+        return
     sources = [request.args, request.form] if form else [request.args]
     for values in sources:
         for key, value in values.items(multi=True):

@@ -2,10 +2,13 @@
 
 Each request still has a connection of its own. Connections are reused rather than closed:
 closing the last connection to a WAL database checkpoints and deletes the log, and opening
-one re-reads it; under a rush that cost a millisecond or two per sale.
+one re-reads it; under a rush that cost a millisecond or two per sale. Sales themselves are
+written through the app's one writer connection (`_writer`, used by pos.db.group_commit).
 """
 
 from __future__ import annotations
+
+import threading
 
 from flask import Flask, current_app, g
 from sqlite_utils import Database
@@ -30,7 +33,22 @@ def get_db() -> Database:
         g.db = _idle().pop()  # list.pop is atomic: no two requests share a connection
     except IndexError:
         g.db = database.connect(current_app.config["DATABASE"])
+        g.db.etal_writer = _writer()
     return g.db
+
+
+_writer_lock = threading.Lock()
+
+
+def _writer() -> Database:
+    """The app's one connection for group commits (pos.db.group_commit): only the write lock's
+    holder uses it, so its page cache stays warm; each request's own connection, which finds
+    the journal changed by the others at each new read, would read its pages again."""
+    extensions = current_app.extensions
+    with _writer_lock:
+        if "etal_writer" not in extensions:
+            extensions["etal_writer"] = database.connect(current_app.config["DATABASE"])
+        return extensions["etal_writer"]
 
 
 def get_settings() -> dict[str, str]:
