@@ -26,7 +26,7 @@ from pos.money import format_eur, format_rate, rate_to_decimal, signed
 from pos.web import assets
 from pos.web.db import init_app as init_db
 from pos.web.render import cached_url_for
-from pos.web.words import cached_gettext, template_gettext
+from pos.web.words import cached_gettext, cached_tr, template_gettext
 
 
 class CSRF(CSRFProtect):
@@ -243,7 +243,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["rate"] = lambda bp: format_rate(bp, _locale())
     app.jinja_env.filters["signed"] = signed  # "+3", "−2": a count's change, U+2212
     app.jinja_env.filters["rate_value"] = lambda bp: str(rate_to_decimal(bp))
-    app.jinja_env.filters["tr"] = tr  # a domain message in the member's language
+    app.jinja_env.filters["tr"] = cached_tr(select_locale, tr)  # a domain word, translated
     app.jinja_env.filters["initials"] = functools.lru_cache(maxsize=4096)(initials)  # pure
     # Moments for people: the coop's zone, French form (pos.clock); codes as words (pos.labels).
     app.jinja_env.filters["when"] = clock.for_people

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask import has_request_context
 from flask_babel import get_translations
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -51,3 +52,20 @@ def template_gettext(language: Callable[[], str]):
         return text
 
     return gettext
+
+
+def cached_tr(language: Callable[[], str], tr: Callable[[object], object]):
+    """The templates' `tr` filter (a domain word in the member's language), each plain word
+    translated once per language; a `Message` with values goes through `tr` each time."""
+    found: dict[tuple[str, str], object] = {}
+
+    def cached(value: object) -> object:
+        if type(value) is not str or not value or not has_request_context():
+            return tr(value)  # a Message (a str with values), no word, or no member to ask
+        key = (language(), value)
+        text = found.get(key)
+        if text is None:
+            text = found[key] = tr(value)
+        return text
+
+    return cached
