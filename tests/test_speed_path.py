@@ -99,3 +99,24 @@ def test_sales_are_written_by_the_apps_one_writer_and_read_at_once_by_the_others
     assert again.get_json()["sale"]["number"] == number
     assert [s for s in written if s.startswith("INSERT INTO sales")] and "COMMIT" in written
     assert not [s for s in read if s.startswith(("INSERT", "UPDATE", "BEGIN"))], read
+
+
+def test_a_requests_cached_rows_are_read_again_after_the_writer_wrote(app, db):
+    """The request's connection no longer writes the sale itself: its caches follow the
+    writer's changes too (pos.web.db.writes_seen), or a cart read after a sale in the same
+    request would show the stock from before it."""
+    from pos.cart import Payment, item_of, price_cart
+    from pos.db.sales import record_sale
+    from pos.web import basket
+    from pos.web.db import get_db
+    from tests.conftest import product_id
+
+    kokedama = product_id(db, "Kokedama")
+    with app.test_request_context("/sell"):
+        request_db = get_db()
+        before = basket._products(request_db, [kokedama])[kokedama]
+        cart = price_cart([item_of(before, 1)])
+        record_sale(request_db, cart, [Payment("cash", cart.total)], member=None)
+        after = basket._products(request_db, [kokedama])[kokedama]
+
+    assert after["stock"] == before["stock"] - 1

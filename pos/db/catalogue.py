@@ -86,6 +86,25 @@ def get_products(db: Database, product_ids: list[int]) -> dict[int, dict]:
     return {row["id"]: row for row in _with_markdowns(rows)}
 
 
+# What pricing a cart needs of a product (pos.cart.item_of), at today's price: the API's sale.
+PRICE_SELECT = f"""
+SELECT p.id, p.name, p.short_name, p.price, p.vat_rate, p.unit_cost, p.active,
+    coalesce({MARKDOWN}, 0) AS markdown
+FROM products p
+"""
+
+
+def prices_of(db: Database, product_ids: list[int]) -> dict[int, dict]:
+    """Several products by id as a cart prices them (today's price), without their stock,
+    reservations or category: what an API sale reads before its write."""
+    ids = sorted({int(i) for i in product_ids})
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    rows = list(query(db, f"{PRICE_SELECT} WHERE p.id IN ({marks})", ids))
+    return {row["id"]: row for row in _with_markdowns(rows)}
+
+
 def product_names(db: Database, *, except_id: int | None = None) -> set[str]:
     """Names already taken (to refuse duplicates)."""
     rows = query(db, "SELECT name FROM products WHERE id IS NOT ?", [except_id])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 
 import orjson
 from flask import Blueprint, current_app, jsonify, request
@@ -21,7 +22,7 @@ from pos.cart import (
 )
 from pos.db import coop, transaction
 from pos.db import sales as journal
-from pos.db.catalogue import get_products, list_products
+from pos.db.catalogue import list_products, prices_of
 from pos.db.events import log_event
 from pos.errors import (
     CartChanged,
@@ -180,7 +181,7 @@ def _once(body: dict, prepare, record):
     return _answer(entry or journal.get_sale(db, number)), 201, JSON
 
 
-def key_and_digest(body: dict) -> tuple[str, str]:
+def key_and_digest(body: dict) -> tuple[str, RequestHash]:
     """The request's Idempotency-Key (required) and the hash of what it asks, for its replays."""
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key or len(key) > 200:
@@ -188,20 +189,39 @@ def key_and_digest(body: dict) -> tuple[str, str]:
             "L'en-tête Idempotency-Key est obligatoire (200 caractères au plus).",
             field="Idempotency-Key",
         )
-    digest = hashlib.sha256((request.path + json.dumps(body, sort_keys=True)).encode()).hexdigest()
-    return key, digest
+    path = request.path
+    value = hashlib.sha256(path.encode() + orjson.dumps(body, option=orjson.OPT_SORT_KEYS))
+    return key, RequestHash(path, body, value.hexdigest())
+
+
+@dataclass(frozen=True)
+class RequestHash:
+    """What a request asks (its path and body) as the hash kept with what it recorded, so a
+    retry is told from a key reused for another request. `value` hashes orjson's sorted form;
+    entries recorded before that hold json's, which `matches` still recognises."""
+
+    path: str
+    body: dict
+    value: str
+
+    def matches(self, stored: str | None) -> bool:
+        return stored == self.value or stored == self._as_before()
+
+    def _as_before(self) -> str:
+        before = (self.path + json.dumps(self.body, sort_keys=True)).encode()
+        return hashlib.sha256(before).hexdigest()
 
 
 # An API answer is never cached (as pos.web._no_store would say, without its look-up).
 JSON = {"Content-Type": "application/json", "Cache-Control": "no-store"}
 
 
-def _replay(db, key: str, digest: str):
+def _replay(db, key: str, digest: RequestHash):
     """The answer to a key already on an entry with this body; 409 for another body."""
     row = journal.keyed_entry(db, key)
     if not row:
         return None
-    if row[1] != digest:
+    if not digest.matches(row[1]):
         raise _key_reused()
     return _answer(journal.get_sale(db, row[0])), 201, {**JSON, "Idempotent-Replay": "true"}
 
@@ -216,12 +236,12 @@ def _legacy_answers(db) -> bool:
     return known
 
 
-def _stored_replay(db, key: str, digest: str):
+def _stored_replay(db, key: str, digest: RequestHash):
     """The answer an earlier version stored whole under this key; 409 for another body."""
     row = journal.stored_answer(db, key)
     if not row:
         return None
-    if row[0] != digest:
+    if not digest.matches(row[0]):
         raise _key_reused()
     return row[2], row[1], {**JSON, "Idempotent-Replay": "true"}
 
@@ -242,7 +262,7 @@ def _sale_request(db, body: dict) -> dict:
     """A sale request checked and priced: cart, payments, channel, customer."""
     lines = _list(body, "lines")
     wanted = [line.get("product_id") for line in lines if isinstance(line, dict)]
-    products = get_products(db, [p for p in wanted if isinstance(p, int) and 0 < p < 10**9])
+    products = prices_of(db, [p for p in wanted if isinstance(p, int) and 0 < p < 10**9])
     items = [_item(products, i, line) for i, line in enumerate(lines)]
     payments = [_payment(i, p) for i, p in enumerate(_list(body, "payments", allow_empty=True))]
     channel = check_channel(body.get("channel", "stall"))
@@ -281,7 +301,7 @@ def _check_expected_total(body: dict, total: int) -> None:
         )
 
 
-def _record_sale(db, sale: dict, key: str, digest: str) -> tuple[int, dict, bool]:
+def _record_sale(db, sale: dict, key: str, digest: RequestHash) -> tuple[int, dict, bool]:
     entry: dict = {}
     number, replayed = journal.record_sale(
         db,
@@ -291,7 +311,7 @@ def _record_sale(db, sale: dict, key: str, digest: str) -> tuple[int, dict, bool
         channel=sale["channel"],
         customer=sale["customer"],
         key=key,
-        request_hash=digest,
+        request_hash=digest.value,
         recorded=entry,
     )
     return number, entry, replayed
@@ -309,11 +329,11 @@ def _refund_request(number: int, body: dict) -> dict:
     return {"number": number, "wanted": wanted, "method": method}
 
 
-def _record_refund(db, refund: dict, key: str, digest: str) -> tuple[int, None, bool]:
+def _record_refund(db, refund: dict, key: str, digest: RequestHash) -> tuple[int, None, bool]:
     number, method = refund["number"], refund["method"]
     with transaction(db):
         refund_number, replayed = journal.record_refund(
-            db, number, refund["wanted"], method, member=None, key=key, request_hash=digest
+            db, number, refund["wanted"], method, member=None, key=key, request_hash=digest.value
         )
         if not replayed:
             log_event(

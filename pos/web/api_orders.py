@@ -12,6 +12,7 @@ from pos.errors import InvalidInput
 from pos.money import to_api
 from pos.web.api import (
     JSON,
+    RequestHash,
     _json_body,
     _key_reused,
     check_token,
@@ -60,7 +61,7 @@ def create_order():
         checked,
         source="api",
         key=key,
-        request_hash=digest,
+        request_hash=digest.value,
         expire_hours=int(settings["orders_expire_hours"] or 0),
     )
     if replayed:  # the same key landed between the look-up and the lock
@@ -68,12 +69,12 @@ def create_order():
     return _json({"order": order_json(store.get_order(db, number))}, 201)
 
 
-def _replay(db, key: str, digest: str):
+def _replay(db, key: str, digest: RequestHash):
     found = store.order_for_key(db, key)
     if not found:
         return None
     number, stored = found
-    if stored != digest:
+    if not digest.matches(stored):
         raise _key_reused()
     body = json.dumps({"order": order_json(store.get_order(db, number))})
     return body, 201, {**JSON, "Idempotent-Replay": "true"}

@@ -26,6 +26,7 @@ from pos.db.catalogue import get_products
 from pos.errors import InvalidInput, OutOfStock
 from pos.money import InvalidAmount, parse_amount, parse_rate
 from pos.orders import price_held
+from pos.web.db import writes_seen
 
 
 def current() -> dict:
@@ -228,10 +229,10 @@ def items(db: Database, cart: dict) -> list[Item]:
 def _products(db: Database, ids: list[int]) -> dict[int, dict]:
     """The products of this request's cart, read once a request (again after it writes)."""
     read = g.get("cart_products")
-    if read and read[0] == db.conn.total_changes and read[1].keys() >= set(ids):
+    if read and read[0] == writes_seen(db) and read[1].keys() >= set(ids):
         return read[1]
     products = get_products(db, ids)
-    g.cart_products = (db.conn.total_changes, products)
+    g.cart_products = (writes_seen(db), products)
     return products
 
 

@@ -51,12 +51,19 @@ def _writer() -> Database:
         return extensions["etal_writer"]
 
 
+def writes_seen(db: Database) -> int:
+    """A count that moves whenever this connection or the app's writer has written: what a
+    request's cache of rows it read is keyed on ("read again once something was written")."""
+    writer = getattr(db, "etal_writer", None)
+    return db.conn.total_changes + (writer.conn.total_changes if writer else 0)
+
+
 def get_settings() -> dict[str, str]:
     """The coop's settings, read once per request (and again once this request has written)."""
     db = get_db()
     cached = g.get("settings_cache")
-    if cached is None or cached[0] != db.conn.total_changes:
-        cached = (db.conn.total_changes, coop.load_settings(db))
+    if cached is None or cached[0] != writes_seen(db):
+        cached = (writes_seen(db), coop.load_settings(db))
         g.settings_cache = cached
     return dict(cached[1])  # a copy: a caller that edits it never edits the cache
 
