@@ -3,13 +3,16 @@
 -- Usage: wrk -tN -cN -d5s -s webflow.lua URL -- LOGINS_FILE
 -- LOGINS_FILE has one line per connection, tab-separated: the cookies, the page's CSRF token
 -- (the X-CSRFToken header htmx sends from <body hx-headers>), the tile forms' CSRF token, the
--- two products tapped.
+-- version of the tiles on screen (#sell-v), the two products tapped.
 -- The flow, with the headers and form fields Chromium sends (htmx 2):
---   1. POST /sell/cart/add/A   HX-Target: cart      csrf_token (the tile's form)
---   2. POST /sell/cart/add/B   HX-Target: cart      csrf_token
---   3. POST /sell/cart/act     HX-Target: result    csrf_token, key, seen, channel, act=pay:…
---      (HX-Trigger-Name: act; key, seen and csrf_token read from the cart just answered;
---      card and a 20 € note alternate)
+--   1. POST /sell/cart/add/A   HX-Target: cart      seen (hx-include), csrf_token (the tile's form)
+--   2. POST /sell/cart/add/B   HX-Target: cart      seen, csrf_token
+--      (the first tap of a cart is answered with the whole cart, the second, on a cart the
+--      screen shows as it is, with its own parts only: the line, `seen`, the total)
+--   3. POST /sell/cart/act     HX-Target: result    v, csrf_token, key, channel, seen, act=pay:…
+--      (HX-Trigger-Name: act; key, seen and csrf_token read from the cart just answered, v
+--      (hx-include) from the last payment's answer; card and a 20 € note alternate; the answer
+--      brings the two tiles the sale changed, or all of them if anything else changed)
 --   4. GET  /sell/tiles        HX-Target: tiles, HX-Trigger: tiles, only when the payment's
 --      answer says `HX-Trigger: stock-changed` (the tiles refresh themselves); not when the
 --      answer brings the tiles itself (out of band)
@@ -61,7 +64,8 @@ function init(args)
     n = n + 1
     if n == tid then
       local f = split(line)
-      device, session, header_token, tile_token, product_a, product_b = f[1], f[2], f[3], f[4], f[5], f[6]
+      device, session, header_token, tile_token, version = f[1], f[2], f[3], f[4], f[5]
+      product_a, product_b = f[6], f[7]
     end
   end
   file:close()
@@ -75,7 +79,7 @@ function init(args)
   -- What done() reads back is kept as strings: wrk's thread:get() crashes on nested tables.
   lat_text = ""
   numbers_text = ""
-  cart = { key = "", seen = "", csrf = tile_token }
+  cart = { key = "", seen = "0;", csrf = tile_token } -- the empty cart after logging in
   kinds = { "tile", "tile", "pay", "tiles" }
 end
 
@@ -101,13 +105,17 @@ local function post(path, target, body)
   return wrk.format("POST", path, h, body)
 end
 
+local function tile_body()
+  return "seen=" .. urlencode(cart.seen) .. "&csrf_token=" .. urlencode(tile_token)
+end
+
 function request()
   sent_at = now_us()
   if step == 1 then
     sale_began = sent_at
-    return post("/sell/cart/add/" .. product_a, "cart", "csrf_token=" .. urlencode(tile_token))
+    return post("/sell/cart/add/" .. product_a, "cart", tile_body())
   elseif step == 2 then
-    return post("/sell/cart/add/" .. product_b, "cart", "csrf_token=" .. urlencode(tile_token))
+    return post("/sell/cart/add/" .. product_b, "cart", tile_body())
   elseif step == 3 then
     paid_sent = paid_sent + 1
     local act = (paid_sent % 2 == 0) and "pay:note:20" or "pay:card"
@@ -115,8 +123,9 @@ function request()
     h["Content-Type"] = "application/x-www-form-urlencoded"
     h["Origin"] = origin
     h["HX-Trigger-Name"] = "act"
-    local body = "csrf_token=" .. urlencode(cart.csrf) .. "&key=" .. urlencode(cart.key)
-      .. "&seen=" .. urlencode(cart.seen) .. "&channel=stall&act=" .. urlencode(act)
+    local body = "v=" .. urlencode(version) .. "&csrf_token=" .. urlencode(cart.csrf)
+      .. "&key=" .. urlencode(cart.key) .. "&channel=stall&seen=" .. urlencode(cart.seen)
+      .. "&act=" .. urlencode(act)
     return wrk.format("POST", "/sell/cart/act", h, body)
   else
     local h = headers("tiles")
@@ -158,13 +167,17 @@ function response(status, hdrs, body)
     return failed(kind, status, body)
   end
   if step <= 2 then
+    -- A whole cart brings its key and CSRF token; a tap's own parts only `seen`.
     local key = string.match(body, 'name="key" value="(%w+)"')
     local seen = string.match(body, 'name="seen" id="seen" value="([^"]*)"')
     local csrf = string.match(body, 'name="csrf_token" value="([^"]+)"')
-    if not (key and seen and csrf) then
+    if not seen or not (key or cart.key ~= "") then
       return failed("cart", status, body)
     end
-    cart.key, cart.seen, cart.csrf = key, unescape_html(seen), csrf
+    cart.seen = unescape_html(seen)
+    if key then
+      cart.key, cart.csrf = key, csrf or cart.csrf
+    end
     step = step + 1
   elseif step == 3 then
     local number = string.match(body, "Vente n° (%d+) enregistr")
@@ -172,6 +185,8 @@ function response(status, hdrs, body)
       return failed("pay", status, body)
     end
     sales = sales + 1
+    cart.seen = unescape_html(string.match(body, 'name="seen" id="seen" value="([^"]*)"') or "0;")
+    version = string.match(body, 'name="v" id="sell%-v" value="([^"]*)"') or version
     numbers_text = numbers_text .. number .. ","
     lat_text = lat_text .. "sale=" .. string.format("%d", now_us() - sale_began) .. " "
     local trigger = header(hdrs, "hx-trigger") or ""

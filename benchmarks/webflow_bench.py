@@ -30,6 +30,7 @@ loaded machine disturbs far less than throughput. --profile FILE also writes a c
 from __future__ import annotations
 
 import argparse
+import html
 import io
 import json
 import os
@@ -96,6 +97,7 @@ def login(url: str, member_id: int) -> dict:
             "session": tablet.cookies["session"],
             "header_token": re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1),
             "tile_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
+            "version": re.search(r'name="v" id="sell-v" value="([^"]*)"', page).group(1),
         }
 
 
@@ -262,6 +264,21 @@ class Tablet:
         page = self.call("GET", "/sell")[1]
         self.header_token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
         self.tile_token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        self.form = {}  # the cart's key, seen and CSRF token, as the screen holds them now
+        self.follow(page)
+
+    def follow(self, answer: str) -> None:
+        """Keep what the screen would hold after this answer: the cart's `key` and CSRF token
+        (a whole cart), its `seen` (a whole cart or a tap's own parts)."""
+        for name, pattern in (
+            ("key", r'name="key" value="(\w+)"'),
+            ("seen", r'name="seen" id="seen" value="([^"]*)"'),
+            ("v", r'name="v" id="sell-v" value="([^"]*)"'),
+            ("csrf_token", r'action="/sell/cart/act".*?name="csrf_token" value="([^"]+)"'),
+        ):
+            found = re.search(pattern, answer, re.S)
+            if found:
+                self.form[name] = found.group(1)
 
     def call(self, method: str, path: str, form: dict | None = None, headers: dict | None = None):
         body = urlencode(form or {}).encode()
@@ -316,23 +333,21 @@ class Tablet:
 
     def sale(self, timings: dict[str, list[float]]) -> int:
         """Tile, tile, pay (and the tiles' refresh when the answer asks for it): its number."""
-        cart = ""
-        for product in self.products:
+        for product in self.products:  # a tile's form, and the cart's `seen` (hx-include)
             began = time.process_time()
             status, cart = self.call(
                 "POST",
                 f"/sell/cart/add/{product}",
-                {"csrf_token": self.tile_token},
+                {"csrf_token": self.tile_token, "seen": html.unescape(self.form["seen"])},
                 self.htmx("cart"),
             )
             timings["tile"].append(time.process_time() - began)
             assert status == 200, cart[:300]
-        key = re.search(r'name="key" value="(\w+)"', cart).group(1)
-        seen = re.search(r'name="seen" id="seen" value="([^"]*)"', cart).group(1)
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', cart).group(1)
+            self.follow(cart)
         self.paid += 1
         act = "pay:note:20" if self.paid % 2 == 0 else "pay:card"
-        form = {"csrf_token": csrf, "key": key, "seen": seen, "channel": "stall", "act": act}
+        form = {**self.form, "channel": "stall", "act": act}
+        form["seen"] = html.unescape(form["seen"])
         began = time.process_time()
         status, answer = self.call(
             "POST", "/sell/cart/act", form, {**self.htmx("result"), "HX-Trigger-Name": "act"}
@@ -340,6 +355,7 @@ class Tablet:
         timings["pay"].append(time.process_time() - began)
         number = re.search(r"Vente n° (\d+) enregistr", answer)
         assert status == 200 and number, answer[:300]
+        self.follow(answer)
         if "stock-changed" in self.headers.get("HX-Trigger", ""):
             began = time.process_time()
             status, answer = self.call(

@@ -36,7 +36,7 @@ def retired():
 
 def payrow_buttons(html: str) -> list[tuple[str, str]]:
     """The payment row's pay buttons: (value, words), in order."""
-    row = re.search(r'<div class="payrow".*?</div>', html, re.S).group(0)
+    row = re.search(r'<div id="payrow" class="payrow".*?</div>', html, re.S).group(0)
     found = re.findall(r'<button class="pay [^"]*" name="act" value="([^"]+)"[^>]*>([^<]*)<', row)
     return [(value, unescape(text)) for value, text in found]
 

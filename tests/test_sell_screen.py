@@ -42,7 +42,8 @@ def test_htmx_payment_goes_to_the_result_panel(actions, db):
     cart = actions.post(f"/sell/cart/add/{product_id(db, 'Cookie')}").get_data(as_text=True)
     # The payment buttons post themselves, their target named on their row; the server never
     # retargets an answer.
-    assert re.search(r'<div class="payrow" hx-target="#result">', cart)
+    row = '<div id="payrow" class="payrow" hx-target="#result" hx-include="#sell-v">'
+    assert row in cart
     card = re.search(r'<button[^>]*value="pay:card"[^>]*>', cart).group(0)
     assert 'hx-post="/sell/cart/act"' in card
     response = actions.post("/sell/cart/act", {"act": "pay:card", **actions.seen()})
@@ -128,7 +129,7 @@ def test_discount_panel_then_discount(actions, db):
     cart = actions.post("/sell/cart/act", {"act": "0:inc"}).get_data(as_text=True)
     button = re.search(r'<button[^>]*value="0:discount"[^>]*>', cart).group(0)
     assert 'hx-get="/sell/cart/line/0/discount"' in button
-    assert '<ul class="lines" hx-target="#result">' in cart
+    assert '<ul id="lines" class="lines" hx-target="#result">' in cart
     panel = actions.client.get("/sell/cart/line/0/discount", headers={"HX-Request": "true"})
     assert "HX-Retarget" not in panel.headers and "Raison" in panel.get_data(as_text=True)
     refused = actions.post("/sell/cart/line/0/discount", {"kind": "amount", "value": "2"})
@@ -195,8 +196,8 @@ def test_a_price_changed_between_tap_and_payment_records_nothing(actions, db):
         "Le prix de Cookie a changé : 2,50 € → 2,00 €. Vérifiez le total puis encaissez."
         in text_of(html)
     )
-    assert re.search(r'<li class="line changed">', html)
-    assert re.search(r'class="total changed"[^>]*>Total <strong>2,00', html)
+    assert re.search(r'<li id="l0" class="line changed">', html)
+    assert re.search(r'class="total changed"[^>]*><input[^>]*>Total <strong>2,00', html)
     assert db.execute("SELECT count(*) FROM sales").fetchone()[0] == 0
     # Tapped again on the cart as now shown, it is recorded at the price shown.
     paid = actions.post("/sell/cart/act", {"act": "pay:card", **actions.seen()})
@@ -351,7 +352,7 @@ def test_a_discount_above_what_it_applies_to_is_refused(actions, client, db, url
 def test_an_odd_cash_amount_is_one_tap_from_the_notes(actions, client, db):
     actions.login("Léo")
     cart = actions.post(f"/sell/cart/add/{product_id(db, 'Kokedama')}").get_data(as_text=True)
-    row = re.search(r'<div class="payrow"[^>]*>(.*?)</div>', cart, re.S).group(1)
+    row = re.search(r'<div id="payrow" class="payrow"[^>]*>(.*?)</div>', cart, re.S).group(1)
     buttons = re.findall(r"<button[^>]*>(.*?)</button>", row)
     assert buttons.index("Autre somme") == buttons.index("50,00\xa0€") + 1
     other = re.search(r'<button class="note other"[^>]*>', row).group(0)
@@ -430,7 +431,7 @@ def test_the_last_unit_sold_elsewhere_between_tap_and_payment(actions, db):
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422 and 'id="result"' in html
     assert "Stock insuffisant pour « Dernier pot » : il n'en reste plus." in text_of(html)
-    assert '<li class="line changed">' in html
+    assert re.search(r'<li id="l\d" class="line changed">', html)
     assert db.execute("SELECT count(*) FROM sales").fetchone()[0] == 1
 
 

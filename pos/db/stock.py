@@ -257,3 +257,14 @@ def get_expense(db: Database, expense_id: int) -> dict | None:
     """One expense, or None."""
     rows = list(db.query("SELECT * FROM expenses WHERE id = ?", [expense_id]))
     return rows[0] if rows else None
+
+
+def products_moved_since(db: Database, movement_id: int, limit: int) -> list[int] | None:
+    """The products whose stock moved after this movement (a sell screen's tiles to redraw),
+    in the order they first moved; None when more than `limit` did."""
+    rows = db.execute(
+        "SELECT product_id FROM stock_movements WHERE id > ? GROUP BY product_id"
+        " ORDER BY min(id) LIMIT ?",
+        [movement_id, limit + 1],
+    ).fetchall()
+    return None if len(rows) > limit else [row[0] for row in rows]

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import mimetypes
+import zlib
+from contextvars import ContextVar
 
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, request, session
+from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
+from itsdangerous import URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
 from jinja2 import BytecodeCache
 from werkzeug.routing import IntegerConverter
 
@@ -18,9 +25,28 @@ from pos.i18n import plural_text, tr
 from pos.money import format_eur, format_rate, rate_to_decimal, signed
 from pos.web import assets
 from pos.web.db import init_app as init_db
-from pos.web.words import cached_gettext
+from pos.web.render import cached_url_for
+from pos.web.words import cached_gettext, cached_tr, template_gettext
 
-csrf = CSRFProtect()
+
+class CSRF(CSRFProtect):
+    """Flask-WTF's CSRF protection, unchanged; a request's token, once checked, is the one its
+    answer's forms carry.
+
+    Flask-WTF signs a fresh token for every answer; both sign the session's same secret and,
+    with no time limit (WTF_CSRF_TIME_LIMIT=None), neither expires, so signing again buys
+    nothing. With a time limit set, a fresh one is signed as Flask-WTF does.
+    """
+
+    def protect(self, apply_exemptions=False):
+        super().protect(apply_exemptions)
+        if g.get("csrf_valid") and current_app.config.get("WTF_CSRF_TIME_LIMIT") is None:
+            field = current_app.config["WTF_CSRF_FIELD_NAME"]
+            if field not in g:
+                setattr(g, field, self._get_csrf_token())
+
+
+csrf = CSRF()
 babel = Babel()
 htmx = Htmx()
 
@@ -39,13 +65,48 @@ SECURITY_HEADERS = (
 )
 
 
+class SessionJSON:
+    """The session's JSON: plain on the way out, Flask's tagged reader on the way in.
+
+    The session holds only JSON's own types (a flash's (category, message) pair comes back as
+    a list, which `get_flashed_messages` reads alike); tagging every value on each answer, as
+    Flask does for tuples, bytes or dates the session never holds, cost more than the rest of
+    the cookie. Reading stays Flask's, so a cookie written before still opens.
+    """
+
+    _tagged = TaggedJSONSerializer()
+
+    @staticmethod
+    def dumps(value: dict) -> str:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+    def loads(self, text: str | bytes) -> dict:
+        return json.loads(text, object_hook=self._tagged.untag)
+
+
+COMPRESS_ABOVE = 1024  # bytes of JSON: a small session is not worth zlib, a big cart is
+
+
+class SessionSerializer(URLSafeTimedSerializer):
+    """itsdangerous' signed, timed cookie value, compressed only when it is big (a long cart
+    with discounts), so that it stays well under a browser's 4 KB; reading is unchanged."""
+
+    def dump_payload(self, obj) -> bytes:
+        data = self.serializer.dumps(obj).encode()
+        if len(data) <= COMPRESS_ABOVE:
+            return base64_encode(data)
+        return b"." + base64_encode(zlib.compress(data))
+
+
 class CookieSession(SecureCookieSessionInterface):
-    """Flask's signed-cookie session, with its signer made once, and none on the API.
+    """Flask's signed-cookie session (HMAC-SHA1 of the app's secret key, as Flask signs it),
+    with its signer made once, a plain JSON payload, and none on the API.
 
     The API authenticates by bearer token: it neither reads nor sets a cookie, so its calls
     skip the session (a NullSession) instead of verifying and re-signing one each time.
     """
 
+    serializer = SessionJSON()
     _signer = None
 
     def open_session(self, app, request):
@@ -54,9 +115,20 @@ class CookieSession(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
     def get_signing_serializer(self, app):
+        if not app.secret_key:
+            return None
         key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
         if self._signer is None or self._signer[0] != key:
-            self._signer = (key, super().get_signing_serializer(app))
+            signer = SessionSerializer(
+                [*key[1], key[0]],  # itsdangerous signs with the last, accepts any
+                salt=self.salt,
+                serializer=self.serializer,
+                signer_kwargs={
+                    "key_derivation": self.key_derivation,
+                    "digest_method": self.digest_method,
+                },
+            )
+            self._signer = (key, signer)
         return self._signer[1]
 
 
@@ -110,10 +182,26 @@ class CompiledTemplates(BytecodeCache):
 COMPILED_TEMPLATES = CompiledTemplates()
 
 
+_language: ContextVar[str | None] = ContextVar("etal_language", default=None)
+
+
 def select_locale() -> str:
-    """French unless the member chose English on this device."""
-    lang = session.get("lang")
-    return lang if lang in LANGUAGES else "fr"
+    """French unless the member chose English on this device (read from the session once a
+    request: every price and word of a page asks)."""
+    lang = _language.get()
+    if lang is None:
+        lang = session.get("lang")
+        lang = lang if lang in LANGUAGES else "fr"
+    return lang
+
+
+def _remember_language() -> None:
+    _language.set(None)
+    _language.set(select_locale())
+
+
+def _forget_language(_exc: BaseException | None = None) -> None:
+    _language.set(None)
 
 
 def register(app: Flask) -> None:
@@ -123,10 +211,15 @@ def register(app: Flask) -> None:
     assets.init_app(app)  # hashed, compressed static files, before the security headers
     app.wsgi_app = SecurityHeaders(app.wsgi_app)
     csrf.init_app(app)
+    app.before_request(_remember_language)
+    app.teardown_request(_forget_language)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.install_gettext_callables(  # ngettext with French's rule: 0 and 1 singular
         gettext=cached_gettext(select_locale), ngettext=plural_text, newstyle=True
     )
+    fast_gettext = template_gettext(select_locale)  # `_()` straight to it, one call less
+    app.jinja_env.globals.update(gettext=fast_gettext, _=fast_gettext)
+    app.jinja_env.globals["url_for"] = cached_url_for(app)
     htmx.init_app(app)
     # Before any route: every <int:…> in a path is ASCII digits and bounded (2^63 is a 404).
     app.url_map.converters["int"] = BoundedInt
@@ -150,8 +243,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["rate"] = lambda bp: format_rate(bp, _locale())
     app.jinja_env.filters["signed"] = signed  # "+3", "−2": a count's change, U+2212
     app.jinja_env.filters["rate_value"] = lambda bp: str(rate_to_decimal(bp))
-    app.jinja_env.filters["tr"] = tr  # a domain message in the member's language
-    app.jinja_env.filters["initials"] = initials
+    app.jinja_env.filters["tr"] = cached_tr(select_locale, tr)  # a domain word, translated
+    app.jinja_env.filters["initials"] = functools.lru_cache(maxsize=4096)(initials)  # pure
     # Moments for people: the coop's zone, French form (pos.clock); codes as words (pos.labels).
     app.jinja_env.filters["when"] = clock.for_people
     app.jinja_env.filters["day"] = clock.date_for_people

@@ -108,14 +108,21 @@ def refuse_control_characters() -> None:
 @bp.before_app_request
 def load_member() -> None:
     """Put the logged-in member in g, logging out after the idle time."""
-    g.member = None
-    member_id = session.get("member_id")
-    if member_id is None or request.endpoint == "static":
+    # The request's own objects, looked up once (each use of a proxy finds them again).
+    state, cookie, req = (
+        g._get_current_object(),
+        session._get_current_object(),
+        request._get_current_object(),
+    )
+    state.member = None
+    member_id = cookie.get("member_id")
+    if member_id is None or req.endpoint == "static":
         return
     settings = get_settings()
     idle = int(settings["idle_minutes"]) * 60
-    if time.time() - session.get("seen", 0) > idle:
-        session.pop("member_id", None)  # the cart stays, for the same member only (basket)
+    now = time.time()
+    if now - cookie.get("seen", 0) > idle:
+        cookie.pop("member_id", None)  # the cart stays, for the same member only (basket)
         flash(
             ngettext(
                 "Déconnexion automatique après %(num)s minute sans activité.",
@@ -125,16 +132,15 @@ def load_member() -> None:
             "info",
         )
         return
-    db = get_db()
-    member = sessions.session_member(db, str(session.get("sid", "")), member_id)
+    member = sessions.session_member(get_db(), str(cookie.get("sid", "")), member_id)
     if member is None:
-        session.pop("member_id", None)  # logged out, handed over or ended by an admin
+        cookie.pop("member_id", None)  # logged out, handed over or ended by an admin
         return
     if member["active"]:
-        g.member = member
-        g.no_store = True  # a logged-in page is never kept by the browser or a proxy
-        if POLL_HEADER not in request.headers and request.endpoint not in PASSIVE_ENDPOINTS:
-            session["seen"] = int(time.time())
+        state.member = member
+        state.no_store = True  # a logged-in page is never kept by the browser or a proxy
+        if POLL_HEADER not in req.headers and req.endpoint not in PASSIVE_ENDPOINTS:
+            cookie["seen"] = int(now)
 
 
 def login_required(view):

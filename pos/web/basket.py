@@ -36,7 +36,8 @@ def current() -> dict:
     never a change of member.
     """
     cart = session.get("cart")
-    member_id = g.member["id"] if g.get("member") else None
+    member = g.get("member")
+    member_id = member["id"] if member else None
     if not cart or cart.get("member_id", member_id) != member_id:
         cart = {
             "key": uuid.uuid4().hex,

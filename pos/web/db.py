@@ -25,12 +25,15 @@ def _idle() -> list[Database]:
 
 def get_db() -> Database:
     """The request's connection to the coop database."""
-    if "db" not in g:
-        try:
-            g.db = _idle().pop()  # list.pop is atomic: no two requests share a connection
-        except IndexError:
-            g.db = database.connect(current_app.config["DATABASE"])
-            g.db.etal_writer = _writer()
+    try:
+        return g.db
+    except AttributeError:
+        pass
+    try:
+        g.db = _idle().pop()  # list.pop is atomic: no two requests share a connection
+    except IndexError:
+        g.db = database.connect(current_app.config["DATABASE"])
+        g.db.etal_writer = _writer()
     return g.db
 
 

@@ -133,9 +133,14 @@ def add(product_id: int):
     db = get_db()
     if current_day(db) is None:  # closed on another tablet: say so before anything is added
         raise TillClosed()
-    first = not basket.current()["lines"]
+    lines_before = [list(line) for line in basket.current()["lines"]]
     basket.add(db, product_id)
-    return _cart_response(strip=first)
+    if request.htmx and (changed := view.tap(lines_before, product_id)):
+        response = page("sell/_tap.html", **changed)
+        response.headers["HX-Reswap"] = "none"  # every part swaps itself, out of band
+        response.headers["HX-Trigger"] = "cart-changed"
+        return response
+    return _cart_response(strip=not lines_before)
 
 
 @bp.post("/sell/cart/line/<int:index>/<action>")
@@ -290,15 +295,25 @@ def _done(sale: dict, cart: dict, key: str, *, just_written: bool = False):
     done = url_for("sell.index", done=sale["number"])
     if not request.htmx:
         return redirect(done)
-    # The tiles' new stock comes with the answer (out of band): no second request for them.
-    # A sale just written was recorded in the open till day.
+    # The tiles' new stock comes with the answer (out of band): no second request for them;
+    # only those whose stock moved since the screen's when nothing else changed. A sale just
+    # written was recorded in the open till day.
+    version = view.seen_version()
+    sold = None
+    if just_written:
+        sold = view.changed_tiles(request.form.get("v"), version["version"])
     context = view.context(
         view.result_panel(sale, just_written=just_written),
-        tiles=True,
+        tiles=sold is None,
         till_open=True if just_written else None,
     )
     response = page(
-        "sell/index.html", "after_sale", **context, **view.seen_version(), oob_tiles=True
+        "sell/index.html",
+        "after_sale",
+        **context,
+        **version,
+        oob_tiles=sold is None,
+        sold_tiles=sold,
     )
     response.headers["HX-Replace-Url"] = done
     return response

@@ -464,9 +464,19 @@ def test_a_sale_is_the_three_requests_the_web_flow_benchmark_sends(seller: Page,
     ]
     for request in sent:
         assert request.headers["hx-request"] == "true" and request.headers["x-csrftoken"]
-    assert [k for k, _v in _fields(sent[0].post_data)] == ["csrf_token"]
+    # A tile's form and the cart's `seen` (hx-include): the second tap, on a cart the screen
+    # shows as it is, is answered with its own parts only (HX-Reswap: none), the first whole.
+    assert [k for k, _v in _fields(sent[0].post_data)] == ["seen", "csrf_token"]
+    assert dict(_fields(sent[0].post_data))["seen"] == "0;"
+    assert dict(_fields(sent[1].post_data))["seen"] == f"1250;{kokedama}:1:1250"
+    assert [r.response().headers.get("hx-reswap") for r in sent] == [None, "none", None, None]
     pay = _fields(sent[2].post_data)
-    assert [k for k, _v in pay] == ["csrf_token", "key", "seen", "channel", "act"]
+    # The cart's form, and the version of the tiles on screen (hx-include): its answer brings
+    # only the two tiles the sale changed, not the whole tiles.
+    assert [k for k, _v in pay] == ["v", "csrf_token", "key", "channel", "seen", "act"]
+    answer = sent[2].response().text()
+    assert 'id="tiles"' not in answer
+    assert re.findall(r'<form id="t(\d+)"[^>]*hx-swap-oob', answer) == [str(kokedama), str(cookie)]
     assert dict(pay)["act"] == "pay:card" and dict(pay)["channel"] == "stall"
     assert sent[2].headers["hx-trigger-name"] == "act"
 
