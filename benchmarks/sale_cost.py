@@ -5,7 +5,7 @@
 On a fresh `pos demo` coop with a token and stock (sales_bench.make_etal_db), the same sale as
 wrk_bench.py (`POST /api/v1/sales`, two products, paid by card) is sent straight to the WSGI
 app, whole; then again with one part of its path taken out (replaced by its result, computed
-once): the token check, the retry look-ups, pricing, the write (Python, SQL and COMMIT), the
+once): the token check, pricing, the write (Python, SQL and COMMIT), the
 answer's JSON; and last with the view itself replaced (what Flask and Étal's hooks cost). A
 part's cost is what the whole request loses without it, measured in context: timed alone in a
 loop, a part runs with warm caches and looks two to five times cheaper than it is. Figures are
@@ -92,12 +92,12 @@ def etal_parts(folder: Path, sales: int) -> dict[str, float]:
 
         db = get_db()
         priced = real["_sale_request"](db, request)
-        _number, entry, _replayed = real["_record_sale"](db, priced, uuid.uuid4().hex, "d")
+        digest = api.RequestHash("/api/v1/sales", request, "d")
+        _number, entry, _replayed = real["_record_sale"](db, priced, uuid.uuid4().hex, digest)
     answer = real["_answer"](entry)
     written = (entry["number"], entry, False)
     without = {
         "token check": ("hook", None),
-        "retry look-ups": ("_replay", lambda db, key, digest: None),
         "pricing (products, cart)": ("_sale_request", lambda db, body: priced),
         "write (Python, SQL, COMMIT)": ("_record_sale", lambda db, sale, key, digest: written),
         "answer (JSON)": ("_answer", lambda e: answer),

@@ -187,20 +187,17 @@ _language: ContextVar[str | None] = ContextVar("etal_language", default=None)
 
 def select_locale() -> str:
     """French unless the member chose English on this device (read from the session once a
-    request: every price and word of a page asks)."""
+    request, at its first use: every price and word of a page asks; an API call never does)."""
     lang = _language.get()
     if lang is None:
         lang = session.get("lang")
         lang = lang if lang in LANGUAGES else "fr"
+        _language.set(lang)
     return lang
 
 
-def _remember_language() -> None:
-    _language.set(None)
-    _language.set(select_locale())
-
-
 def _forget_language(_exc: BaseException | None = None) -> None:
+    """Each request reads the session's language afresh (set at the start and the end)."""
     _language.set(None)
 
 
@@ -211,7 +208,7 @@ def register(app: Flask) -> None:
     assets.init_app(app)  # hashed, compressed static files, before the security headers
     app.wsgi_app = SecurityHeaders(app.wsgi_app)
     csrf.init_app(app)
-    app.before_request(_remember_language)
+    app.before_request(_forget_language)
     app.teardown_request(_forget_language)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.install_gettext_callables(  # ngettext with French's rule: 0 and 1 singular
