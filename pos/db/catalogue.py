@@ -77,12 +77,17 @@ def get_product(db: Database, product_id: int) -> dict | None:
 
 
 def get_products(db: Database, product_ids: list[int]) -> dict[int, dict]:
-    """Several products by id at today's price, in one query (a cart, an API sale)."""
+    """Several products by id at today's price, in one query (a cart, an order)."""
+    return _by_id(db, PRODUCT_SELECT, product_ids)
+
+
+def _by_id(db: Database, select: str, product_ids: list[int]) -> dict[int, dict]:
+    """The rows of `select` for these product ids, by id, at today's price (one query)."""
     ids = sorted({int(i) for i in product_ids})
     if not ids:
         return {}
     marks = ", ".join("?" for _ in ids)
-    rows = list(query(db, f"{PRODUCT_SELECT} WHERE p.id IN ({marks})", ids))
+    rows = list(query(db, f"{select} WHERE p.id IN ({marks})", ids))
     return {row["id"]: row for row in _with_markdowns(rows)}
 
 
@@ -97,12 +102,7 @@ FROM products p
 def prices_of(db: Database, product_ids: list[int]) -> dict[int, dict]:
     """Several products by id as a cart prices them (today's price), without their stock,
     reservations or category: what an API sale reads before its write."""
-    ids = sorted({int(i) for i in product_ids})
-    if not ids:
-        return {}
-    marks = ", ".join("?" for _ in ids)
-    rows = list(query(db, f"{PRICE_SELECT} WHERE p.id IN ({marks})", ids))
-    return {row["id"]: row for row in _with_markdowns(rows)}
+    return _by_id(db, PRICE_SELECT, product_ids)
 
 
 def product_names(db: Database, *, except_id: int | None = None) -> set[str]:
