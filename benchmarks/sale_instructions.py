@@ -11,8 +11,9 @@ one sale's, start-up and warm-up left out. What the kernel does (writing the WAL
 counted: the coop lives on tmpfs (/dev/shm) for the run, so the disk does not matter either.
 
 Timings in process (sale_cost.py) move by 10-25 % with whatever else the machine runs; these
-counts repeat within 0.1 %, so a change of 1 % is visible. Instructions are not time (cache
-misses, system calls), but on the same machine they rank changes to the same path reliably.
+counts repeat within about 1 % (a fresh coop each run), so a change of 2 % is visible.
+Instructions are not time (cache misses, system calls), but on the same machine they rank
+changes to the same path reliably.
 """
 
 from __future__ import annotations
@@ -24,22 +25,21 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
+import sale_cost  # noqa: E402
 import sales_bench  # noqa: E402
 
 WARM_UP = 50
 
 
 def child(which: str, folder: Path, sales: int) -> None:
-    """Build the app on the prepared folder, then send WARM_UP + `sales` sales into it."""
-    from werkzeug.test import EnvironBuilder
-
+    """Build the app on the prepared folder, then send WARM_UP + `sales` sales into it (the
+    requests of sale_cost.py, each checked for its 201)."""
     if which == "etal":
         from pos.web.app import create_app
 
@@ -57,27 +57,15 @@ def child(which: str, folder: Path, sales: int) -> None:
         app = sales_bench.floor_app(str(folder / "floor.db"))
         body = {"lines": [{"product_id": p, "quantity": q} for p, q in sales_bench.FLOOR_LINES]}
         path, headers = "/sales", {}
-    data = json.dumps(body).encode()
-    environs = [
-        EnvironBuilder(
-            path=path,
-            method="POST",
-            data=data,
-            headers={
-                **headers,
-                "Content-Type": "application/json",
-                "Idempotency-Key": uuid.uuid4().hex,
-            },
-        ).get_environ()
-        for _ in range(WARM_UP + sales)
-    ]
-    for environ in environs:
-        status = []
-        answer = app(environ, lambda s, h, e=None, status=status: status.append(s))
-        b"".join(answer)
-        getattr(answer, "close", lambda: None)()
-        if not status[0].startswith("201"):
-            raise SystemExit(f"{which}: {status[0]}")
+    call = sale_cost.wsgi_caller(
+        app,
+        path,
+        json.dumps(body).encode(),
+        {**headers, "Content-Type": "application/json"},
+        WARM_UP + sales,
+    )
+    for _ in range(WARM_UP + sales):
+        call()
 
 
 def counted(which: str, folder: Path, sales: int) -> int:
