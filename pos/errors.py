@@ -184,6 +184,14 @@ SQLITE_CORRUPT = 11
 SQLITE_NOTADB = 26
 
 
+class Unexpected(EtalError):
+    """What a client is told of an error Étal did not expect (logged with its traceback)."""
+
+    code = "internal"
+    status = 500
+    sentence = N_("Erreur inattendue : rien n'a été enregistré. Réessayez.")
+
+
 def storage_error(exc: BaseException) -> EtalError | None:
     """The Étal error a storage failure means (disk full, damaged file), or None."""
     code = getattr(exc, "sqlite_errorcode", None)

@@ -206,7 +206,9 @@ def register(app: Flask) -> None:
     init_db(app)
     app.session_interface = CookieSession()
     assets.init_app(app)  # hashed, compressed static files, before the security headers
-    app.wsgi_app = SecurityHeaders(app.wsgi_app)
+    from pos.web.sale_lane import SaleLane  # the API's plain sale, in front of Flask
+
+    app.wsgi_app = SecurityHeaders(SaleLane(app, app.wsgi_app))
     csrf.init_app(app)
     app.before_request(_forget_language)
     app.teardown_request(_forget_language)

@@ -36,6 +36,7 @@ from pos.money import InvalidAmount, parse_amount, rate_to_api, to_api
 from pos.orders import available
 from pos.payment_methods import CODES, accepts
 from pos.web.db import get_db
+from pos.web.errors import JSON  # an API answer's headers: JSON, never cached
 from pos.web.openapi import SPEC
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -50,12 +51,21 @@ def check_token() -> None:
     """Every call but the OpenAPI document needs a live bearer token with the right scope."""
     if request.endpoint == "api.openapi":
         return
-    header = request.headers.get("Authorization", "")
-    token = header[7:].strip() if header.startswith("Bearer ") else ""
-    scopes = coop.token_scopes(get_db(), token) if token else None
+    scopes = token_scopes(get_db(), request.headers.get("Authorization", ""))
+    require_scope(scopes, SCOPE_OF.get(request.endpoint or "", "read"))
+
+
+def token_scopes(db, authorization: str) -> tuple[str, ...]:
+    """The scopes of the live bearer token an Authorization header carries; 401 without one."""
+    token = authorization[7:].strip() if authorization.startswith("Bearer ") else ""
+    scopes = coop.token_scopes(db, token) if token else None
     if scopes is None:
         raise Unauthorized("Jeton d'API manquant ou invalide.")
-    needed = SCOPE_OF.get(request.endpoint or "", "read")
+    return scopes
+
+
+def require_scope(scopes: tuple[str, ...], needed: str) -> None:
+    """403 unless the token was given the scope this call needs."""
     if needed not in scopes:
         raise NotAllowed(f"Ce jeton n'a pas la portée « {needed} ».")
 
@@ -115,16 +125,33 @@ def sale(number: int):
 
 @bp.post("/sales")
 def create_sale():
-    """Record a sale exactly once per Idempotency-Key."""
-    body = _json_body()
-    return _once(body, lambda db: _sale_request(db, body), _record_sale)
+    """Record a sale exactly once per Idempotency-Key (pos.web.sale_lane answers the plain
+    case of this call before Flask; both call `sale_call`)."""
+    return sale_call(current_app.extensions, get_db(), _idempotency_key(), _json_body())
+
+
+def sale_call(extensions: dict, db, key: str, body: dict):
+    """POST /api/v1/sales once its token is checked: the answer, its status and headers."""
+    prepare = lambda db: _sale_request(db, body)  # noqa: E731 - checked before the lock
+    return _once(extensions, db, SALES_PATH, key, body, prepare, _record_sale)
+
+
+SALES_PATH = "/api/v1/sales"
 
 
 @bp.post("/sales/<int:number>/refund")
 def refund(number: int):
     """Refund lines of a past sale exactly once per Idempotency-Key."""
     body = _json_body()
-    return _once(body, lambda db: _refund_request(number, body), _record_refund)
+    return _once(
+        current_app.extensions,
+        get_db(),
+        request.path,
+        _idempotency_key(),
+        body,
+        lambda db: _refund_request(number, body),
+        _record_refund,
+    )
 
 
 @bp.post("/sales/<int:number>/receipt")
@@ -141,13 +168,22 @@ def print_receipt(number: int):
 
 
 def _json_body() -> dict:
-    """The request's JSON object. orjson parses strict JSON (RFC 8259) and refuses what holds
-    no text, such as the escape of half a UTF-16 pair ("\\ud800"), which json.loads lets
+    """The request's JSON object (`json_object`)."""
+    return json_object(request.get_data() if request.is_json else None)
+
+
+def _idempotency_key() -> str:
+    return request.headers.get("Idempotency-Key", "")
+
+
+def json_object(data: bytes | None) -> dict:
+    """A request body's JSON object. orjson parses strict JSON (RFC 8259) and refuses what
+    holds no text, such as the escape of half a UTF-16 pair ("\\ud800"), which json.loads lets
     through to crash the chain's hash or SQLite's encoding later."""
     body = None
-    if request.is_json:
+    if data is not None:
         try:
-            body = orjson.loads(request.get_data())
+            body = orjson.loads(data)
         except orjson.JSONDecodeError:  # broken, nested past 1 024 levels, or no text
             body = None
     if not isinstance(body, dict):
@@ -155,7 +191,7 @@ def _json_body() -> dict:
     return body
 
 
-def _once(body: dict, prepare, record):
+def _once(extensions: dict, db, path: str, key: str, body: dict, prepare, record):
     """Replay the answer for a known key; refuse a key reused for another body.
 
     The request is checked before the write lock is taken (`prepare`), so that only the
@@ -166,9 +202,8 @@ def _once(body: dict, prepare, record):
     product sold out, archived or repriced, the till closed) is looked up only then, to be
     answered as the first time.
     """
-    key, digest = key_and_digest(body)
-    db = get_db()
-    if _legacy_answers(db) and (replay := _stored_replay(db, key, digest)):
+    key, digest = key_and_digest(path, key, body)
+    if _legacy_answers(extensions, db) and (replay := _stored_replay(db, key, digest)):
         return replay
     try:
         number, entry, replayed = record(db, prepare(db), key, digest)
@@ -181,15 +216,14 @@ def _once(body: dict, prepare, record):
     return _answer(entry or journal.get_sale(db, number)), 201, JSON
 
 
-def key_and_digest(body: dict) -> tuple[str, RequestHash]:
+def key_and_digest(path: str, key: str, body: dict) -> tuple[str, RequestHash]:
     """The request's Idempotency-Key (required) and the hash of what it asks, for its replays."""
-    key = request.headers.get("Idempotency-Key", "").strip()
+    key = key.strip()
     if not key or len(key) > 200:
         raise InvalidInput(
             "L'en-tête Idempotency-Key est obligatoire (200 caractères au plus).",
             field="Idempotency-Key",
         )
-    path = request.path
     value = hashlib.sha256(path.encode() + orjson.dumps(body, option=orjson.OPT_SORT_KEYS))
     return key, RequestHash(path, body, value.hexdigest())
 
@@ -212,10 +246,6 @@ class RequestHash:
         return hashlib.sha256(before).hexdigest()
 
 
-# An API answer is never cached (as pos.web._no_store would say, without its look-up).
-JSON = {"Content-Type": "application/json", "Cache-Control": "no-store"}
-
-
 def _replay(db, key: str, digest: RequestHash):
     """The answer to a key already on an entry with this body; 409 for another body."""
     row = journal.keyed_entry(db, key)
@@ -226,13 +256,13 @@ def _replay(db, key: str, digest: RequestHash):
     return _answer(journal.get_sale(db, row[0])), 201, {**JSON, "Idempotent-Replay": "true"}
 
 
-def _legacy_answers(db) -> bool:
+def _legacy_answers(extensions: dict, db) -> bool:
     """Whether this database holds answers stored whole by earlier versions (their own
     table, which nothing writes any more): read once per app, so a database without any
     (every database made since) spends no look-up on them."""
-    known = current_app.extensions.get("etal_legacy_answers")
+    known = extensions.get("etal_legacy_answers")
     if known is None:
-        known = current_app.extensions["etal_legacy_answers"] = journal.has_stored_answers(db)
+        known = extensions["etal_legacy_answers"] = journal.has_stored_answers(db)
     return known
 
 
@@ -243,7 +273,7 @@ def _stored_replay(db, key: str, digest: RequestHash):
         return None
     if not digest.matches(row[0]):
         raise _key_reused()
-    return row[2], row[1], {**JSON, "Idempotent-Replay": "true"}
+    return row[2].encode(), row[1], {**JSON, "Idempotent-Replay": "true"}
 
 
 def _answer(entry: dict) -> bytes:

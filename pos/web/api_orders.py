@@ -13,6 +13,7 @@ from pos.money import to_api
 from pos.web.api import (
     JSON,
     RequestHash,
+    _idempotency_key,
     _json_body,
     _key_reused,
     check_token,
@@ -50,7 +51,7 @@ def order(number: int):
 def create_order():
     """Place an order exactly once per Idempotency-Key; its stock is reserved at once."""
     body = _json_body()
-    key, digest = key_and_digest(body)
+    key, digest = key_and_digest(request.path, _idempotency_key(), body)
     db = get_db()
     if replay := _replay(db, key, digest):
         return replay

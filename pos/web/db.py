@@ -19,8 +19,8 @@ from pos.db import coop
 IDLE_KEPT = 8  # as many as waitress threads: more would only hold memory
 
 
-def _idle() -> list[Database]:
-    return current_app.extensions.setdefault("etal_idle_connections", [])
+def _idle(app: Flask) -> list[Database]:
+    return app.extensions.setdefault("etal_idle_connections", [])
 
 
 def get_db() -> Database:
@@ -29,25 +29,32 @@ def get_db() -> Database:
         return g.db
     except AttributeError:
         pass
-    try:
-        g.db = _idle().pop()  # list.pop is atomic: no two requests share a connection
-    except IndexError:
-        g.db = database.connect(current_app.config["DATABASE"])
-        g.db.etal_writer = _writer()
+    g.db = take(current_app)
     return g.db
+
+
+def take(app: Flask) -> Database:
+    """An idle connection of the app's (list.pop is atomic: no two requests share one), or a
+    new one; each knows the app's writer. Handed back by `give_back`."""
+    try:
+        return _idle(app).pop()
+    except IndexError:
+        db = database.connect(app.config["DATABASE"])
+        db.etal_writer = _writer(app)
+        return db
 
 
 _writer_lock = threading.Lock()
 
 
-def _writer() -> Database:
+def _writer(app: Flask) -> Database:
     """The app's one connection for group commits (pos.db.group_commit): only the write lock's
     holder uses it, so its page cache stays warm; each request's own connection, which finds
     the journal changed by the others at each new read, would read its pages again."""
-    extensions = current_app.extensions
+    extensions = app.extensions
     with _writer_lock:
         if "etal_writer" not in extensions:
-            extensions["etal_writer"] = database.connect(current_app.config["DATABASE"])
+            extensions["etal_writer"] = database.connect(app.config["DATABASE"])
         return extensions["etal_writer"]
 
 
@@ -69,13 +76,17 @@ def get_settings() -> dict[str, str]:
 
 
 def close_db(_exc: BaseException | None = None) -> None:
-    """Hand the request's connection back (never inside a transaction), or close it."""
+    """Hand the request's connection back at its teardown."""
     db = g.pop("db", None)
-    if db is None:
-        return
+    if db is not None:
+        give_back(current_app, db)
+
+
+def give_back(app: Flask, db: Database) -> None:
+    """Keep a connection for the next request (never inside a transaction), or close it."""
     if db.conn.in_transaction:
         db.conn.rollback()
-    idle = _idle()
+    idle = _idle(app)
     if len(idle) < IDLE_KEPT:
         idle.append(db)
     else:

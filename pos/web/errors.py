@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, request, url_for
+import orjson
+from flask import Flask, g, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from pos.errors import EtalError, OutOfStock, storage_error
+from pos.errors import EtalError, OutOfStock, Unexpected, storage_error
 from pos.i18n import translate
 from pos.web.render import page
 
@@ -31,12 +32,31 @@ HTTP_CODES = {
 }
 
 
+JSON = {"Content-Type": "application/json", "Cache-Control": "no-store"}  # never cached
+
+
 def json_error(code: str, message: str, status: int, field: str | None = None):
-    """The API's one error shape."""
+    """The API's one error shape: its body, status and headers (pos.web.sale_lane's too)."""
     error = {"code": code, "message": message}
     if field:
         error["field"] = field
-    return jsonify({"error": error}), status
+    return orjson.dumps({"error": error}), status, JSON
+
+
+def api_error(exc: EtalError):
+    """An Étal error as the API says it: the French sentence."""
+    return json_error(exc.code, exc.message, exc.status, exc.field)
+
+
+def unexpected(app: Flask, exc: Exception) -> EtalError:
+    """What an error Étal did not expect is said to be, logged: a full disk or a damaged file
+    by name (no traceback), anything else as « Erreur inattendue » with its traceback."""
+    known = storage_error(exc)
+    if known is not None:
+        app.logger.error("storage: %s", exc)
+        return known
+    app.logger.exception("unexpected error")
+    return Unexpected()
 
 
 def _wants_json() -> bool:
@@ -68,7 +88,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(EtalError)
     def etal_error(exc: EtalError):
         if _wants_json():
-            return json_error(exc.code, exc.message, exc.status, exc.field)
+            return api_error(exc)
         return show(translate(exc.msgid, exc.params), exc.status, _next_step(exc))
 
     @app.errorhandler(CSRFError)
@@ -84,13 +104,5 @@ def register(app: Flask) -> None:
         return show(message, status)
 
     @app.errorhandler(Exception)
-    def unexpected(exc: Exception):
-        known = storage_error(exc)  # a full disk or a damaged file: say so, no traceback
-        if known is not None:
-            app.logger.error("storage: %s", exc)
-            return etal_error(known)
-        app.logger.exception("unexpected error")
-        message = _("Erreur inattendue : rien n'a été enregistré. Réessayez.")
-        if _wants_json():
-            return json_error("internal", message, 500)
-        return show(message, 500)
+    def unexpected_error(exc: Exception):
+        return etal_error(unexpected(app, exc))
