@@ -464,3 +464,38 @@ def test_produced_minus_sold_plus_returns_minus_losses_plus_corrections_is_the_s
             assert api[name] == expected
             assert shown == {**model.figures[name], "left": expected}
         db.close()
+
+
+def test_a_cart_takes_each_products_stock_once_with_one_movement_a_line(db, db_path):
+    names = ("Kokedama", "Dernier pot", "Café")
+    before = {n: stock_of(db, n) for n in names}
+    items = [
+        Item(product_id(db, n), n, p["price"], p["vat_rate"], q)
+        for n, q in (("Kokedama", 2), ("Dernier pot", 1), ("Kokedama", 3), ("Café", 4))
+        for p in [get_product(db, product_id(db, n))]
+    ]
+    cart = price_cart(items)
+    conn = database.connect(db_path)
+    number, _ = record_sale(conn, cart, [Payment("card", cart.total)], member=None)
+    after = {n: stock_of(db, n) for n in names}
+    assert after == {"Kokedama": before["Kokedama"] - 5, "Dernier pot": 0, "Café": before["Café"]}
+    moves = db.execute(
+        "SELECT product_id, quantity FROM stock_movements WHERE sale_id ="
+        " (SELECT id FROM sales WHERE number = ?) ORDER BY id",
+        [number],
+    ).fetchall()
+    kokedama, pot = product_id(db, "Kokedama"), product_id(db, "Dernier pot")
+    assert moves == [(kokedama, -2), (pot, -1), (kokedama, -3)]
+
+
+def test_the_guarded_decrement_refuses_more_than_is_left_and_writes_nothing(db, db_path):
+    from pos.db.sales import _take_stock
+
+    conn = database.connect(db_path)
+    pot, kokedama = product_id(db, "Dernier pot"), product_id(db, "Kokedama")
+    lines = [{"product_id": kokedama, "quantity": 1}, {"product_id": pot, "quantity": 2}]
+    conn.execute("BEGIN IMMEDIATE")
+    with pytest.raises(RuntimeError, match="changed during a sale"):
+        _take_stock(conn, lines, {pot, kokedama}, 1, None, "2026-12-02T08:00:00+00:00")
+    conn.execute("ROLLBACK")
+    assert stock_of(db, "Dernier pot") == 1
