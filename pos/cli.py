@@ -24,6 +24,7 @@ from pos.backup import backup_to
 from pos.db import pins
 from pos.db.events import log_event
 from pos.errors import EtalError, storage_error
+from pos.turns import DEFAULT as DEFAULT_TURNS
 
 DB_OPTION = click.option(
     "--db",
@@ -158,13 +159,21 @@ def demo(db_path, force):
     help="Adresse d'écoute (127.0.0.1 : cet appareil seul ; 0.0.0.0 : le Wi-Fi du stand).",
 )
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--turns",
+    default=DEFAULT_TURNS,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Requêtes traitées à la fois (les autres attendent leur tour, sans coût).",
+)
 @click.option("--printer", envvar="POS_PRINTER", default="", help="URL de l'imprimante.")
 @clear_errors
-def serve(db_path, host, port, threads, printer):
+def serve(db_path, host, port, threads, turns, printer):
     """Servir l'application (waitress) pour les tablettes du stand."""
     import waitress  # the web server and Flask: only to serve
 
+    from pos.turns import Turns
     from pos.web.app import create_app
 
     _fewer_malloc_arenas()
@@ -182,7 +191,7 @@ def serve(db_path, host, port, threads, printer):
         click.echo("Seul cet appareil peut l'ouvrir ; pour les tablettes : --host 0.0.0.0")
     sys.stdout.flush()
     waitress.serve(
-        app,
+        Turns(app, min(turns, threads)),  # a few at work, the other threads parked (pos.turns)
         host=host,
         port=port,
         threads=threads,

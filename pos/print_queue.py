@@ -25,6 +25,7 @@ from pos.db.till import get_closure
 from pos.i18n import N_, message_of
 from pos.printing import InvalidPrinterUrl, PrinterConfig, PrinterUnavailable
 from pos.receipts import PrintLine, layout, receipt_of, seller_of, test_page
+from pos.turns import released
 from pos.z_report import closure_layout
 
 WAITING_MESSAGE = N_("Imprimante injoignable : le ticket attend dans la liste « À imprimer ».")
@@ -65,7 +66,16 @@ def config_of(url: str, settings: dict[str, str]) -> PrinterConfig:
 
 
 def send(config: PrinterConfig, lines: Sequence[PrintLine], *, drawer: bool = False) -> None:
-    """Send one job on its own connection, after any job already being sent (about 5 s each)."""
+    """Send one job on its own connection, after any job already being sent (about 5 s each).
+
+    The request gives its turn back meanwhile (pos.turns): a printer that is off holds it for
+    its timeout, and the other tablets' sales must go on. The printer's lock is taken only
+    here, inside `released`, as pos.turns requires."""
+    with released():
+        _send(config, lines, drawer=drawer)
+
+
+def _send(config: PrinterConfig, lines: Sequence[PrintLine], *, drawer: bool) -> None:
     asked = time.monotonic()
     if not PRINTER_LOCK.acquire(timeout=printing.job_seconds() + 1):
         raise PrinterUnavailable(N_("L’imprimante est occupée : réessayez dans un instant."))

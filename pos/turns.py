@@ -1,0 +1,64 @@
+"""Turns: how many of the server's requests run their Python at once (two unless told).
+
+Python runs one thread at a time (the GIL). Every SQLite call hands the interpreter to another
+thread and must then wait to get it back; with eight requests at work at once, the one holding
+the write lock waited behind the seven others at each of its statements, and a rush made fewer
+sales a second, not more (the API: 228 against 396 with two turns, 8 connections on this
+machine under load; the README's Benchmarks say more). So waitress keeps its threads (a slow
+client, a printer that is off, must not stop the stall), and `Turns` lets only a few of them
+work at once; the others wait parked, costing nothing, until a turn is free.
+
+A request that waits for something slow gives its turn back meanwhile (`released`): sending to
+the printer (pos.print_queue.send), which may take its whole timeout when the printer is off.
+To be safe from deadlock, a turn is given back only where the thread holds no lock another
+turn's holder could be waiting for: never under the database's write lock (checked here), and
+the printer's lock is only ever taken inside `released`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pos.db import WRITE_LOCK
+
+DEFAULT = 2
+
+_held = threading.local()  # the Turns whose turn this thread holds, if any
+
+
+class Turns:
+    """WSGI middleware: at most `count` requests inside the app at once."""
+
+    def __init__(self, wsgi_app, count: int = DEFAULT):
+        if count < 1:
+            raise ValueError("at least one turn")
+        self.wsgi_app = wsgi_app
+        self.count = count
+        self._free = threading.BoundedSemaphore(count)
+
+    def __call__(self, environ, start_response):
+        with self._free:
+            _held.turns = self
+            try:
+                return self.wsgi_app(environ, start_response)
+            finally:
+                _held.turns = None
+
+
+@contextmanager
+def released() -> Iterator[None]:
+    """Give this thread's turn back while it waits (nothing happens outside `Turns`, or under
+    the write lock, whose holder must never wait for a turn)."""
+    turns = getattr(_held, "turns", None)
+    if turns is None or WRITE_LOCK._is_owned():
+        yield
+        return
+    _held.turns = None
+    turns._free.release()
+    try:
+        yield
+    finally:
+        turns._free.acquire()
+        _held.turns = turns
