@@ -8,11 +8,12 @@ machine under load; the README's Benchmarks say more). So waitress keeps its thr
 client, a printer that is off, must not stop the stall), and `Turns` lets only a few of them
 work at once; the others wait parked, costing nothing, until a turn is free.
 
-A request that waits for something slow gives its turn back meanwhile (`released`): sending to
-the printer (pos.print_queue.send), which may take its whole timeout when the printer is off.
-To be safe from deadlock, a turn is given back only where the thread holds no lock another
-turn's holder could be waiting for: never under the database's write lock (checked here), and
-the printer's lock is only ever taken inside `released`.
+A request that waits for something slow gives its turn back meanwhile (`released`): for the
+database's write lock (pos.db.write_lock), where the sales of a rush queue for the next group
+commit, and for the printer (pos.print_queue.send), which may take its whole timeout when the
+printer is off. The rule that keeps this free of deadlock: a lock whose holder may wait for a
+turn (after its own `released`) is only ever waited for inside `released`; the write lock and
+the printer's lock are the two, and each is taken in one place.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from pos.db import WRITE_LOCK
 
 DEFAULT = 2
 
@@ -49,10 +48,9 @@ class Turns:
 
 @contextmanager
 def released() -> Iterator[None]:
-    """Give this thread's turn back while it waits (nothing happens outside `Turns`, or under
-    the write lock, whose holder must never wait for a turn)."""
+    """Give this thread's turn back while it waits (nothing happens outside `Turns`)."""
     turns = getattr(_held, "turns", None)
-    if turns is None or WRITE_LOCK._is_owned():
+    if turns is None:
         yield
         return
     _held.turns = None

@@ -30,7 +30,6 @@ SERVICES = {
     "pos.backup": "online copies of the database file",
     "pos.verification": "pos verify: every chain and every Z recomputed from its entries",
     "pos.startup": "the chores before serving: migrate, the process's clock, the session key",
-    "pos.turns": "how many requests work at once; a wait for the printer gives its turn back",
 }
 # The one domain module allowed to ask Flask something: translate() reads the request's
 # language from Flask-Babel, imported only when it is called (messages stay plain otherwise).

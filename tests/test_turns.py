@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from pos.db import WRITE_LOCK
+from pos.db import write_lock
 from pos.turns import Turns, released
 from tests.conftest import LiveServer, product_id
 
@@ -89,22 +89,119 @@ def test_a_request_waiting_for_the_printer_lets_another_one_work():
     assert gate.inside == 0
 
 
-def test_no_turn_is_given_back_under_the_write_lock():
-    def waits_under_the_write_lock():
-        with WRITE_LOCK, released():  # its holder must never wait for a turn
-            time.sleep(0.2)
+def test_a_request_waiting_for_the_write_lock_lets_another_one_work():
+    holder_may_go = threading.Event()
+    holding = threading.Event()
 
-    gate = Gate(waits_under_the_write_lock)
+    def holds_the_write_lock():  # outside any request: a CLI, another thread
+        with write_lock():
+            holding.set()
+            holder_may_go.wait(5)
+
+    holder = threading.Thread(target=holds_the_write_lock)
+    holder.start()
+    assert holding.wait(2)
+
+    def waits_for_the_write_lock():
+        with write_lock():
+            pass
+
+    gate = Gate(waits_for_the_write_lock)
     app = Turns(gate, 1)
-    slow = call(app, "/slow")
+    writer = call(app, "/slow")
     assert wait_for(lambda: gate.inside == 1)
     other = call(app)
-    time.sleep(0.1)
-    assert gate.inside == 1  # still the slow one alone: it kept its turn
+    assert wait_for(lambda: gate.inside == 2)  # the writer's wait gave its turn
     gate.go.set()
-    slow.join(5)
     other.join(5)
-    assert gate.most == 1
+    holder_may_go.set()
+    holder.join(5)
+    writer.join(5)
+    assert gate.inside == 0
+
+
+def test_waiting_for_a_turn_under_the_write_lock_does_not_deadlock():
+    """One turn: a request sends to the printer under the write lock (its turn given back),
+    and the next one waits for the write lock; each gets what it waits for in turn."""
+    printed = threading.Event()
+    finished: list[str] = []
+
+    def prints_under_the_write_lock():
+        with write_lock():
+            with released():  # as pos.print_queue.send does
+                printed.wait(0.2)
+            finished.append("printer")
+
+    def writes():
+        with write_lock():
+            finished.append("sale")
+
+    app = Turns(lambda environ, start: (
+        prints_under_the_write_lock() if environ["PATH_INFO"] == "/slow" else writes()
+    ) or [b""], 1)
+    threads = [call(app, "/slow"), call(app), call(app)]
+    for thread in threads:
+        thread.join(5)
+    assert not any(t.is_alive() for t in threads)
+    assert sorted(finished) == ["printer", "sale", "sale"]
+
+
+def test_sales_queued_for_the_write_lock_are_committed_together():
+    """Group commit still groups: sales waiting for the lock hold no turn, so more of them
+    queue while one commits (with two turns, three at once here)."""
+    from pos.db import group_commit
+
+    ran: list[int] = []
+    lock_taken = threading.Event()
+    release = threading.Event()
+
+    class Db:  # what group_commit needs of a connection
+        class conn:  # noqa: N801
+            in_transaction = False
+
+            @staticmethod
+            def execute(sql):
+                return None
+
+            total_changes = 0
+
+    def sale(n):
+        def work(db):
+            ran.append(n)
+            return n
+
+        return lambda environ, start: [str(group_commit(Db, work)).encode()]
+
+    def hold():
+        with write_lock():
+            lock_taken.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert lock_taken.wait(2)
+    results = {}
+
+    def run(n):
+        app = turns_app
+        results[n] = b"".join(app({"PATH_INFO": f"/{n}"}, lambda *_: None))
+
+    routes = {f"/{n}": sale(n) for n in range(3)}
+    turns_app = Turns(lambda environ, start: routes[environ["PATH_INFO"]](environ, start), 2)
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    assert wait_for(lambda: len(_queued_tickets()) == 3)  # all three queued with two turns
+    release.set()
+    for thread in threads + [holder]:
+        thread.join(5)
+    assert sorted(ran) == [0, 1, 2] and results == {n: str(n).encode() for n in range(3)}
+
+
+def _queued_tickets() -> list:
+    from pos import db as database
+
+    return [t for tickets in database._queued.values() for t in tickets]
 
 
 def test_outside_a_request_released_does_nothing():

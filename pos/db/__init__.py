@@ -23,6 +23,7 @@ import sqlite_utils
 
 from pos import clock
 from pos.errors import DatabaseMissing, DatabaseUnusable, EtalError
+from pos.turns import released
 
 WRITE_LOCK = threading.RLock()
 BUSY_TIMEOUT_MS = 10_000
@@ -91,7 +92,7 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     a failure inside rolls back to where the inner block began and goes on up; only the
     outermost block commits.
     """
-    with WRITE_LOCK:
+    with write_lock():
         if db.conn.in_transaction:
             with _savepoint(db):
                 yield db
@@ -103,6 +104,27 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+
+
+@contextmanager
+def write_lock() -> Iterator[None]:
+    """The process's write lock, waited for without holding a turn (pos.turns).
+
+    Its holder may have to wait for a turn (after its wait, or a send to the printer), so no
+    one may wait for it while holding one. While a sale waits here, its turn lets another
+    request work, such as the next sale, which joins the group then committed: on a slow
+    disk (an SD card), the sales of a rush share a flush instead of queueing for turns.
+    """
+    if WRITE_LOCK._is_owned():  # already this thread's: taken again at once
+        with WRITE_LOCK:
+            yield
+        return
+    with released():
+        WRITE_LOCK.acquire()
+    try:
+        yield
+    finally:
+        WRITE_LOCK.release()
 
 
 _savepoints = itertools.count(1)
@@ -155,11 +177,17 @@ def group_commit(db: sqlite_utils.Database, work: Callable[[sqlite_utils.Databas
     file = getattr(db, "etal_path", db.conn)
     with _queue_lock:
         _queued.setdefault(file, []).append(ticket)
-    with WRITE_LOCK:
-        if not ticket.done:  # nobody took it along: lead a group
+    with released():  # queueing for the lock costs no turn (pos.turns, write_lock)
+        WRITE_LOCK.acquire()
+        if ticket.done:  # a leader took it along: the lock goes back at once
+            WRITE_LOCK.release()
+    if not ticket.done:  # nobody took it along: lead a group (the lock is this thread's)
+        try:
             with _queue_lock:
                 group = _queued.pop(file)
             _run_group(getattr(db, "etal_writer", None) or db, group)
+        finally:
+            WRITE_LOCK.release()
     if ticket.error is not None:
         raise ticket.error
     return ticket.value
