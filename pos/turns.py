@@ -19,6 +19,7 @@ the printer's lock are the two, and each is taken in one place.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -28,22 +29,50 @@ _held = threading.local()  # the Turns whose turn this thread holds, if any
 
 
 class Turns:
-    """WSGI middleware: at most `count` requests inside the app at once."""
+    """WSGI middleware: at most `count` requests inside the app at once.
+
+    A freed turn is handed straight to a waiting thread (each waits on a lock of its own, and
+    is woken once): first to one coming back from a wait (`released`: a sale just written, or
+    its group's leader), which is further along, then to the requests in their order of
+    arrival.
+    """
 
     def __init__(self, wsgi_app, count: int = DEFAULT):
         if count < 1:
             raise ValueError("at least one turn")
         self.wsgi_app = wsgi_app
         self.count = count
-        self._free = threading.BoundedSemaphore(count)
+        self._free = count
+        self._coming_back: deque[threading.Lock] = deque()
+        self._arriving: deque[threading.Lock] = deque()
+        self._mutex = threading.Lock()
 
     def __call__(self, environ, start_response):
-        with self._free:
-            _held.turns = self
-            try:
-                return self.wsgi_app(environ, start_response)
-            finally:
-                _held.turns = None
+        self._take(self._arriving)
+        _held.turns = self
+        try:
+            return self.wsgi_app(environ, start_response)
+        finally:
+            _held.turns = None
+            self._give()
+
+    def _take(self, line: deque) -> None:
+        with self._mutex:
+            if self._free:
+                self._free -= 1
+                return
+            wake = threading.Lock()
+            wake.acquire()
+            line.append(wake)
+        wake.acquire()  # held until `_give` hands this thread the turn
+
+    def _give(self) -> None:
+        with self._mutex:
+            line = self._coming_back or self._arriving
+            if line:
+                line.popleft().release()  # the turn passes on, never free in between
+            else:
+                self._free += 1
 
 
 @contextmanager
@@ -54,9 +83,9 @@ def released() -> Iterator[None]:
         yield
         return
     _held.turns = None
-    turns._free.release()
+    turns._give()
     try:
         yield
     finally:
-        turns._free.acquire()
+        turns._take(turns._coming_back)
         _held.turns = turns

@@ -147,61 +147,53 @@ def test_waiting_for_a_turn_under_the_write_lock_does_not_deadlock():
 
 
 def test_sales_queued_for_the_write_lock_are_committed_together():
-    """Group commit still groups: sales waiting for the lock hold no turn, so more of them
-    queue while one commits (with two turns, three at once here)."""
+    """Group commit still groups: sales waiting for a group hold no turn, so more of them
+    queue while the write lock is held (three at once with two turns here), and the group
+    takes every sale queued meanwhile."""
     from pos.db import group_commit
 
-    ran: list[int] = []
-    lock_taken = threading.Event()
-    release = threading.Event()
+    lock_taken, release = threading.Event(), threading.Event()
+    began: list[str] = []
+    arrived: list[int] = []
 
     class Db:  # what group_commit needs of a connection
         class conn:  # noqa: N801
             in_transaction = False
+            total_changes = 0
 
             @staticmethod
             def execute(sql):
-                return None
+                began.append(sql)
 
-            total_changes = 0
-
-    def sale(n):
-        def work(db):
-            ran.append(n)
-            return n
-
-        return lambda environ, start: [str(group_commit(Db, work)).encode()]
-
-    def hold():
+    def hold():  # a till closing elsewhere holds the write lock
         with write_lock():
             lock_taken.set()
             release.wait(5)
 
+    def sale(environ, start):
+        n = int(environ["PATH_INFO"][1:])
+        arrived.append(n)
+        return [str(group_commit(Db, lambda db: n)).encode()]
+
     holder = threading.Thread(target=hold)
     holder.start()
     assert lock_taken.wait(2)
-    results = {}
+    app = Turns(sale, 2)
+    answers: dict[int, bytes] = {}
 
     def run(n):
-        app = turns_app
-        results[n] = b"".join(app({"PATH_INFO": f"/{n}"}, lambda *_: None))
+        answers[n] = b"".join(app({"PATH_INFO": f"/{n}"}, lambda *_: None))
 
-    routes = {f"/{n}": sale(n) for n in range(3)}
-    turns_app = Turns(lambda environ, start: routes[environ["PATH_INFO"]](environ, start), 2)
     threads = [threading.Thread(target=run, args=(n,)) for n in range(3)]
     for thread in threads:
         thread.start()
-    assert wait_for(lambda: len(_queued_tickets()) == 3)  # all three queued with two turns
+    assert wait_for(lambda: len(arrived) == 3)  # all three at work with two turns
+    time.sleep(0.05)
     release.set()
-    for thread in threads + [holder]:
+    for thread in [*threads, holder]:
         thread.join(5)
-    assert sorted(ran) == [0, 1, 2] and results == {n: str(n).encode() for n in range(3)}
-
-
-def _queued_tickets() -> list:
-    from pos import db as database
-
-    return [t for tickets in database._queued.values() for t in tickets]
+    assert answers == {n: str(n).encode() for n in range(3)}
+    assert began.count("BEGIN IMMEDIATE") == 1  # the three queued while the lock was held
 
 
 def test_outside_a_request_released_does_nothing():

@@ -115,9 +115,11 @@ def write_lock() -> Iterator[None]:
     request work, such as the next sale, which joins the group then committed: on a slow
     disk (an SD card), the sales of a rush share a flush instead of queueing for turns.
     """
-    if WRITE_LOCK._is_owned():  # already this thread's: taken again at once
-        with WRITE_LOCK:
+    if WRITE_LOCK.acquire(blocking=False):  # free, or already this thread's: no wait
+        try:
             yield
+        finally:
+            WRITE_LOCK.release()
         return
     with released():
         WRITE_LOCK.acquire()
@@ -145,26 +147,37 @@ def _savepoint(db: sqlite_utils.Database) -> Iterator[None]:
 
 
 class _Ticket:
-    """One write waiting for a group commit, and what came of it."""
+    """One write waiting for a group commit, and what came of it.
 
-    __slots__ = ("work", "done", "ok", "value", "error")
+    `wake` is held from the start; whoever settles the ticket releases it, once: the
+    leader that wrote it (`done`), or the one that hands it the lead (`lead`). So each
+    caller waits on a lock of its own and is woken once, never with the others."""
+
+    __slots__ = ("work", "done", "ok", "value", "error", "lead", "wake")
 
     def __init__(self, work: Callable[[sqlite_utils.Database], Any]):
         self.work, self.done, self.ok, self.value, self.error = work, False, False, None, None
+        self.lead = False
+        self.wake = threading.Lock()
+        self.wake.acquire()
 
 
-_queued: dict[object, list[_Ticket]] = {}  # per database file
-_queue_lock = threading.Lock()
+_queued: dict[object, list[_Ticket]] = {}  # per database file: the writes waiting
+_leading: set[object] = set()  # the files whose group is being written
+_queue_lock = threading.Lock()  # guards both
 
 
 def group_commit(db: sqlite_utils.Database, work: Callable[[sqlite_utils.Database], Any]) -> Any:
     """Run `work(db)` in a write transaction shared with the writes queued meanwhile.
 
-    Group commit: whoever takes the write lock runs every queued write, then COMMITs once;
-    each caller gets its own result or exception only after that COMMIT, so nothing is
-    answered before it is on disk. `work` must raise an EtalError only before it writes (a
-    refusal): the others in the group go on. Anything else, or a refusal that wrote, rolls
-    the group back and each write is run again alone, so one cannot sink another.
+    Group commit: a caller that finds no group being written leads one: it takes every
+    queued write, runs them under the write lock and COMMITs once; the others queue meanwhile
+    (parked, holding no turn nor lock) and the first of them leads the next group, which
+    takes them all along. Each caller gets its own result or exception only after that
+    COMMIT, so nothing is answered before it is on disk. `work` must raise an EtalError only
+    before it writes (a refusal): the others in the group go on. Anything else, or a refusal
+    that wrote, rolls the group back and each write is run again alone, so one cannot sink
+    another.
 
     The group runs on `db.etal_writer` when the caller's connection has one (pos.web.db gives
     each request's connection the app's single writer): only the lock's holder uses it, so its
@@ -173,24 +186,49 @@ def group_commit(db: sqlite_utils.Database, work: Callable[[sqlite_utils.Databas
     """
     if db.conn.in_transaction:  # inside a caller's transaction: part of it
         return work(db)
+    if WRITE_LOCK._is_owned():  # under the lock for another connection: alone, at once
+        with transaction(db):
+            return work(db)
     ticket = _Ticket(work)
     file = getattr(db, "etal_path", db.conn)
     with _queue_lock:
         _queued.setdefault(file, []).append(ticket)
-    with released():  # queueing for the lock costs no turn (pos.turns, write_lock)
-        WRITE_LOCK.acquire()
-        if ticket.done:  # a leader took it along: the lock goes back at once
-            WRITE_LOCK.release()
-    if not ticket.done:  # nobody took it along: lead a group (the lock is this thread's)
-        try:
-            with _queue_lock:
-                group = _queued.pop(file)
-            _run_group(getattr(db, "etal_writer", None) or db, group)
-        finally:
-            WRITE_LOCK.release()
+        ticket.lead = file not in _leading
+        if ticket.lead:
+            _leading.add(file)
+    if not ticket.lead:
+        with released():  # parked until written or handed the lead: no turn (pos.turns)
+            ticket.wake.acquire()
+    if ticket.lead:
+        _lead(db, file, ticket)
     if ticket.error is not None:
         raise ticket.error
     return ticket.value
+
+
+def _lead(db: sqlite_utils.Database, file: object, ticket: _Ticket) -> None:
+    """Write every queued write in one transaction, wake each, and hand the lead on."""
+    group: list[_Ticket] = []
+    try:
+        with write_lock():
+            with _queue_lock:  # what queued while the lock was awaited comes along
+                group = _queued.pop(file)
+            _run_group(getattr(db, "etal_writer", None) or db, group)
+    finally:
+        with _queue_lock:
+            if not group and ticket in _queued.get(file, ()):  # interrupted: never written
+                _queued[file].remove(ticket)
+            waiting = _queued.get(file)
+            if waiting:  # queued while this group was written: the first leads the next
+                waiting[0].lead = True
+                waiting[0].wake.release()
+            else:
+                _leading.discard(file)
+        for each in group:
+            if not each.done:  # interrupted before it ran: no caller waits forever
+                each.error, each.done = DatabaseUnusable("écriture interrompue"), True
+            if each is not ticket:
+                each.wake.release()
 
 
 def _run_group(db: sqlite_utils.Database, group: list[_Ticket]) -> None:
@@ -220,7 +258,8 @@ def _together(db: sqlite_utils.Database, group: list[_Ticket]) -> None:
                 if conn.total_changes != before:  # a refusal after writing: not shareable
                     raise
                 ticket.error = exc
-        conn.execute("COMMIT")
+        with released():  # the flush costs no turn: the next sales are checked meanwhile
+            conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
