@@ -278,8 +278,9 @@ def refreshers(html: str) -> list[str]:
 def test_what_the_sell_screen_asks_by_itself_never_rewrites_the_cart(actions, client, db):
     """The cart lives in the session cookie: an answer that sets the cookie again carries the
     cart as it was when its request came in. The screen's own requests (the poll, the tiles'
-    refresh, the print queue's link, the split panel's re-render) may be on their way when a tap is: their answers must
-    not set the cookie, or a tap (or a payment) answered meanwhile is undone."""
+    refresh, the print queue's link, the split panel's re-render) may be on their way when a
+    tap is: their answers must not set the cookie, or a tap (or a payment) answered meanwhile
+    is undone."""
     actions.login("Léo")
     actions.post(f"/sell/cart/add/{product_id(db, 'Café')}")
     screen = client.get("/sell").get_data(as_text=True)
