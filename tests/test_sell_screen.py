@@ -268,6 +268,40 @@ def test_nothing_changed_costs_an_empty_answer(actions, client):
     assert "Set-Cookie" not in unchanged.headers  # a poll is not activity: no session write
 
 
+def refreshers(html: str) -> list[str]:
+    """The elements of a screen that send requests by themselves (every…, …from:body)."""
+    tags = re.findall(r"<[a-z]+ [^>]*hx-trigger=\"[^\"]*(?:every|from:body)[^>]*>", html)
+    assert tags
+    return tags
+
+
+def test_what_the_sell_screen_asks_by_itself_never_rewrites_the_cart(actions, client, db):
+    """The cart lives in the session cookie: an answer that sets the cookie again carries the
+    cart as it was when its request came in. The screen's own requests (the poll, the tiles'
+    refresh, the print queue's link, the split panel's re-render) may be on their way when a
+    tap is: their answers must not set the cookie, or a tap (or a payment) answered meanwhile
+    is undone."""
+    actions.login("Léo")
+    actions.post(f"/sell/cart/add/{product_id(db, 'Café')}")
+    screen = client.get("/sell").get_data(as_text=True)
+    split = client.get("/sell/split", headers={"HX-Request": "true"}).get_data(as_text=True)
+    move_stock(db, product_id(db, "Cookie"), "loss", -1, reason="cassé")  # the tiles move
+    asked = 0
+    for tag in refreshers(screen) + refreshers(split):
+        url = unescape(re.search(r'hx-get="([^"]+)"', tag).group(1))
+        headers = {"HX-Request": "true"}
+        if "/sell/changes" not in url:  # the poll is passive by its endpoint
+            assert """hx-headers='{"X-Etal-Poll": "1"}'""" in tag, tag
+            headers["X-Etal-Poll"] = "1"
+        answer = client.get(url, headers=headers)
+        assert answer.status_code in (200, 204), url
+        assert "Set-Cookie" not in answer.headers, url
+        asked += 1
+    assert asked == 4  # the poll, the tiles, the print queue's link, the split panel
+    tiles = client.get("/sell/tiles", headers={"HX-Request": "true", "X-Etal-Poll": "1"})
+    assert "reste 99" in tiles.get_data(as_text=True)  # the refresh still shows the news
+
+
 @pytest.mark.parametrize("change", ["sale", "price", "markdown", "stock", "till", "product"])
 def test_what_other_tablets_do_changes_the_version(actions, client, db, change):
     actions.login("Léo")

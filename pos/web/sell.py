@@ -60,8 +60,9 @@ def result(number: int):
 @bp.get("/sell/tiles")
 @login_required
 def tiles():
-    """The product tiles alone (refreshed when stock, prices or the till change)."""
-    return page("sell/index.html", "tiles", **view.context(tiles=True))
+    """The product tiles alone (refreshed when stock, prices or the till change), out of band:
+    the screen applies them in place (js/tiles.js)."""
+    return page("sell/index.html", "tiles", **view.context(tiles=True), oob_tiles=True)
 
 
 @bp.get("/sell/changes")
