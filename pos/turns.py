@@ -2,9 +2,10 @@
 
 Python runs one thread at a time (the GIL). Every SQLite call hands the interpreter to another
 thread and must then wait to get it back; with eight requests at work at once, the one holding
-the write lock waited behind the seven others at each of its statements, and a rush made fewer
-sales a second, not more (the API: 228 against 396 with two turns, 8 connections on this
-machine under load; the README's Benchmarks say more). So waitress keeps its threads (a slow
+the write lock waited behind the others at each of its statements. With the machine loaded,
+two turns made 316–396 API sales a second at 8 connections against 228–274 with eight; on an
+idle machine the two were within each other's spread, and on a 5 ms flush two made 290 against
+263 (the README's Benchmarks). So waitress keeps its threads (a slow
 client, a printer that is off, must not stop the stall), and `Turns` lets only a few of them
 work at once; the others wait parked, costing nothing, until a turn is free.
 
@@ -41,7 +42,6 @@ class Turns:
         if count < 1:
             raise ValueError("at least one turn")
         self.wsgi_app = wsgi_app
-        self.count = count
         self._free = count
         self._coming_back: deque[threading.Lock] = deque()
         self._arriving: deque[threading.Lock] = deque()

@@ -83,6 +83,17 @@ class Held:
         self.route.fulfill(response=self.answer)
 
 
+def second_tap_held(page: Page) -> Held:
+    """One Kokedama in the cart, then a second tap whose answer is held (released by the test)."""
+    tile(page, "Kokedama").click()
+    expect(total(page)).to_contain_text("12,50")
+    settled(page)
+    slow = Held(page, "**/sell/cart/add/**")
+    tile(page, "Kokedama").click()
+    slow.wait()
+    return slow
+
+
 def answered(page: Page, path: str, count: int, seconds: float = 1.5) -> bool:
     """Whether `count` answers to `path` have reached the page within `seconds` (a tap queued
     behind a held request is not sent yet: False, and the test goes on)."""
@@ -187,12 +198,7 @@ def test_taps_queued_behind_a_slow_tap_survive_the_tiles_refresh(seller: Page, o
     """Taps made while the previous one is still on its way wait in line (hx-sync): the tiles'
     refresh must neither cut in nor take their tiles from under them."""
     page = seller
-    tile(page, "Kokedama").click()
-    expect(total(page)).to_contain_text("12,50")
-    settled(page)
-    slow = Held(page, "**/sell/cart/add/**")
-    tile(page, "Kokedama").click()
-    slow.wait()
+    slow = second_tap_held(page)
     tile(page, "Kokedama").click()  # both wait behind the slow one
     tile(page, "Kokedama").click()
     other_tablet("Cookie")
@@ -249,12 +255,7 @@ def test_a_plus_tapped_before_the_last_taps_answer_is_kept(seller: Page, db):
     """A tap's answer redraws its cart line: a « + » on that line, waiting in line behind the
     tap, must still be sent (the poller never redraws the cart; this member's answers do)."""
     page = seller
-    tile(page, "Kokedama").click()
-    expect(total(page)).to_contain_text("12,50")
-    settled(page)
-    slow = Held(page, "**/sell/cart/add/**")
-    tile(page, "Kokedama").click()
-    slow.wait()
+    slow = second_tap_held(page)
     page.locator("#cart .line").get_by_role("button", name="Plus").click()
     slow.release()
 
@@ -269,12 +270,7 @@ def test_a_payment_tapped_before_the_last_taps_answer_pays_what_was_tapped(selle
     """« Carte » tapped while the last tap is on its way: it waits for it, then pays the cart
     with that tap in it (the tap's answer redraws the payment row: 20 € no longer covers it)."""
     page = seller
-    tile(page, "Kokedama").click()
-    expect(total(page)).to_contain_text("12,50")
-    settled(page)
-    slow = Held(page, "**/sell/cart/add/**")
-    tile(page, "Kokedama").click()
-    slow.wait()
+    slow = second_tap_held(page)
     pay_button(page, "Carte").click()
     slow.release()
 
