@@ -1,30 +1,39 @@
-"""Turns: how many of the server's requests run their Python at once (two unless told).
+"""Turns: how many of the server's requests run their Python at once (one unless told).
 
-Python runs one thread at a time (the GIL). Every SQLite call hands the interpreter to another
-thread and must then wait to get it back; with eight requests at work at once, the one holding
-the write lock waited behind the others at each of its statements. With the machine loaded,
-two turns made 316–396 API sales a second at 8 connections against 228–274 with eight; on an
-idle machine the two were within each other's spread, and on a 5 ms flush two made 290 against
-263 (the README's Benchmarks). So waitress keeps its threads (a slow
-client, a printer that is off, must not stop the stall), and `Turns` lets only a few of them
-work at once; the others wait parked, costing nothing, until a turn is free.
+Python runs one thread at a time (the GIL). Every SQLite call hands the interpreter over, and a
+thread that wants it back while another runs waits, wakes, and waits again: with two requests
+at work at once on this 2-core VM, an API sale made 55-75 voluntary context switches and cost
+1.7 ms of CPU instead of 1.1, and 8 connections got 460-560 sales a second; with one turn and
+nothing overlapping, 11 switches a sale and 590-620 sales a second (the README's Benchmarks).
+So waitress keeps its threads (a slow client, a printer that is off, must not stop the
+stall), and `Turns` lets only one of them work at a time; the others wait parked, costing
+nothing, until the turn is free.
 
 A request that waits for something slow gives its turn back meanwhile (`released`): for the
-database's write lock (pos.db.write_lock), where the sales of a rush queue for the next group
-commit, and for the printer (pos.print_queue.send), which may take its whole timeout when the
-printer is off. The rule that keeps this free of deadlock: a lock whose holder may wait for a
-turn (after its own `released`) is only ever waited for inside `released`; the write lock and
-the printer's lock are the two, and each is taken in one place.
+database's write lock (pos.db.write_lock), and for the printer (pos.print_queue.send), which
+may take its whole timeout when the printer is off. A wait that is only sometimes slow
+(`Wait`: the COMMIT's flush) gives it back only while it has been long lately (a median):
+on a fast disk, handing the turn over for a fraction of a millisecond costs more than it
+brings; on an SD card's flush, the sales that work meanwhile share the next group commit.
+The rule that keeps this free of deadlock: a lock whose holder may wait for a turn (after its
+own `released`) is only ever waited for inside `released`; the write lock and the printer's
+lock are the two, and each is taken in one place.
+
+A request that has waited `patience` seconds for a turn (an export, a long page ahead of it)
+goes in anyway: one long request slows the others, it never stops them.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-DEFAULT = 2
+DEFAULT = 1
+PATIENCE = 0.25  # seconds a request waits for a turn before it goes in all the same
+WORTH_A_TURN = 0.001  # seconds: a wait this long lately (its median) gives the turn back (`Wait`)
 
 _held = threading.local()  # the Turns whose turn this thread holds, if any
 
@@ -35,13 +44,15 @@ class Turns:
     A freed turn is handed straight to a waiting thread (each waits on a lock of its own, and
     is woken once): first to one coming back from a wait (`released`: a sale just written, or
     its group's leader), which is further along, then to the requests in their order of
-    arrival.
+    arrival. One that has waited `patience` seconds takes an extra turn, which is not handed
+    on when given back: `_free` below zero counts the extra turns at work.
     """
 
-    def __init__(self, wsgi_app, count: int = DEFAULT):
+    def __init__(self, wsgi_app, count: int = DEFAULT, patience: float = PATIENCE):
         if count < 1:
             raise ValueError("at least one turn")
         self.wsgi_app = wsgi_app
+        self.patience = patience
         self._free = count
         self._coming_back: deque[threading.Lock] = deque()
         self._arriving: deque[threading.Lock] = deque()
@@ -58,16 +69,26 @@ class Turns:
 
     def _take(self, line: deque) -> None:
         with self._mutex:
-            if self._free:
+            if self._free > 0:
                 self._free -= 1
                 return
             wake = threading.Lock()
             wake.acquire()
             line.append(wake)
-        wake.acquire()  # held until `_give` hands this thread the turn
+        if wake.acquire(timeout=self.patience):  # held until `_give` hands this thread the turn
+            return
+        with self._mutex:
+            if wake in line:  # not handed meanwhile: an extra turn
+                line.remove(wake)
+                self._free -= 1
+                return
+        wake.acquire()  # handed just now: released already
 
     def _give(self) -> None:
         with self._mutex:
+            if self._free < 0:  # an extra turn ends here
+                self._free += 1
+                return
             line = self._coming_back or self._arriving
             if line:
                 line.popleft().release()  # the turn passes on, never free in between
@@ -89,3 +110,42 @@ def released() -> Iterator[None]:
     finally:
         turns._take(turns._coming_back)
         _held.turns = turns
+
+
+class Wait:
+    """A wait that gives the turn back only while it has been long (`WORTH_A_TURN`) lately.
+
+    Handing the turn to another request and taking it back costs both of them: they contend
+    for the GIL at each SQLite call until one parks. Worth it for a flush of milliseconds (an
+    SD card), not for one of a fraction of a millisecond. What decides is the median of the
+    last `TIMED` waits that kept their turn (one that gave it back also waited for the
+    interpreter, which would keep the figure high by itself; a median, so that a stall of the
+    disk now and then decides nothing): the first waits keep the turn, and while it is given
+    back one wait in `PROBE_EVERY` keeps it, to be timed."""
+
+    PROBE_EVERY = 16
+    TIMED = 31
+
+    def __init__(self, worth_from: float = WORTH_A_TURN):
+        self.worth_from = worth_from
+        self.slow = False  # the median of `times` is at least `worth_from`
+        self.times: deque[float] = deque(maxlen=self.TIMED)
+        self._waits = 0
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        self._waits += 1
+        turns = getattr(_held, "turns", None)
+        if turns is None or not self.slow or not self._waits % self.PROBE_EVERY:
+            began = time.perf_counter()
+            yield
+            self.times.append(time.perf_counter() - began)
+            self.slow = sorted(self.times)[len(self.times) // 2] >= self.worth_from
+            return
+        _held.turns = None
+        turns._give()
+        try:
+            yield
+        finally:
+            turns._take(turns._coming_back)
+            _held.turns = turns

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from pos.db import write_lock
-from pos.turns import Turns, released
+from pos.turns import Turns, Wait, released
 from tests.conftest import LiveServer, product_id
 
 
@@ -194,6 +194,156 @@ def test_sales_queued_for_the_write_lock_are_committed_together():
         thread.join(5)
     assert answers == {n: str(n).encode() for n in range(3)}
     assert began.count("BEGIN IMMEDIATE") == 1  # the three queued while the lock was held
+
+
+def test_a_request_that_waited_its_patience_goes_in_and_its_extra_turn_ends_with_it():
+    """One long request (an export) slows the others, it never stops them."""
+    gate = Gate()
+    app = Turns(gate, 1, patience=0.1)
+    long_one = call(app)
+    assert wait_for(lambda: gate.inside == 1)
+    began = time.monotonic()
+    other = call(app)
+    assert wait_for(lambda: gate.inside == 2)  # in, after its patience
+    assert time.monotonic() - began >= 0.09
+    app.patience = 5
+    third = call(app)
+    time.sleep(0.1)
+    assert gate.inside == 2  # the extra turn is not a free one: the third waits
+    gate.go.set()
+    for thread in (long_one, other, third):
+        thread.join(5)
+    assert app._free == 1  # the extra turn ended: back to one
+    gate.go.clear()
+    app.patience = 5
+    threads = [call(app) for _ in range(3)]
+    assert wait_for(lambda: gate.inside == 1)
+    time.sleep(0.1)
+    assert gate.inside == 1  # one at a time again
+    gate.go.set()
+    for thread in threads:
+        thread.join(5)
+    assert gate.most == 2 and gate.inside == 0
+
+
+def _queued_behind(app, work):
+    """Run `work` inside a request of `app`, with a second request queued for the turn;
+    return whether that one got in (and when: a list of its arrivals during `work`)."""
+    other_in = threading.Event()
+    marks: list[str] = []
+
+    def request(environ, start):
+        if environ["PATH_INFO"] == "/work":
+            work(other_in, marks)
+        else:
+            other_in.set()
+        return [b""]
+
+    app.wsgi_app = request
+    worker = call(app, "/work")
+    assert wait_for(lambda: app._free == 0)
+    other = call(app)
+    assert wait_for(lambda: len(app._arriving) == 1)  # queued for the one turn
+    marks.append("queued")
+    worker.join(5)
+    other.join(5)
+    return marks
+
+
+def test_a_wait_gives_the_turn_back_only_once_it_has_been_slow():
+    wait = Wait(worth_from=0.002)
+    wait.PROBE_EVERY = 1000
+
+    def work(other_in, marks):
+        while not marks:  # until the other request is queued
+            time.sleep(0.001)
+        for _ in range(Wait.TIMED):
+            with wait():  # fast: the turn is kept, the other stays queued
+                pass
+        marks.append(f"fast: other in {other_in.is_set()}, slow {wait.slow}")
+        for _ in range(Wait.TIMED // 2 + 1):
+            with wait():  # slow, but the first ones are only timed
+                time.sleep(0.004)
+        marks.append(f"slowed: other in {other_in.is_set()}, slow {wait.slow}")
+        with wait():  # now given back: the other one works meanwhile
+            other_in.wait(2)
+        marks.append(f"gave: other in {other_in.is_set()}")
+
+    marks = _queued_behind(Turns(None, 1, patience=30), work)
+    assert marks == [
+        "queued",
+        "fast: other in False, slow False",
+        "slowed: other in False, slow True",
+        "gave: other in True",
+    ]
+
+
+def test_a_slow_wait_is_timed_again_now_and_then_and_found_fast_again():
+    wait = Wait(worth_from=0.002)
+    wait.slow = True  # as after a slow disk
+    wait.times.extend([0.01] * Wait.TIMED)
+    waits = 0
+
+    def work(other_in, marks):
+        nonlocal waits
+        while not marks:
+            time.sleep(0.001)
+        while wait.slow and waits < 10_000:
+            with wait():
+                pass
+            waits += 1
+        marks.append(f"other in {other_in.is_set()}")
+
+    marks = _queued_behind(Turns(None, 1, patience=30), work)
+    # one wait in PROBE_EVERY kept the turn and was timed; the median came down after half
+    assert waits == Wait.PROBE_EVERY * (Wait.TIMED // 2 + 1)
+    assert wait.times.count(0.01) == Wait.TIMED // 2
+    assert marks[-1] == "other in True"  # the others gave the turn back meanwhile
+
+
+@pytest.mark.parametrize("slow_flush, commits", [(True, 2), (False, 3)])
+def test_one_turn_groups_the_sales_of_a_slow_flush_only(monkeypatch, slow_flush, commits):
+    """With one turn, sales group only when the COMMIT gives the turn back: on a slow flush
+    (an SD card) the two sales that came in meanwhile share the next COMMIT; on a fast one,
+    each sale commits alone and nothing overlaps."""
+    import pos.db
+    from pos.db import group_commit
+
+    flush = Wait()
+    flush.slow, flush.PROBE_EVERY = slow_flush, 1000
+    flush.times.extend([0.05 if slow_flush else 0.0] * Wait.TIMED)
+    monkeypatch.setattr(pos.db, "_flush", flush)
+    began: list[str] = []
+
+    class Db:
+        class conn:  # noqa: N801
+            in_transaction = False
+            total_changes = 0
+
+            @staticmethod
+            def execute(sql):
+                began.append(sql)
+                if sql == "COMMIT":
+                    time.sleep(0.05)
+
+    def sale(environ, start):
+        n = int(environ["PATH_INFO"][1:])
+        return [str(group_commit(Db, lambda db: n)).encode()]
+
+    app = Turns(sale, 1, patience=30)
+    answers: dict[int, bytes] = {}
+
+    def run(n):
+        answers[n] = b"".join(app({"PATH_INFO": f"/{n}"}, lambda *_: None))
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.01)
+    for thread in threads:
+        thread.join(5)
+    assert answers == {n: str(n).encode() for n in range(3)}
+    assert began.count("COMMIT") == commits
 
 
 def test_outside_a_request_released_does_nothing():
