@@ -173,7 +173,7 @@ def serve(db_path, host, port, threads, turns, printer):
     """Servir l'application (waitress) pour les tablettes du stand."""
     import waitress  # the web server and Flask: only to serve
 
-    from pos.turns import Turns
+    from pos.turns import Turns, waitress_dispatcher
     from pos.web.app import create_app
 
     _fewer_malloc_arenas()
@@ -190,8 +190,10 @@ def serve(db_path, host, port, threads, turns, printer):
     elif host.startswith("127."):
         click.echo("Seul cet appareil peut l'ouvrir ; pour les tablettes : --host 0.0.0.0")
     sys.stdout.flush()
+    turns = Turns(app, min(turns, threads))  # one at work, the other threads parked (pos.turns)
     waitress.serve(
-        Turns(app, min(turns, threads)),  # a few at work, the other threads parked (pos.turns)
+        turns,
+        _dispatcher=waitress_dispatcher(turns, threads),  # the whole request in its turn
         host=host,
         port=port,
         threads=threads,

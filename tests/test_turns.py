@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from pos.db import write_lock
-from pos.turns import Turns, Wait, released
+from pos.turns import Turns, Wait, released, waitress_dispatcher
 from tests.conftest import LiveServer, product_id
 
 
@@ -344,6 +344,42 @@ def test_one_turn_groups_the_sales_of_a_slow_flush_only(monkeypatch, slow_flush,
         thread.join(5)
     assert answers == {n: str(n).encode() for n in range(3)}
     assert began.count("COMMIT") == commits
+
+
+def test_waitress_tasks_run_whole_in_a_turn_and_the_app_inside_takes_none():
+    """Each request's whole task (environ, app, answer) holds the turn: one at a time with one
+    turn, and the app's own Turns inside takes no second one (which would never come)."""
+    gate = Gate()
+    turns = Turns(gate, 1, patience=30)
+    dispatcher = waitress_dispatcher(turns, 4)
+    inside_task, most, lock = [0], [0], threading.Lock()
+    done = threading.Semaphore(0)
+
+    class Task:  # what waitress queues: a channel with a service()
+        def service(self):
+            with lock:
+                inside_task[0] += 1
+                most[0] = max(most[0], inside_task[0])
+            try:
+                b"".join(turns({"PATH_INFO": "/", "REQUEST_METHOD": "GET"}, lambda *_: None))
+                time.sleep(0.01)  # the answer written after the app returned, still in turn
+            finally:
+                with lock:
+                    inside_task[0] -= 1
+                done.release()
+
+        def cancel(self):
+            pass
+
+    gate.go.set()
+    try:
+        for _ in range(4):
+            dispatcher.add_task(Task())
+        assert all(done.acquire(timeout=5) for _ in range(4))  # none deadlocked
+    finally:
+        dispatcher.shutdown()
+    assert most[0] == 1 and gate.most == 1
+    assert turns._free == 1
 
 
 def test_outside_a_request_released_does_nothing():
