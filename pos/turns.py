@@ -39,7 +39,7 @@ from contextlib import contextmanager
 
 DEFAULT = 1
 PATIENCE = 0.25  # seconds a request waits for a turn before it goes in all the same
-WORTH_A_TURN = 0.001  # seconds: a wait this long lately (its median) gives the turn back (`Wait`)
+WORTH_A_TURN = 0.0015  # seconds: a wait this long lately (its median) gives the turn back (`Wait`)
 
 _held = threading.local()  # the Turns whose turn this thread holds, if any
 
