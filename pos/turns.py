@@ -154,13 +154,8 @@ class Wait:
             self.times.append(time.perf_counter() - began)
             self.slow = sorted(self.times)[len(self.times) // 2] >= self.worth_from
             return
-        _held.turns = None
-        turns._give()
-        try:
+        with released():
             yield
-        finally:
-            turns._take(turns._coming_back)
-            _held.turns = turns
 
 
 def waitress_dispatcher(turns: Turns, threads: int):
