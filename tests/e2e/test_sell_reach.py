@@ -1,7 +1,7 @@
 """Always in reach: at four screen sizes, with 0, 1, 4 and 8 cart lines, before a sale, after a
 sale and after *Ticket ?*, the total and every payment button are wholly on screen, at least
-three tiles can be tapped where they are (nothing covers them), nothing scrolls sideways, and a
-refusal is readable where the member looks."""
+three tiles can be tapped where they are (nothing covers them), nothing scrolls sideways, no
+button's words overflow it, and a refusal is readable where the member looks."""
 
 from __future__ import annotations
 
@@ -38,6 +38,9 @@ REACH = """() => {
     tiles: [...document.querySelectorAll(".tile:not([disabled])")].filter(hits).length,
     result: [...document.querySelectorAll("#result .done, #result .change, #result .strip-line")]
       .filter(e => !(inView(e) && hits(e))).map(named),
+    clipped: [...document.querySelectorAll("#cart button:not(.visually-hidden)")]
+      .filter(e => e.getBoundingClientRect().width > 0 && e.scrollWidth > e.clientWidth + 1)
+      .map(named),
   };
 }"""
 
@@ -58,6 +61,8 @@ def check(page: Page, state: str, lines: int, problems: list) -> None:
         problems.append(f"{where}: only {seen['tiles']} tiles in reach")
     if seen["result"]:
         problems.append(f"{where}: the sale's result out of reach {seen['result']}")
+    if seen["clipped"]:
+        problems.append(f"{where}: words wider than their button {sorted(set(seen['clipped']))}")
 
 
 def add_lines(page: Page, names: list[str], expected: int) -> None:
