@@ -176,11 +176,8 @@ def waitress_dispatcher(turns: Turns, threads: int):
         def service(self):
             turns.hold(self.task.service)
 
-        def cancel(self):
+        def cancel(self):  # at shutdown, for the tasks still queued
             self.task.cancel()
-
-        def defer(self):
-            self.task.defer()
 
     class TurnsDispatcher(ThreadedTaskDispatcher):
         def add_task(self, task):
