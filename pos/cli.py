@@ -173,7 +173,7 @@ def serve(db_path, host, port, threads, turns, printer):
     """Servir l'application (waitress) pour les tablettes du stand."""
     import waitress  # the web server and Flask: only to serve
 
-    from pos.turns import Turns, waitress_dispatcher
+    from pos.turns import Turns, waitress_server
     from pos.web.app import create_app
 
     _fewer_malloc_arenas()
@@ -193,7 +193,7 @@ def serve(db_path, host, port, threads, turns, printer):
     turns = Turns(app, min(turns, threads))  # one at work, the other threads parked (pos.turns)
     waitress.serve(
         turns,
-        _dispatcher=waitress_dispatcher(turns, threads),  # the whole request in its turn
+        _server=waitress_server(turns, threads),  # each request and the loop in a turn
         host=host,
         port=port,
         threads=threads,

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from pos.db import write_lock
-from pos.turns import Turns, Wait, released, waitress_dispatcher
+from pos.turns import Turns, Wait, released, waitress_dispatcher, waitress_server
 from tests.conftest import LiveServer, product_id
 
 
@@ -380,6 +380,74 @@ def test_waitress_tasks_run_whole_in_a_turn_and_the_app_inside_takes_none():
         dispatcher.shutdown()
     assert most[0] == 1 and gate.most == 1
     assert turns._free == 1
+
+
+@pytest.fixture
+def loop_server():
+    """A waitress server as `pos serve` builds it (waitress_server), on a free port of
+    127.0.0.1, its loop in a thread; yields a function of (app, turns, loop patience)."""
+    from waitress import wasyncore
+
+    started = []
+
+    def start(app, turns, patience):
+        server = waitress_server(turns, 4)(app, host="127.0.0.1", port=0, threads=4)
+        server.asyncore.patience = patience
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        started.append((server, thread))
+        return f"http://127.0.0.1:{server.effective_port}"
+
+    yield start
+    for server, thread in started:
+        server.task_dispatcher.shutdown(timeout=1)
+        wasyncore.close_all(server._map)
+        thread.join(3)
+
+
+def _get(url: str, answers: list) -> threading.Thread:
+    thread = threading.Thread(target=lambda: answers.append(requests.get(url, timeout=10)))
+    thread.start()
+    return thread
+
+
+def test_waitress_loop_works_in_a_turn_handed_to_it_before_the_requests(loop_server):
+    """The loop's own Python (reading a request, queueing it, sending an answer) waits for the
+    turn of the request at work, and gets it before any request waiting: none overlaps."""
+    gate = Gate()
+    turns = Turns(gate, 1, patience=30)
+    url = loop_server(gate, turns, 30)
+    answers: list = []
+    first = _get(url, answers)
+    assert wait_for(lambda: gate.inside == 1)
+    second = _get(url, answers)
+    assert wait_for(lambda: len(turns._coming_back) == 1)  # the loop, waiting for the turn
+    time.sleep(0.1)
+    assert not turns._arriving and gate.inside == 1  # the second request not even read yet
+    gate.go.set()
+    for thread in (first, second):
+        thread.join(10)
+    assert [a.status_code for a in answers] == [200, 200] and gate.most == 1
+    assert wait_for(lambda: turns._free == 1)  # the loop's turn given back after its work
+
+
+def test_waitress_loop_waits_only_its_patience_behind_a_long_request(loop_server):
+    """Behind a long request (an export), the loop goes on after its patience: the next
+    request is read and queued meanwhile, and the loop's extra turn ends with its work."""
+    gate = Gate()
+    turns = Turns(gate, 1, patience=30)
+    url = loop_server(gate, turns, 0.05)
+    answers: list = []
+    first = _get(url, answers)
+    assert wait_for(lambda: gate.inside == 1)
+    second = _get(url, answers)
+    assert wait_for(lambda: len(turns._arriving) == 1)  # read and queued for a turn
+    assert turns._free == 0  # no extra turn left behind by the loop
+    gate.go.set()
+    for thread in (first, second):
+        thread.join(10)
+    assert [a.status_code for a in answers] == [200, 200]
+    assert wait_for(lambda: turns._free == 1)
 
 
 def test_outside_a_request_released_does_nothing():
