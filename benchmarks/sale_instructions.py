@@ -1,6 +1,7 @@
 """Instructions per API sale, counted by valgrind: a figure a busy machine cannot disturb.
 
     .venv/bin/python benchmarks/sale_instructions.py [--sales 100] [--json FILE]
+    .venv/bin/python benchmarks/sale_instructions.py --flow web [--sales 30]
 
 Needs Debian's `valgrind`. The API sale of wrk_bench.py (`POST /api/v1/sales`, two products,
 paid by card, a fresh Idempotency-Key each) is sent straight into the WSGI app, as in
@@ -14,6 +15,10 @@ Timings in process (sale_cost.py) move by 10-25 % with whatever else the machine
 counts repeat within about 1 % (a fresh coop each run), so a change of 2 % is visible.
 Instructions are not time (cache misses, system calls), but on the same machine they rank
 changes to the same path reliably.
+
+`--flow web` counts the sell screen's sale instead (tile, tile, pay, as webflow_bench.py's
+`--in-process` sends them: one logged-in tablet, the session cookie, CSRF, the HTML answers),
+on a `pos demo` coop of webflow_bench.make_coop; no floor.
 """
 
 from __future__ import annotations
@@ -35,11 +40,23 @@ import sale_cost  # noqa: E402
 import sales_bench  # noqa: E402
 
 WARM_UP = 50
+WEB_WARM_UP = 20  # a sell-screen sale costs ten API ones: fewer make the caches as warm
 
 
 def child(which: str, folder: Path, sales: int) -> None:
     """Build the app on the prepared folder, then send WARM_UP + `sales` sales into it (the
-    requests of sale_cost.py, each checked for its 201)."""
+    requests of sale_cost.py, each checked for its 201; a tablet's, checked by webflow_bench)."""
+    if which == "web":
+        import webflow_bench
+
+        from pos.web.app import create_app
+
+        member, products = json.loads((folder / "tablet.json").read_text())
+        tablet = webflow_bench.Tablet(create_app(folder / "etal.db"), member, tuple(products))
+        timings: dict[str, list[float]] = {k: [] for k in webflow_bench.KINDS}
+        for _ in range(WEB_WARM_UP + sales):
+            tablet.sale(timings)
+        return
     if which == "etal":
         from pos.web.app import create_app
 
@@ -104,6 +121,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sales", type=int, default=100, help="sales counted (after 50)")
     parser.add_argument("--json", type=Path, help="write the figures to this file")
+    parser.add_argument("--flow", choices=("api", "web"), default="api", help="which sale")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -113,6 +131,8 @@ def main() -> int:
     if not shutil.which("valgrind"):
         raise SystemExit("valgrind est introuvable : apt install valgrind")
     shm = Path("/dev/shm")
+    if args.flow == "web":
+        return web_flow(args, shm if shm.is_dir() else None)
     with tempfile.TemporaryDirectory(dir=shm if shm.is_dir() else None) as tmp:
         etal, floor = Path(tmp, "etal"), Path(tmp, "floor")
         etal.mkdir()
@@ -130,6 +150,20 @@ def main() -> int:
     print(f"  Étal   {figures['etal']:>12,}")
     print(f"  floor  {figures['floor']:>12,}")
     print(f"  Étal/floor: {figures['ratio']:.2f}")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+    return 0
+
+
+def web_flow(args, folder: Path | None) -> int:
+    import webflow_bench
+
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        members, products = webflow_bench.make_coop(Path(tmp, "etal.db"), 1)
+        Path(tmp, "tablet.json").write_text(json.dumps([members[0], list(products)]))
+        figures = {"web": per_sale("web", Path(tmp), args.sales)}
+    print(f"Instructions per sell-screen sale (tile, tile, pay; callgrind, {args.sales} sales")
+    print(f"after {WEB_WARM_UP}): {figures['web']:,}")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
     return 0

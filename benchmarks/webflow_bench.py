@@ -30,6 +30,7 @@ loaded machine disturbs far less than throughput. --profile FILE also writes a c
 from __future__ import annotations
 
 import argparse
+import functools
 import html
 import io
 import json
@@ -118,78 +119,96 @@ def journal_state(db_path: Path) -> tuple[int, int, int]:
     return row[0], row[1] or 0, row[2] or 0
 
 
-def wrk_run(server, db_path: Path, logins: Path, connections: int, seconds: float):
-    """One wrk run of the flow; rates, latencies, both sides' CPU, the journal checked."""
+def wrk_run(servers: list, db_path: Path, logins: list[Path], connections: int, seconds: float):
+    """One run of the flow: a wrk per server (`logins[i]` for `servers[i]`, one connection per
+    line), all at once; rates, latencies, both sides' CPU, the journal checked."""
     before = journal_state(db_path)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    server_before = cpu_seconds(server.process.pid)
-    command = ["wrk", f"-t{connections}", f"-c{connections}", f"-d{seconds:g}s"]
-    command += ["--timeout", "10s", "-s", str(LUA), server.url, "--", str(logins)]
-    done = subprocess.run(command, capture_output=True, text=True)
-    server_cpu = cpu_seconds(server.process.pid) - server_before
+    servers_before = [cpu_seconds(server.process.pid) for server in servers]
+    running = []
+    for server, tablets in zip(servers, logins, strict=True):
+        n = len(tablets.read_text().splitlines())
+        command = ["wrk", f"-t{n}", f"-c{n}", f"-d{seconds:g}s"]
+        command += ["--timeout", "10s", "-s", str(LUA), server.url, "--", str(tablets)]
+        running.append(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    outputs = [(run.communicate(), run.returncode) for run in running]
+    server_cpu = sum(
+        cpu_seconds(server.process.pid) - began
+        for server, began in zip(servers, servers_before, strict=True)
+    )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     client_cpu = (after.ru_utime - children.ru_utime) + (after.ru_stime - children.ru_stime)
-    if done.returncode != 0:
-        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr} {done.stdout}")
-    result = json.loads(next(r for r in done.stdout.splitlines() if r.startswith("{")))
-    duration = result["duration_us"] / 1e6
+    results = []
+    for (out, err), code in outputs:
+        if code != 0:
+            raise RuntimeError(f"wrk failed ({code}): {err.decode()} {out.decode()}")
+        results.append(json.loads(next(r for r in out.decode().splitlines() if r.startswith("{"))))
+    duration = max(r["duration_us"] for r in results) / 1e6
+    sales = sum(r["sales"] for r in results)
     time.sleep(0.3)  # a payment in flight when wrk stopped lands now
     count, low, high = journal_state(db_path)
-    numbers = [int(n) for n in result["numbers"].split(",") if n]
+    numbers = [int(n) for r in results for n in r["numbers"].split(",") if n]
     problems = []
-    landed = count - before[0]
-    if not result["sales"] <= landed <= result["payments_sent"]:
-        problems.append(
-            f"{result['sales']} sales answered, {result['payments_sent']} sent, {landed} on disk"
-        )
+    landed, sent = count - before[0], sum(r["payments_sent"] for r in results)
+    if not sales <= landed <= sent:
+        problems.append(f"{sales} sales answered, {sent} sent, {landed} on disk")
     if count and high - low + 1 != count:
         problems.append(f"numbers not gapless: {count} sales numbered {low}..{high}")
     if len(set(numbers)) != len(numbers) or any(n <= before[2] for n in numbers):
         problems.append("a sale number was answered twice or is not new")
-    if result["errors"] or result["errors_socket"]:
-        problems.append(f"{result['errors']} errors: {result['errors_text'][:300]}")
+    errors = sum(r["errors"] + r["errors_socket"] for r in results)
+    if errors:
+        problems.append(f"{errors} errors: {results[0]['errors_text'][:300]}")
+    latency = {}  # per kind: count, p50, p99, max (ms); with several servers, the worst's
+    for kind in results[0]["latency_us"]:
+        each = [r["latency_us"][kind] for r in results]
+        latency[kind] = [sum(v[0] for v in each)]
+        latency[kind] += [max(v[i] for v in each) / 1000 for i in (1, 2, 3)]
     return {
         "connections": connections,
-        "sales_per_s": result["sales"] / duration,
-        "requests_per_s": result["requests"] / duration,
-        "sales": result["sales"],
-        # per kind: count, p50, p99, max (ms)
-        "latency_ms": {
-            k: [v[0]] + [x / 1000 for x in v[1:]] for k, v in result["latency_us"].items()
-        },
+        "sales_per_s": sales / duration,
+        "requests_per_s": sum(r["requests"] for r in results) / duration,
+        "sales": sales,
+        "latency_ms": latency,
         "client_cpu": client_cpu / duration,
         "server_cpu": server_cpu / duration,
-        "server_cpu_ms_per_sale": 1000 * server_cpu / max(result["sales"], 1),
-        "errors": result["errors"] + result["errors_socket"],
+        "server_cpu_ms_per_sale": 1000 * server_cpu / max(sales, 1),
+        "errors": errors,
     }, problems
 
 
-def bench_round(work: Path, seconds: float) -> tuple[dict, list[str]]:
-    """A fresh coop and server; every connection count in turn."""
+def bench_round(work: Path, seconds: float, count: int = 1) -> tuple[dict, list[str]]:
+    """A fresh coop and `count` servers on it; every connection count in turn (the tablets
+    shared out among the servers in turn)."""
     work.mkdir(parents=True, exist_ok=True)
     db_path = work / "etal.db"
     members, (product_a, product_b) = make_coop(db_path, max(CONNECTIONS))
-    port = sales_bench.free_port()
-    server = sales_bench.Server(sales_bench.serve_command(db_path, port), port, work / "etal.log")
+    servers = []
+    for i in range(count):
+        port = sales_bench.free_port()
+        command = sales_bench.serve_command(db_path, port)
+        servers.append(sales_bench.Server(command, port, work / f"etal-{i}.log"))
     figures, problems = {}, []
     try:
         for n in CONNECTIONS:
             # Fresh logins for each run: a cart (and its key) lives in the session cookie, and
             # a key already paid would only replay its sale.
-            logins = work / f"logins-{n}.tsv"
-            logins.write_text(
-                "".join(
-                    "\t".join([*login(server.url, m).values(), str(product_a), str(product_b)])
-                    + "\n"
-                    for m in members[:n]
+            used = servers[:n]
+            logins = [work / f"logins-{n}-{i}.tsv" for i in range(len(used))]
+            for i, (server, tablets) in enumerate(zip(used, logins, strict=True)):
+                tablets.write_text(
+                    "".join(
+                        "\t".join([*login(server.url, m).values(), str(product_a), str(product_b)])
+                        + "\n"
+                        for m in members[i:n:len(used)]
+                    )
                 )
-            )
-            figures[n], found = wrk_run(server, db_path, logins, n, seconds)
+            figures[n], found = wrk_run(used, db_path, logins, n, seconds)
             problems += [f"{n} connections: {p}" for p in found]
     finally:
-        log = server.stop()
-    if "Traceback" in log:
-        problems.append("the server logged a traceback")
+        logs = [server.stop() for server in servers]
+    if any("Traceback" in log for log in logs):
+        problems.append("a server logged a traceback")
     return figures, problems
 
 
@@ -427,6 +446,12 @@ def main() -> int:
         "--in-process", type=int, metavar="N", help="N sales straight into the WSGI app: CPU/sale"
     )
     parser.add_argument("--profile", type=Path, metavar="FILE", help="with --in-process: cProfile")
+    parser.add_argument(
+        "--servers",
+        type=int,
+        default=1,
+        help="pos serve processes on the one coop file (a what-if: Étal runs one)",
+    )
     args = parser.parse_args()
     if args.in_process:
         return in_process(args.in_process, args.profile)
@@ -434,9 +459,12 @@ def main() -> int:
     if not shutil.which("wrk"):
         print("Erreur : wrk est introuvable (apt-get install wrk)", file=sys.stderr)
         return 2
+    one_round = functools.partial(bench_round, count=args.servers)
     rounds, problems = sales_bench.interleaved_rounds(
-        "etal-webflow-", args.rounds, bench_round, args.seconds
+        "etal-webflow-", args.rounds, one_round, args.seconds
     )
+    if args.servers > 1:
+        print(f"\n{args.servers} pos serve processes on one coop file (a what-if: Étal runs one)")
     missed = report(rounds, args.seconds)
     return sales_bench.outcome(rounds, missed, problems, args.json)
 

@@ -76,3 +76,26 @@ def test_no_stored_setting_stops_the_server_or_a_page(db, db_path):
         "/admin/catalogue",
     ):
         assert actions.client.get(url).status_code == 200, url
+
+
+def test_settings_read_again_see_every_change_and_are_the_callers_own(db):
+    """The checked settings are kept while their rows stay the same (pos.db.coop._readable):
+    a change is seen at the next read, a caller's edit never reaches another caller, and a
+    payment method registered meanwhile brings its account's default."""
+    from pos import payment_methods
+    from pos.payment_methods import PaymentMethod
+
+    first = coop.load_settings(db)
+    first["brand"] = "changed by a caller"
+    assert coop.load_settings(db)["brand"] != "changed by a caller"
+    coop.save_settings(db, {"brand": "Les Kokedamas"})
+    assert coop.load_settings(db)["brand"] == "Les Kokedamas"
+    coop.save_settings(db, {"idle_minutes": "not a number"})
+    assert coop.load_settings(db)["idle_minutes"] == DEFAULTS["idle_minutes"]
+    assert "account_token_test" not in coop.load_settings(db)
+    payment_methods.register(PaymentMethod("token_test", "Jeton", "account_token_test", "4192"))
+    try:
+        assert coop.load_settings(db)["account_token_test"] == "4192"
+    finally:
+        payment_methods.unregister("token_test")
+    assert "account_token_test" not in coop.load_settings(db)

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import functools
+
 from sqlite_utils import Database
 
 from pos import members as rules
 from pos.db import now_iso, query, transaction
+from pos.fec import account_defaults
 from pos.settings import readable
 
 
 def load_settings(db: Database) -> dict[str, str]:
-    """All settings, defaults filled in."""
-    stored = dict(db.conn.execute("SELECT key, value FROM settings"))  # one statement
-    return readable(stored)  # a bad stored value never stops a page: its default is used
+    """All settings, defaults filled in (a copy: the caller may change it)."""
+    stored = tuple(db.conn.execute("SELECT key, value FROM settings ORDER BY key"))
+    return dict(_readable(stored, tuple(account_defaults().items())))
+
+
+@functools.lru_cache(maxsize=8)
+def _readable(stored: tuple, accounts: tuple) -> dict[str, str]:
+    """What `readable` makes of these rows, checked once while they and the payment methods'
+    accounts (its defaults) stay the same: every request reads the settings, which change a
+    few times a week."""
+    return readable(dict(stored))  # a bad stored value never stops a page: its default is used
 
 
 def save_settings(db: Database, values: dict[str, str]) -> None:
