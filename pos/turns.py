@@ -102,8 +102,17 @@ class Turns:
             line.append(wake)
         if patience is None:
             patience = self.patience
-        if wake.acquire(timeout=patience):  # held until `_give` hands this thread the turn
-            return
+        try:
+            if wake.acquire(timeout=patience):  # held until `_give` hands this thread the turn
+                return
+        except BaseException:  # Ctrl-C in waitress's loop thread, the one a signal reaches
+            with self._mutex:
+                handed = wake not in line
+                if not handed:
+                    line.remove(wake)  # never to be handed a turn nobody would take
+            if handed:
+                self._give()  # handed as it was interrupted: passed on
+            raise
         with self._mutex:
             if wake in line:  # not handed meanwhile: an extra turn
                 line.remove(wake)

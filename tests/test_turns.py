@@ -450,6 +450,36 @@ def test_waitress_loop_waits_only_its_patience_behind_a_long_request(loop_server
     assert wait_for(lambda: turns._free == 1)
 
 
+def test_a_wait_for_a_turn_interrupted_by_a_signal_leaves_no_one_in_line():
+    """Ctrl-C reaches waitress's loop thread, maybe while it waits for a turn: it leaves the
+    line, so the turn is not handed to a waiter that is gone (and lost for good)."""
+    import signal
+
+    class Interrupted(Exception):
+        pass
+
+    def interrupt(*_):
+        raise Interrupted
+
+    gate = Gate()
+    turns = Turns(gate, 1, patience=30)
+    holder = call(turns)
+    assert wait_for(lambda: gate.inside == 1)
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
+        with pytest.raises(Interrupted):
+            turns.hold_first(30, lambda: None)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert not turns._coming_back
+    gate.go.set()
+    holder.join(5)
+    assert turns._free == 1  # the turn came back free, not handed to the one gone
+    assert turns.hold(lambda: "in") == "in"
+
+
 def test_outside_a_request_released_does_nothing():
     with released():
         pass  # the CLI, a test: no turn held, nothing to give back
