@@ -27,6 +27,11 @@ Under `pos serve` the turn covers each request's whole task in waitress's worker
 call, and the app's `Turns` inside sees it held. An answer is written into waitress's buffer,
 which its loop thread sends; only one larger than that buffer (16 MB) to a slow client would
 hold the turn while it drains, and then `patience` bounds what the others wait.
+
+Waitress's loop thread (reading requests, handing them to the workers, sending answers) works
+in a turn as well (`WaitressLoop`): it waits for events outside it, and is handed the turn
+before the requests waiting, since they wait for what it reads and sends; behind a long
+request it goes on after `LOOP_PATIENCE` (20 ms) with an extra turn.
 """
 
 from __future__ import annotations
@@ -234,6 +239,8 @@ class WaitressLoop:
         return getattr(self._wasyncore, name)
 
     def loop(self, timeout=30.0, use_poll=True, map=None, count=None):
+        if map is None:
+            map = self._wasyncore.socket_map
         milliseconds = None if timeout is None else int(timeout * 1000)
         events: list[tuple[int, int]] = []
         while map and (count is None or count > 0):
@@ -241,6 +248,8 @@ class WaitressLoop:
             events = pollster.poll(milliseconds)  # EINTR is retried by Python (PEP 475)
             if count is not None:
                 count -= 1
+        if events and map:  # the last pass's events (a loop of `count` passes)
+            self.turns.hold_first(self.patience, self._step, map, events)
 
     def _step(self, map, events):
         """Handle the events of the last poll; the poll object for the next."""

@@ -450,6 +450,45 @@ def test_waitress_loop_waits_only_its_patience_behind_a_long_request(loop_server
     assert wait_for(lambda: turns._free == 1)
 
 
+def test_waitress_loop_hands_each_event_to_its_channel_within_a_turn():
+    """One pass of the loop (`count`): the channel ready to read is handed its event, with the
+    turn held; a channel that wants nothing is not even polled."""
+    import socket
+
+    from pos.turns import WaitressLoop
+
+    turns = Turns(lambda *_: [], 1)
+    seen = []
+
+    class Channel:  # what waitress keeps in its map: a dispatcher
+        accepting = False
+
+        def __init__(self, sock, wants):
+            self.sock, self.wants = sock, wants
+
+        def readable(self):
+            return self.wants
+
+        def writable(self):
+            return False
+
+        def handle_read_event(self):
+            seen.append((self.sock.recv(1), turns._free))
+
+    ready, other = socket.socketpair()
+    idle, idle_other = socket.socketpair()
+    try:
+        other.send(b"x")
+        idle_other.send(b"y")
+        channels = {ready.fileno(): Channel(ready, True), idle.fileno(): Channel(idle, False)}
+        WaitressLoop(turns).loop(timeout=1, map=channels, count=1)
+    finally:
+        for sock in (ready, other, idle, idle_other):
+            sock.close()
+    assert seen == [(b"x", 0)]  # handled once, while the loop held the one turn
+    assert turns._free == 1
+
+
 def test_a_wait_for_a_turn_interrupted_by_a_signal_leaves_no_one_in_line():
     """Ctrl-C reaches waitress's loop thread, maybe while it waits for a turn: it leaves the
     line, so the turn is not handed to a waiter that is gone (and lost for good)."""
