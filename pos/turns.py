@@ -77,19 +77,16 @@ class Turns:
 
     def hold(self, work, *args):
         """`work(*args)` with a turn, given back when it returns or raises."""
-        self._take(self._arriving)
-        _held.turns = self
-        try:
-            return work(*args)
-        finally:
-            _held.turns = None
-            self._give()
+        return self._hold(self._arriving, None, work, args)
 
     def hold_first(self, patience: float, work, *args):
         """`work(*args)` with a turn handed before the requests waiting, or an extra turn after
         `patience` seconds (waitress's loop thread: what it sends and reads is what they wait
         for; it must never wait long behind a long request)."""
-        self._take(self._coming_back, patience)
+        return self._hold(self._coming_back, patience, work, args)
+
+    def _hold(self, line: deque, patience: float | None, work, args: tuple):
+        self._take(line, patience)
         _held.turns = self
         try:
             return work(*args)
@@ -225,8 +222,9 @@ class WaitressLoop:
     thread's Python in a turn: reading requests, queueing their tasks, sending answers.
 
     Outside a turn, that thread ran beside the request holding one, and the two handed the
-    interpreter to each other at every SQLite call (2 ms of CPU a web sale at 4 connections,
-    and a third of its context switches). It waits for events outside the turn, and takes one
+    interpreter to each other at every SQLite call: 1.7-2.4 ms of its CPU a web sale at 4
+    connections and 34-56 context switches a sale, against 1.0-1.3 ms and 22-27 in a turn (the
+    README's Benchmarks). It waits for events outside the turn, and takes one
     for what they ask, before the requests waiting (`Turns.hold_first`): they wait for it. The
     same as waitress's `poll2` otherwise (`asyncore_use_poll`)."""
 
