@@ -405,49 +405,49 @@ def loop_server():
         thread.join(3)
 
 
-def _get(url: str, answers: list) -> threading.Thread:
-    thread = threading.Thread(target=lambda: answers.append(requests.get(url, timeout=10)))
-    thread.start()
-    return thread
-
-
-def test_waitress_loop_works_in_a_turn_handed_to_it_before_the_requests(loop_server):
-    """The loop's own Python (reading a request, queueing it, sending an answer) waits for the
-    turn of the request at work, and gets it before any request waiting: none overlaps."""
+def _one_at_work_one_sent(loop_server, loop_patience: float):
+    """A request at work holding the one turn (until `gate.go`), and a second one sent."""
     gate = Gate()
     turns = Turns(gate, 1, patience=30)
-    url = loop_server(gate, turns, 30)
+    url = loop_server(gate, turns, loop_patience)
     answers: list = []
-    first = _get(url, answers)
+
+    def get():
+        answers.append(requests.get(url, timeout=10))
+
+    threads = [threading.Thread(target=get)]
+    threads[0].start()
     assert wait_for(lambda: gate.inside == 1)
-    second = _get(url, answers)
-    assert wait_for(lambda: len(turns._coming_back) == 1)  # the loop, waiting for the turn
-    time.sleep(0.1)
-    assert not turns._arriving and gate.inside == 1  # the second request not even read yet
+    threads.append(threading.Thread(target=get))
+    threads[1].start()
+    return gate, turns, threads, answers
+
+
+def _both_answered(gate, turns, threads, answers) -> None:
     gate.go.set()
-    for thread in (first, second):
+    for thread in threads:
         thread.join(10)
     assert [a.status_code for a in answers] == [200, 200] and gate.most == 1
     assert wait_for(lambda: turns._free == 1)  # the loop's turn given back after its work
 
 
+def test_waitress_loop_works_in_a_turn_handed_to_it_before_the_requests(loop_server):
+    """The loop's own Python (reading a request, queueing it, sending an answer) waits for the
+    turn of the request at work, and gets it before any request waiting: none overlaps."""
+    gate, turns, threads, answers = _one_at_work_one_sent(loop_server, 30)
+    assert wait_for(lambda: len(turns._coming_back) == 1)  # the loop, waiting for the turn
+    time.sleep(0.1)
+    assert not turns._arriving and gate.inside == 1  # the second request not even read yet
+    _both_answered(gate, turns, threads, answers)
+
+
 def test_waitress_loop_waits_only_its_patience_behind_a_long_request(loop_server):
     """Behind a long request (an export), the loop goes on after its patience: the next
     request is read and queued meanwhile, and the loop's extra turn ends with its work."""
-    gate = Gate()
-    turns = Turns(gate, 1, patience=30)
-    url = loop_server(gate, turns, 0.05)
-    answers: list = []
-    first = _get(url, answers)
-    assert wait_for(lambda: gate.inside == 1)
-    second = _get(url, answers)
+    gate, turns, threads, answers = _one_at_work_one_sent(loop_server, 0.05)
     assert wait_for(lambda: len(turns._arriving) == 1)  # read and queued for a turn
     assert turns._free == 0  # no extra turn left behind by the loop
-    gate.go.set()
-    for thread in (first, second):
-        thread.join(10)
-    assert [a.status_code for a in answers] == [200, 200]
-    assert wait_for(lambda: turns._free == 1)
+    _both_answered(gate, turns, threads, answers)
 
 
 def test_waitress_loop_hands_each_event_to_its_channel_within_a_turn():
