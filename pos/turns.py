@@ -9,15 +9,16 @@ So waitress keeps its threads (a slow client, a printer that is off, must not st
 stall), and `Turns` lets only one of them work at a time; the others wait parked, costing
 nothing, until the turn is free.
 
-A request that waits for something slow gives its turn back meanwhile (`released`): for the
-database's write lock (pos.db.write_lock), and for the printer (pos.print_queue.send), which
-may take its whole timeout when the printer is off. A wait that is only sometimes slow
-(`Wait`: the COMMIT's flush) gives it back only while it has been long lately (a median):
-on a fast disk, handing the turn over for a fraction of a millisecond costs more than it
-brings; on an SD card's flush, the sales that work meanwhile share the next group commit.
-The rule that keeps this free of deadlock: a lock whose holder may wait for a turn (after its
-own `released`) is only ever waited for inside `released`; the write lock and the printer's
-lock are the two, and each is taken in one place.
+A request that waits for something gives its turn back meanwhile (`released`): for the
+database's write lock (pos.db.write_lock), for the COMMIT's flush (the sales that come in
+meanwhile share the next group commit), and for the printer (pos.print_queue.send), which may
+take its whole timeout when the printer is off. (The flush kept its turn while it was fast, a
+fraction of a millisecond, until waitress's loop worked in a turn too: then the kept turn
+stopped the loop as well, and giving it back made 630-820 API sales a second at 8 connections
+instead of 440-520; the README's Benchmarks.) The rule that keeps this free of deadlock: a
+lock whose holder may wait for a turn (after its own `released`) is only ever waited for
+inside `released`; the write lock and the printer's lock are the two, and each is taken in
+one place.
 
 A request that has waited `patience` seconds for a turn (an export, a long page ahead of it)
 goes in anyway: one long request slows the others, it never stops them.
@@ -38,14 +39,12 @@ from __future__ import annotations
 
 import select
 import threading
-import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 DEFAULT = 1
 PATIENCE = 0.25  # seconds a request waits for a turn before it goes in all the same
-WORTH_A_TURN = 0.0015  # seconds: a wait this long lately (its median) gives the turn back (`Wait`)
 
 _held = threading.local()  # the Turns whose turn this thread holds, if any
 
@@ -148,40 +147,6 @@ def released() -> Iterator[None]:
     finally:
         turns._take(turns._coming_back)
         _held.turns = turns
-
-
-class Wait:
-    """A wait that gives the turn back only while it has been long (`WORTH_A_TURN`) lately.
-
-    Handing the turn to another request and taking it back costs both of them: they contend
-    for the GIL at each SQLite call until one parks. Worth it for a flush of milliseconds (an
-    SD card), not for one of a fraction of a millisecond. What decides is the median of the
-    last `TIMED` waits that kept their turn (one that gave it back also waited for the
-    interpreter, which would keep the figure high by itself; a median, so that a stall of the
-    disk now and then decides nothing): the first waits keep the turn, and while it is given
-    back one wait in `PROBE_EVERY` keeps it, to be timed."""
-
-    PROBE_EVERY = 16
-    TIMED = 31
-
-    def __init__(self, worth_from: float = WORTH_A_TURN):
-        self.worth_from = worth_from
-        self.slow = False  # the median of `times` is at least `worth_from`
-        self.times: deque[float] = deque(maxlen=self.TIMED)
-        self._waits = 0
-
-    @contextmanager
-    def __call__(self) -> Iterator[None]:
-        self._waits += 1
-        turns = getattr(_held, "turns", None)
-        if turns is None or not self.slow or not self._waits % self.PROBE_EVERY:
-            began = time.perf_counter()
-            yield
-            self.times.append(time.perf_counter() - began)
-            self.slow = sorted(self.times)[len(self.times) // 2] >= self.worth_from
-            return
-        with released():
-            yield
 
 
 def waitress_dispatcher(turns: Turns, threads: int):

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from pos.db import write_lock
-from pos.turns import Turns, Wait, released, waitress_dispatcher, waitress_server
+from pos.turns import Turns, released, waitress_dispatcher, waitress_server
 from tests.conftest import LiveServer, product_id
 
 
@@ -226,93 +226,11 @@ def test_a_request_that_waited_its_patience_goes_in_and_its_extra_turn_ends_with
     assert gate.most == 2 and gate.inside == 0
 
 
-def _queued_behind(app, work):
-    """Run `work` inside a request of `app`, with a second request queued for the turn;
-    return whether that one got in (and when: a list of its arrivals during `work`)."""
-    other_in = threading.Event()
-    marks: list[str] = []
-
-    def request(environ, start):
-        if environ["PATH_INFO"] == "/work":
-            work(other_in, marks)
-        else:
-            other_in.set()
-        return [b""]
-
-    app.wsgi_app = request
-    worker = call(app, "/work")
-    assert wait_for(lambda: app._free == 0)
-    other = call(app)
-    assert wait_for(lambda: len(app._arriving) == 1)  # queued for the one turn
-    marks.append("queued")
-    worker.join(5)
-    other.join(5)
-    return marks
-
-
-def test_a_wait_gives_the_turn_back_only_once_it_has_been_slow():
-    wait = Wait(worth_from=0.002)
-    wait.PROBE_EVERY = 1000
-
-    def work(other_in, marks):
-        while not marks:  # until the other request is queued
-            time.sleep(0.001)
-        for _ in range(Wait.TIMED):
-            with wait():  # fast: the turn is kept, the other stays queued
-                pass
-        marks.append(f"fast: other in {other_in.is_set()}, slow {wait.slow}")
-        for _ in range(Wait.TIMED // 2 + 1):
-            with wait():  # slow, but the first ones are only timed
-                time.sleep(0.004)
-        marks.append(f"slowed: other in {other_in.is_set()}, slow {wait.slow}")
-        with wait():  # now given back: the other one works meanwhile
-            other_in.wait(2)
-        marks.append(f"gave: other in {other_in.is_set()}")
-
-    marks = _queued_behind(Turns(None, 1, patience=30), work)
-    assert marks == [
-        "queued",
-        "fast: other in False, slow False",
-        "slowed: other in False, slow True",
-        "gave: other in True",
-    ]
-
-
-def test_a_slow_wait_is_timed_again_now_and_then_and_found_fast_again():
-    wait = Wait(worth_from=0.002)
-    wait.slow = True  # as after a slow disk
-    wait.times.extend([0.01] * Wait.TIMED)
-    waits = 0
-
-    def work(other_in, marks):
-        nonlocal waits
-        while not marks:
-            time.sleep(0.001)
-        while wait.slow and waits < 10_000:
-            with wait():
-                pass
-            waits += 1
-        marks.append(f"other in {other_in.is_set()}")
-
-    marks = _queued_behind(Turns(None, 1, patience=30), work)
-    # one wait in PROBE_EVERY kept the turn and was timed; the median came down after half
-    assert waits == Wait.PROBE_EVERY * (Wait.TIMED // 2 + 1)
-    assert wait.times.count(0.01) == Wait.TIMED // 2
-    assert marks[-1] == "other in True"  # the others gave the turn back meanwhile
-
-
-@pytest.mark.parametrize("slow_flush, commits", [(True, 2), (False, 3)])
-def test_one_turn_groups_the_sales_of_a_slow_flush_only(monkeypatch, slow_flush, commits):
-    """With one turn, sales group only when the COMMIT gives the turn back: on a slow flush
-    (an SD card) the two sales that came in meanwhile share the next COMMIT; on a fast one,
-    each sale commits alone and nothing overlaps."""
-    import pos.db
+def test_one_turn_groups_the_sales_that_come_in_during_a_commit():
+    """With one turn, the COMMIT's flush gives the turn back: the two sales that came in
+    meanwhile share the next COMMIT (three sales, two COMMITs), their answers after it."""
     from pos.db import group_commit
 
-    flush = Wait()
-    flush.slow, flush.PROBE_EVERY = slow_flush, 1000
-    flush.times.extend([0.05 if slow_flush else 0.0] * Wait.TIMED)
-    monkeypatch.setattr(pos.db, "_flush", flush)
     began: list[str] = []
 
     class Db:
@@ -343,7 +261,7 @@ def test_one_turn_groups_the_sales_of_a_slow_flush_only(monkeypatch, slow_flush,
     for thread in threads:
         thread.join(5)
     assert answers == {n: str(n).encode() for n in range(3)}
-    assert began.count("COMMIT") == commits
+    assert began.count("COMMIT") == 2
 
 
 def test_waitress_tasks_run_whole_in_a_turn_and_the_app_inside_takes_none():

@@ -23,7 +23,7 @@ import sqlite_utils
 
 from pos import clock
 from pos.errors import DatabaseMissing, DatabaseUnusable, EtalError
-from pos.turns import Wait, released
+from pos.turns import released
 
 WRITE_LOCK = threading.RLock()
 BUSY_TIMEOUT_MS = 10_000
@@ -162,7 +162,6 @@ class _Ticket:
         self.wake.acquire()
 
 
-_flush = Wait()  # the COMMIT's flush: the turn is given back while it is slow (pos.turns)
 _queued: dict[object, list[_Ticket]] = {}  # per database file: the writes waiting
 _leading: set[object] = set()  # the files whose group is being written
 _queue_lock = threading.Lock()  # guards both
@@ -259,7 +258,7 @@ def _together(db: sqlite_utils.Database, group: list[_Ticket]) -> None:
                 if conn.total_changes != before:  # a refusal after writing: not shareable
                     raise
                 ticket.error = exc
-        with _flush():  # a slow flush costs no turn: the next sales are checked meanwhile
+        with released():  # the flush costs no turn: the next sales are checked meanwhile
             conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
