@@ -56,16 +56,21 @@ def wait_for(condition, seconds: float = 2.0) -> bool:
     return condition()
 
 
-def test_no_more_requests_than_turns_are_at_work_at_once():
-    gate = Gate()
-    app = Turns(gate, 2)
-    threads = [call(app) for _ in range(6)]
-    assert wait_for(lambda: gate.inside == 2)
-    time.sleep(0.05)
-    assert gate.inside == 2  # the four others wait parked
+def _at_most_at_once(app, gate: Gate, most: int, requests: int) -> None:
+    """`requests` requests at once: `most` of them inside, the others parked; then all go."""
+    threads = [call(app) for _ in range(requests)]
+    assert wait_for(lambda: gate.inside == most)
+    time.sleep(0.1)
+    assert gate.inside == most  # the others wait parked
     gate.go.set()
     for thread in threads:
         thread.join(5)
+
+
+def test_no_more_requests_than_turns_are_at_work_at_once():
+    gate = Gate()
+    app = Turns(gate, 2)
+    _at_most_at_once(app, gate, 2, 6)
     assert gate.most == 2 and gate.inside == 0
 
 
@@ -146,15 +151,10 @@ def test_waiting_for_a_turn_under_the_write_lock_does_not_deadlock():
     assert sorted(finished) == ["printer", "sale", "sale"]
 
 
-def test_sales_queued_for_the_write_lock_are_committed_together():
-    """Group commit still groups: sales waiting for a group hold no turn, so more of them
-    queue while the write lock is held (three at once with two turns here), and the group
-    takes every sale queued meanwhile."""
+def _group_sales(began: list[str], arrived: list[int], commit_seconds: float = 0.0):
+    """A WSGI app whose request /N writes N through group_commit on a stand-in connection that
+    records its statements (a COMMIT takes `commit_seconds`); N is the answer."""
     from pos.db import group_commit
-
-    lock_taken, release = threading.Event(), threading.Event()
-    began: list[str] = []
-    arrived: list[int] = []
 
     class Db:  # what group_commit needs of a connection
         class conn:  # noqa: N801
@@ -164,21 +164,19 @@ def test_sales_queued_for_the_write_lock_are_committed_together():
             @staticmethod
             def execute(sql):
                 began.append(sql)
-
-    def hold():  # a till closing elsewhere holds the write lock
-        with write_lock():
-            lock_taken.set()
-            release.wait(5)
+                if sql == "COMMIT":
+                    time.sleep(commit_seconds)
 
     def sale(environ, start):
         n = int(environ["PATH_INFO"][1:])
         arrived.append(n)
         return [str(group_commit(Db, lambda db: n)).encode()]
 
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert lock_taken.wait(2)
-    app = Turns(sale, 2)
+    return sale
+
+
+def _three_sales(app, pause: float = 0.0):
+    """Requests /0, /1 and /2 at once (`pause` between their starts): threads and answers."""
     answers: dict[int, bytes] = {}
 
     def run(n):
@@ -187,6 +185,27 @@ def test_sales_queued_for_the_write_lock_are_committed_together():
     threads = [threading.Thread(target=run, args=(n,)) for n in range(3)]
     for thread in threads:
         thread.start()
+        time.sleep(pause)
+    return threads, answers
+
+
+def test_sales_queued_for_the_write_lock_are_committed_together():
+    """Group commit still groups: sales waiting for a group hold no turn, so more of them
+    queue while the write lock is held (three at once with two turns here), and the group
+    takes every sale queued meanwhile."""
+    lock_taken, release = threading.Event(), threading.Event()
+    began: list[str] = []
+    arrived: list[int] = []
+
+    def hold():  # a till closing elsewhere holds the write lock
+        with write_lock():
+            lock_taken.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert lock_taken.wait(2)
+    threads, answers = _three_sales(Turns(_group_sales(began, arrived), 2))
     assert wait_for(lambda: len(arrived) == 3)  # all three at work with two turns
     time.sleep(0.05)
     release.set()
@@ -216,48 +235,16 @@ def test_a_request_that_waited_its_patience_goes_in_and_its_extra_turn_ends_with
     assert app._free == 1  # the extra turn ended: back to one
     gate.go.clear()
     app.patience = 5
-    threads = [call(app) for _ in range(3)]
-    assert wait_for(lambda: gate.inside == 1)
-    time.sleep(0.1)
-    assert gate.inside == 1  # one at a time again
-    gate.go.set()
-    for thread in threads:
-        thread.join(5)
+    _at_most_at_once(app, gate, 1, 3)  # one at a time again
     assert gate.most == 2 and gate.inside == 0
 
 
 def test_one_turn_groups_the_sales_that_come_in_during_a_commit():
     """With one turn, the COMMIT's flush gives the turn back: the two sales that came in
     meanwhile share the next COMMIT (three sales, two COMMITs), their answers after it."""
-    from pos.db import group_commit
-
     began: list[str] = []
-
-    class Db:
-        class conn:  # noqa: N801
-            in_transaction = False
-            total_changes = 0
-
-            @staticmethod
-            def execute(sql):
-                began.append(sql)
-                if sql == "COMMIT":
-                    time.sleep(0.05)
-
-    def sale(environ, start):
-        n = int(environ["PATH_INFO"][1:])
-        return [str(group_commit(Db, lambda db: n)).encode()]
-
-    app = Turns(sale, 1, patience=30)
-    answers: dict[int, bytes] = {}
-
-    def run(n):
-        answers[n] = b"".join(app({"PATH_INFO": f"/{n}"}, lambda *_: None))
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(3)]
-    for thread in threads:
-        thread.start()
-        time.sleep(0.01)
+    app = Turns(_group_sales(began, [], commit_seconds=0.05), 1, patience=30)
+    threads, answers = _three_sales(app, pause=0.01)
     for thread in threads:
         thread.join(5)
     assert answers == {n: str(n).encode() for n in range(3)}
