@@ -1,7 +1,7 @@
 """Instructions per API sale, counted by valgrind: a figure a busy machine cannot disturb.
 
     .venv/bin/python benchmarks/sale_instructions.py [--sales 100] [--json FILE]
-    .venv/bin/python benchmarks/sale_instructions.py --flow web [--sales 30]
+    .venv/bin/python benchmarks/sale_instructions.py --flow web [--sales 20]
 
 Needs Debian's `valgrind`. The API sale of wrk_bench.py (`POST /api/v1/sales`, two products,
 paid by card, a fresh Idempotency-Key each) is sent straight into the WSGI app, as in
@@ -119,7 +119,9 @@ def per_sale(which: str, folder: Path, sales: int) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sales", type=int, default=100, help="sales counted (after 50)")
+    parser.add_argument(
+        "--sales", type=int, default=100, help="sales counted (after 50; 20 with --flow web)"
+    )
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     parser.add_argument("--flow", choices=("api", "web"), default="api", help="which sale")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
