@@ -7,9 +7,14 @@ that is off, out of paper or jammed costs the member a message, never a sale.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
+import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -30,9 +35,11 @@ from pos.z_report import closure_layout
 
 WAITING_MESSAGE = N_("Imprimante injoignable : le ticket attend dans la liste « À imprimer ».")
 NO_PRINTER = N_("Aucune imprimante n’est réglée : choisissez-en une dans Réglages, puis réessayez.")
-# Many printers take one connection at a time: one job at a time in this process.
+# Many printers take one connection at a time: one job at a time in this process, and one at a
+# time among the processes sending to the same printer (the workers of `pos serve --workers`).
 PRINTER_LOCK = threading.Lock()
 _last_failure: dict[str, tuple[float, str]] = {}
+BUSY = N_("L’imprimante est occupée : réessayez dans un instant.")
 
 
 @dataclass(frozen=True)
@@ -77,22 +84,57 @@ def send(config: PrinterConfig, lines: Sequence[PrintLine], *, drawer: bool = Fa
 
 def _send(config: PrinterConfig, lines: Sequence[PrintLine], *, drawer: bool) -> None:
     asked = time.monotonic()
-    if not PRINTER_LOCK.acquire(timeout=printing.job_seconds() + 1):
-        raise PrinterUnavailable(N_("L’imprimante est occupée : réessayez dans un instant."))
+    deadline = asked + printing.job_seconds() + 1
+    if not PRINTER_LOCK.acquire(timeout=deadline - asked):
+        raise PrinterUnavailable(BUSY)
     try:
-        failed = _last_failure.get(config.url)
-        if failed and failed[0] > asked:  # it failed while we waited: spare the member 5 s more
-            raise PrinterUnavailable(failed[1])
-        try:
-            if drawer:
-                printing.kick_drawer(config)
-            else:
-                printing.print_lines(config, lines)
-        except PrinterUnavailable as exc:
-            _last_failure[config.url] = (time.monotonic(), message_of(exc))
-            raise
+        with _among_processes(config.url, deadline):
+            _send_alone(config, lines, drawer=drawer, asked=asked)
     finally:
         PRINTER_LOCK.release()
+
+
+def printer_lock_file(url: str) -> Path:
+    """The file whose lock (flock) every process sending to this printer takes: in the
+    machine's temporary folder, named for the printer."""
+    name = hashlib.sha256(url.encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"etal-printer-{name}.lock"
+
+
+@contextmanager
+def _among_processes(url: str, deadline: float) -> Iterator[None]:
+    """Hold the printer's lock file until the job is sent, waiting for another process's job
+    until `deadline` (then the printer is said busy, as within the process)."""
+    fd = os.open(printer_lock_file(url), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise PrinterUnavailable(BUSY) from None
+                time.sleep(0.02)
+        yield
+    finally:
+        os.close(fd)  # closing it lets go of the lock
+
+
+def _send_alone(
+    config: PrinterConfig, lines: Sequence[PrintLine], *, drawer: bool, asked: float
+) -> None:
+    """Send, with the printer to this job alone."""
+    failed = _last_failure.get(config.url)
+    if failed and failed[0] > asked:  # it failed while we waited: spare the member 5 s more
+        raise PrinterUnavailable(failed[1])
+    try:
+        if drawer:
+            printing.kick_drawer(config)
+        else:
+            printing.print_lines(config, lines)
+    except PrinterUnavailable as exc:
+        _last_failure[config.url] = (time.monotonic(), message_of(exc))
+        raise
 
 
 def job_lines(db: Database, job: dict, settings: dict[str, str], width: int) -> list[PrintLine]:

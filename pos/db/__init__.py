@@ -27,6 +27,7 @@ from pos.turns import released
 
 WRITE_LOCK = threading.RLock()
 BUSY_TIMEOUT_MS = 10_000
+OTHER_PROCESSES = False  # True in a worker of `pos serve --workers`: the others write the file too
 
 
 def query(db: sqlite_utils.Database, sql: str, params: list | tuple = ()) -> Iterator[dict]:
@@ -97,13 +98,27 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
             with _savepoint(db):
                 yield db
             return
-        db.execute("BEGIN IMMEDIATE")
+        begin(db.conn)
         try:
             yield db
         except BaseException:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+
+
+def begin(conn: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE: the file's write lock, under the process's (`write_lock`).
+
+    When other processes write the file too (`OTHER_PROCESSES`: the workers of
+    `pos serve --workers`), SQLite's busy handler may wait here until another's COMMIT: that
+    wait gives this thread's turn back (pos.turns), or every request of this process would
+    wait with it. Alone on the file, nothing here can wait, and the turn is kept."""
+    if OTHER_PROCESSES:
+        with released():
+            conn.execute("BEGIN IMMEDIATE")
+    else:
+        conn.execute("BEGIN IMMEDIATE")
 
 
 @contextmanager
@@ -248,7 +263,7 @@ def _run_group(db: sqlite_utils.Database, group: list[_Ticket]) -> None:
 
 def _together(db: sqlite_utils.Database, group: list[_Ticket]) -> None:
     conn = db.conn
-    conn.execute("BEGIN IMMEDIATE")
+    begin(conn)
     try:
         for ticket in group:
             before = conn.total_changes
