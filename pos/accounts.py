@@ -60,16 +60,10 @@ def week_of(week_start: str, first_day: date | None, today: date) -> Period:
     return Period(start, start + timedelta(days=WEEK_DAYS - 1))
 
 
-_LOCAL_DAY: dict[str, tuple[date, int]] = {}
-
-
 def local_hour(utc_hour: str) -> tuple[date, int]:
     """A stored UTC hour prefix ("2025-06-14T08") as the local (date, hour)."""
-    found = _LOCAL_DAY.get(utc_hour)
-    if found is None:
-        moment = datetime.fromisoformat(utc_hour + ":00:00+00:00").astimezone(clock.LOCAL)
-        found = _LOCAL_DAY[utc_hour] = (moment.date(), moment.hour)
-    return found
+    moment = clock.local_hour(utc_hour)
+    return moment.date(), moment.hour
 
 
 def daily_by_key(rows: Iterable[tuple[str, object, int]]) -> dict[date, dict]:

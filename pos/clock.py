@@ -12,7 +12,7 @@ Every screen (the `when`, `day` and `hour` filters) and every paper (receipts, Z
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 DEFAULT_ZONE = "Europe/Paris"
@@ -56,6 +56,20 @@ def set_zone(name: str | None) -> None:
     """Make the coop's time zone (its setting) the one days and moments are read in."""
     global LOCAL
     LOCAL = ZoneInfo(name) if name and is_zone(name) else ZoneInfo(DEFAULT_ZONE)
+
+
+def local_hour(utc_hour: str, zone: ZoneInfo | None = None) -> datetime:
+    """The start of a stored UTC hour ("2025-06-14T08") in `zone`, by default the coop's zone
+    in force: what day sums and exports read a stored time's local day and offset from (a
+    zone's rules change on the hour at most). Kept per hour and zone: a zone changed in the
+    settings is read anew (aware moments alone would not do as keys: the same instant in two
+    zones is one key)."""
+    return _hour_in(utc_hour, zone or LOCAL)
+
+
+@lru_cache(maxsize=16_384)  # a market week is 168 hours
+def _hour_in(utc_hour: str, zone: ZoneInfo) -> datetime:
+    return datetime.fromisoformat(utc_hour + ":00:00+00:00").astimezone(zone)
 
 
 def local(moment: datetime | str, zone: str | None = None) -> datetime:

@@ -15,7 +15,7 @@ from pos.db.coop import load_settings
 
 def open_coop(path: Path) -> dict:
     """Migrate the coop database at `path` (the event journal says so), then set this
-    process's clock correction and zone from its settings; return the settings.
+    process's clock correction and zone from its settings (`follow`); return the settings.
 
     :raise DatabaseMissing, DatabaseUnusable: no Étal database at this path.
     """
@@ -24,9 +24,26 @@ def open_coop(path: Path) -> dict:
         settings = load_settings(db)
     finally:
         db.close()
-    clock.set_offset(stored_offset(settings["clock_offset"]))  # never stops a start
-    clock.set_zone(settings["timezone"])
+    follow(settings, again=True)
     return settings
+
+
+_followed: tuple[str, str] | None = None  # the settings' clock and zone this process is set to
+
+
+def follow(settings: dict[str, str], *, again: bool = False) -> None:
+    """Set this process's clock correction and time zone to what `settings` say, when they
+    changed since it last did (or `again`): each request's settings pass here (pos.web.db),
+    so a correction or zone saved elsewhere is this process's from its next request: another
+    worker of `pos serve --workers`, another server or a command on the same file. A stored
+    correction that is not sane is ignored (pos.clock_window): it never stops a start."""
+    global _followed
+    wanted = (settings["clock_offset"], settings["timezone"])
+    if wanted == _followed and not again:
+        return
+    clock.set_offset(stored_offset(wanted[0]))
+    clock.set_zone(wanted[1])
+    _followed = wanted
 
 
 def secret_key_for(db_path: Path) -> str:

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from markupsafe import escape as html_escape
 from werkzeug.routing import Rule
 
-from pos import clock, members
+from pos import clock, members, startup
 from pos import db as database
 from pos.db import coop
 from pos.db.catalogue import insert_category, insert_product
@@ -252,6 +252,7 @@ def _no_clock_offset_leaks():
     yield
     clock.set_offset(0)
     clock.set_zone(clock.DEFAULT_ZONE)
+    startup._followed = None  # the next app's settings are followed afresh
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
@@ -23,15 +24,15 @@ KINDS_FR = {"sale": "vente", "void": "annulation", "refund": "remboursement"}
 
 
 @lru_cache(maxsize=4096)
-def _offset_at(utc_hour: str) -> tuple[timedelta, str]:
-    """The local clock's offset during a UTC hour (zone rules change on the hour at most)."""
-    moment = datetime.fromisoformat(utc_hour + ":00:00+00:00").astimezone(clock.LOCAL)
+def _offset_at(utc_hour: str, zone: ZoneInfo) -> tuple[timedelta, str]:
+    """The zone's offset during a UTC hour (clock.local_hour), with its ISO 8601 form."""
+    moment = clock.local_hour(utc_hour, zone)
     return moment.utcoffset(), moment.isoformat()[19:]
 
 
 def local_iso(stored: str) -> str:
     """A stored UTC time as local ISO 8601 with its offset ("2025-06-14T10:30:05+02:00")."""
-    offset, suffix = _offset_at(stored[:13])
+    offset, suffix = _offset_at(stored[:13], clock.LOCAL)
     naive = datetime.fromisoformat(stored[:19]) + offset
     return naive.isoformat() + suffix
 

@@ -115,10 +115,12 @@ def load_member() -> None:
         request._get_current_object(),
     )
     state.member = None
-    member_id = cookie.get("member_id")
-    if member_id is None or req.endpoint == "static":
+    if req.endpoint == "static":
         return
-    settings = get_settings()
+    settings = get_settings()  # every request's: the process's clock follows them (pos.web.db)
+    member_id = cookie.get("member_id")
+    if member_id is None:
+        return
     idle = int(settings["idle_minutes"]) * 60
     now = time.time()
     if now - cookie.get("seen", 0) > idle:

@@ -14,6 +14,7 @@ from flask import Flask, current_app, g
 from sqlite_utils import Database
 
 from pos import db as database
+from pos import startup
 from pos.db import coop
 
 IDLE_KEPT = 8  # as many as waitress threads: more would only hold memory
@@ -66,12 +67,14 @@ def writes_seen(db: Database) -> int:
 
 
 def get_settings() -> dict[str, str]:
-    """The coop's settings, read once per request (and again once this request has written)."""
+    """The coop's settings, read once per request (and again once this request has written);
+    this process's clock and zone follow them (pos.startup.follow)."""
     db = get_db()
     cached = g.get("settings_cache")
     if cached is None or cached[0] != writes_seen(db):
         cached = (writes_seen(db), coop.load_settings(db))
         g.settings_cache = cached
+        startup.follow(cached[1])  # a clock or zone saved by another process is ours now
     return dict(cached[1])  # a copy: a caller that edits it never edits the cache
 
 

@@ -18,6 +18,9 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.http import HTTP_STATUS_CODES
 
+from pos import db as database
+from pos import startup
+from pos.db import coop
 from pos.errors import EtalError
 from pos.web import api
 from pos.web.db import give_back, take
@@ -27,7 +30,7 @@ from pos.web.errors import api_error, unexpected
 HOOKS_ACCOUNTED = {
     "check_token": "done here: api.token_scopes and api.require_scope, first",
     "refuse_control_characters": "no query string and no form here: it would return at once",
-    "load_member": "the API has no session (CookieSession): no member to load",
+    "load_member": "no session (CookieSession), no member; the clock follows the settings here",
     "csrf_protect": "the API's blueprints are exempt (bearer tokens, no cookie)",
     "_forget_language": "no locale is read: the API speaks French",
     "_no_store": "api.JSON carries Cache-Control: no-store",
@@ -74,6 +77,8 @@ class SaleLane:
         app, db = self.app, None
         try:
             db = take(app)
+            if database.OTHER_PROCESSES:  # a clock another worker corrected (pos.startup)
+                startup.follow(coop.load_settings(db))
             scopes = api.token_scopes(db, environ.get("HTTP_AUTHORIZATION", ""))
             api.require_scope(scopes, api.SCOPE_OF["api.create_sale"])
             body = api.json_object(environ["wsgi.input"].read(length))
