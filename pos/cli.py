@@ -168,20 +168,71 @@ def demo(db_path, force):
     help="Requêtes traitées à la fois (les autres attendent leur tour, sans coût).",
 )
 @click.option("--printer", envvar="POS_PRINTER", default="", help="URL de l'imprimante.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 16),
+    help="Processus qui servent à la fois, un par cœur au plus (2 sur un Pi 4).",
+)
 @clear_errors
-def serve(db_path, host, port, threads, turns, printer):
+def serve(db_path, host, port, threads, turns, printer, workers):
     """Servir l'application (waitress) pour les tablettes du stand."""
-    import waitress  # the web server and Flask: only to serve
-
-    from pos.turns import Turns, waitress_server
-    from pos.web.app import create_app
+    from pos.web.app import create_app  # Flask: only to serve
 
     _fewer_malloc_arenas()
     _refuse_damaged(db_path)
-    app = create_app(db_path, PRINTER=printer)
+    if workers == 1:
+        app = create_app(db_path, PRINTER=printer)
+        _started(db_path, host, port)
+        _waitress(app, threads, turns, host=host, port=port)
+        return
+    from pos import startup
+    from pos import workers as processes
 
+    path = Path(db_path).resolve()
+    startup.open_coop(path)  # migrated once, and the session key made, before any worker
+    startup.secret_key_for(path)
+    shared = processes.listen(host, port)  # a port already taken stops the start here
+
+    def worker(number: int, attach) -> None:
+        database.OTHER_PROCESSES = True  # the other workers write the file too (pos.db.begin)
+        app = create_app(path, PRINTER=printer)
+        sockets = [processes.stand_in(host, port)]
+        _waitress(app, threads, turns, f"etal/{number}", attach, sockets=sockets)
+
+    ready = functools.partial(_started, db_path, host, port, workers=workers)
+    sys.exit(processes.Workers(shared, workers, worker, say=_say, ready=ready).run())
+
+
+def _waitress(app, threads: int, turns: int, ident: str = "etal", attach=None, **where) -> None:
+    """Serve `app` with waitress at `where` (host and port, or sockets) until stopped; with
+    `attach`, the connections come from it (pos.workers.Acceptor)."""
+    import waitress
+
+    from pos.turns import Turns, waitress_server
+
+    turns = Turns(app, min(turns, threads))  # one at work, the other threads parked (pos.turns)
+    waitress.serve(
+        turns,
+        _server=waitress_server(turns, threads, attach),  # each request and the loop in a turn
+        **where,
+        threads=threads,
+        ident=ident,  # a worker says which one answered (Server: etal/2)
+        clear_untrusted_proxy_headers=True,
+        **_connection_limits(),
+    )
+
+
+def _say(line: str) -> None:
+    click.echo(line)
+    sys.stdout.flush()
+
+
+def _started(db_path: str, host: str, port: int, **details: int) -> None:
+    """The journal's `server_started`, and where the tablets open Étal."""
     started = database.connect(db_path)
-    log_event(started, "server_started", None, host=host, port=port)
+    log_event(started, "server_started", None, host=host, port=port, **details)
     started.close()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo(f"Étal est prêt : ouvrez http://{shown}:{port}/")
@@ -190,17 +241,6 @@ def serve(db_path, host, port, threads, turns, printer):
     elif host.startswith("127."):
         click.echo("Seul cet appareil peut l'ouvrir ; pour les tablettes : --host 0.0.0.0")
     sys.stdout.flush()
-    turns = Turns(app, min(turns, threads))  # one at work, the other threads parked (pos.turns)
-    waitress.serve(
-        turns,
-        _server=waitress_server(turns, threads),  # each request and the loop in a turn
-        host=host,
-        port=port,
-        threads=threads,
-        ident="etal",
-        clear_untrusted_proxy_headers=True,
-        **_connection_limits(),
-    )
 
 
 # Idle or crawling connections cost waitress a small object each (no thread: a request reaches

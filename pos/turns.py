@@ -233,14 +233,20 @@ class WaitressLoop:
         return pollster
 
 
-def waitress_server(turns: Turns, threads: int):
+def waitress_server(turns: Turns, threads: int, attach=None):
     """What `waitress.serve` builds its server with (its `_server`): the tasks in their turn
-    (`waitress_dispatcher`), the loop's work in one too (`WaitressLoop`)."""
+    (`waitress_dispatcher`), the loop's work in one too (`WaitressLoop`). With `attach`, the
+    server does not accept connections itself: `attach(server)` brings them (pos.workers)."""
     from waitress.server import create_server
 
     def build(app, **options):
+        if attach is not None:
+            options["_start"] = False
+            options["map"] = getattr(attach, "map", None)  # its channels, if it keeps them
         server = create_server(app, _dispatcher=waitress_dispatcher(turns, threads), **options)
         server.asyncore = WaitressLoop(turns)
+        if attach is not None:
+            attach(server)
         return server
 
     return build
