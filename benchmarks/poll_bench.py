@@ -22,15 +22,10 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).parent))
-from sales_bench import Server, free_port, make_etal_db, percentile  # noqa: E402
+from sales_bench import Server, cpu_seconds, free_port, make_etal_db, percentile  # noqa: E402
 
 TABLETS = 8
 
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / 100  # utime, stime in clock ticks (100/s)
 
 
 def logged_in(url: str) -> requests.Session:

@@ -345,9 +345,33 @@ def make_etal_db(path: Path) -> tuple[str, list[tuple[int, int, int]]]:
     return token, [(rows[0][0], 1, rows[0][1]), (rows[1][0], 2, rows[1][1])]
 
 
-def serve_command(db_path: Path, port: int) -> list[str]:
-    """`pos serve` as a member runs it, on 127.0.0.1 with SERVER_THREADS threads."""
-    return pos_serve(db_path, port, "--threads", str(SERVER_THREADS))
+def serve_command(db_path: Path, port: int, workers: int = 1) -> list[str]:
+    """`pos serve` as a member runs it, on 127.0.0.1 with SERVER_THREADS threads (and
+    `--workers N` when asked)."""
+    extra = ["--workers", str(workers)] if workers > 1 else []
+    return pos_serve(db_path, port, "--threads", str(SERVER_THREADS), *extra)
+
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process and the children it still has (the workers of
+    `pos serve --workers`) have used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    own = (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return own + sum(cpu_seconds(child) for child in children_of(pid))
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes `pid` started that still run (Linux's /proc/PID/task/*/children)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return found
 
 
 def cents(amount: int) -> str:

@@ -62,7 +62,6 @@ CONNECTIONS = (1, 2, 4, 8)
 PIN = "8642"
 SATURATED_CLIENT = 0.80  # of one core
 GOAL_SALES_PER_S = 100  # at 4 and 8 connections
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 KINDS = ("tile", "pay", "tiles", "sale")
 
 
@@ -105,11 +104,6 @@ def login(url: str, member_id: int) -> dict:
 # --- live: wrk on pos serve ---------------------------------------------------------------------
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds a process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
 
 def journal_state(db_path: Path) -> tuple[int, int, int]:
     """Sales on disk: count, lowest and highest number."""
@@ -119,55 +113,45 @@ def journal_state(db_path: Path) -> tuple[int, int, int]:
     return row[0], row[1] or 0, row[2] or 0
 
 
-def wrk_run(servers: list, db_path: Path, logins: list[Path], connections: int, seconds: float):
-    """One run of the flow: a wrk per server (`logins[i]` for `servers[i]`, one connection per
-    line), all at once; rates, latencies, both sides' CPU, the journal checked."""
+def wrk_run(server, db_path: Path, tablets: Path, connections: int, seconds: float):
+    """One run of the flow: wrk, one connection per line of `tablets`; rates, latencies,
+    both sides' CPU (the server's with its workers), the journal checked."""
     before = journal_state(db_path)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    servers_before = [cpu_seconds(server.process.pid) for server in servers]
-    running = []
-    for server, tablets in zip(servers, logins, strict=True):
-        n = len(tablets.read_text().splitlines())
-        command = ["wrk", f"-t{n}", f"-c{n}", f"-d{seconds:g}s"]
-        command += ["--timeout", "10s", "-s", str(LUA), server.url, "--", str(tablets)]
-        running.append(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
-    outputs = [(run.communicate(), run.returncode) for run in running]
-    server_cpu = sum(
-        cpu_seconds(server.process.pid) - began
-        for server, began in zip(servers, servers_before, strict=True)
-    )
+    server_before = sales_bench.cpu_seconds(server.process.pid)
+    command = ["wrk", f"-t{connections}", f"-c{connections}", f"-d{seconds:g}s"]
+    command += ["--timeout", "10s", "-s", str(LUA), server.url, "--", str(tablets)]
+    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = run.communicate()
+    server_cpu = sales_bench.cpu_seconds(server.process.pid) - server_before
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     client_cpu = (after.ru_utime - children.ru_utime) + (after.ru_stime - children.ru_stime)
-    results = []
-    for (out, err), code in outputs:
-        if code != 0:
-            raise RuntimeError(f"wrk failed ({code}): {err.decode()} {out.decode()}")
-        results.append(json.loads(next(r for r in out.decode().splitlines() if r.startswith("{"))))
-    duration = max(r["duration_us"] for r in results) / 1e6
-    sales = sum(r["sales"] for r in results)
+    if run.returncode != 0:
+        raise RuntimeError(f"wrk failed ({run.returncode}): {err.decode()} {out.decode()}")
+    result = json.loads(next(r for r in out.decode().splitlines() if r.startswith("{")))
+    duration, sales = result["duration_us"] / 1e6, result["sales"]
     time.sleep(0.3)  # a payment in flight when wrk stopped lands now
     count, low, high = journal_state(db_path)
-    numbers = [int(n) for r in results for n in r["numbers"].split(",") if n]
+    numbers = [int(n) for n in result["numbers"].split(",") if n]
     problems = []
-    landed, sent = count - before[0], sum(r["payments_sent"] for r in results)
+    landed, sent = count - before[0], result["payments_sent"]
     if not sales <= landed <= sent:
         problems.append(f"{sales} sales answered, {sent} sent, {landed} on disk")
     if count and high - low + 1 != count:
         problems.append(f"numbers not gapless: {count} sales numbered {low}..{high}")
     if len(set(numbers)) != len(numbers) or any(n <= before[2] for n in numbers):
         problems.append("a sale number was answered twice or is not new")
-    errors = sum(r["errors"] + r["errors_socket"] for r in results)
+    errors = result["errors"] + result["errors_socket"]
     if errors:
-        problems.append(f"{errors} errors: {results[0]['errors_text'][:300]}")
-    latency = {}  # per kind: count, p50, p99, max (ms); with several servers, the worst's
-    for kind in results[0]["latency_us"]:
-        each = [r["latency_us"][kind] for r in results]
-        latency[kind] = [sum(v[0] for v in each)]
-        latency[kind] += [max(v[i] for v in each) / 1000 for i in (1, 2, 3)]
+        problems.append(f"{errors} errors: {result['errors_text'][:300]}")
+    latency = {  # per kind: count, p50, p99, max (ms)
+        kind: [count_, *(v / 1000 for v in spread)]
+        for kind, (count_, *spread) in result["latency_us"].items()
+    }
     return {
         "connections": connections,
         "sales_per_s": sales / duration,
-        "requests_per_s": sum(r["requests"] for r in results) / duration,
+        "requests_per_s": result["requests"] / duration,
         "sales": sales,
         "latency_ms": latency,
         "client_cpu": client_cpu / duration,
@@ -177,38 +161,34 @@ def wrk_run(servers: list, db_path: Path, logins: list[Path], connections: int, 
     }, problems
 
 
-def bench_round(work: Path, seconds: float, count: int = 1) -> tuple[dict, list[str]]:
-    """A fresh coop and `count` servers on it; every connection count in turn (the tablets
-    shared out among the servers in turn)."""
+def bench_round(work: Path, seconds: float, workers: int = 1) -> tuple[dict, list[str]]:
+    """A fresh coop and `pos serve` (with `--workers N` if asked) on it; every connection
+    count in turn."""
     work.mkdir(parents=True, exist_ok=True)
     db_path = work / "etal.db"
     members, (product_a, product_b) = make_coop(db_path, max(CONNECTIONS))
-    servers = []
-    for i in range(count):
-        port = sales_bench.free_port()
-        command = sales_bench.serve_command(db_path, port)
-        servers.append(sales_bench.Server(command, port, work / f"etal-{i}.log"))
+    port = sales_bench.free_port()
+    command = sales_bench.serve_command(db_path, port, workers)
+    server = sales_bench.Server(command, port, work / "etal.log")
     figures, problems = {}, []
     try:
         for n in CONNECTIONS:
             # Fresh logins for each run: a cart (and its key) lives in the session cookie, and
             # a key already paid would only replay its sale.
-            used = servers[:n]
-            logins = [work / f"logins-{n}-{i}.tsv" for i in range(len(used))]
-            for i, (server, tablets) in enumerate(zip(used, logins, strict=True)):
-                tablets.write_text(
-                    "".join(
-                        "\t".join([*login(server.url, m).values(), str(product_a), str(product_b)])
-                        + "\n"
-                        for m in members[i:n:len(used)]
-                    )
+            tablets = work / f"logins-{n}.tsv"
+            tablets.write_text(
+                "".join(
+                    "\t".join([*login(server.url, m).values(), str(product_a), str(product_b)])
+                    + "\n"
+                    for m in members[:n]
                 )
-            figures[n], found = wrk_run(used, db_path, logins, n, seconds)
+            )
+            figures[n], found = wrk_run(server, db_path, tablets, n, seconds)
             problems += [f"{n} connections: {p}" for p in found]
     finally:
-        logs = [server.stop() for server in servers]
-    if any("Traceback" in log for log in logs):
-        problems.append("a server logged a traceback")
+        log = server.stop()
+    if "Traceback" in log:
+        problems.append("the server logged a traceback")
     return figures, problems
 
 
@@ -447,10 +427,7 @@ def main() -> int:
     )
     parser.add_argument("--profile", type=Path, metavar="FILE", help="with --in-process: cProfile")
     parser.add_argument(
-        "--servers",
-        type=int,
-        default=1,
-        help="pos serve processes on the one coop file (a what-if: Étal runs one)",
+        "--workers", type=int, default=1, help="pos serve --workers N (one process by default)"
     )
     args = parser.parse_args()
     if args.in_process:
@@ -459,12 +436,12 @@ def main() -> int:
     if not shutil.which("wrk"):
         print("Erreur : wrk est introuvable (apt-get install wrk)", file=sys.stderr)
         return 2
-    one_round = functools.partial(bench_round, count=args.servers)
+    one_round = functools.partial(bench_round, workers=args.workers)
     rounds, problems = sales_bench.interleaved_rounds(
         "etal-webflow-", args.rounds, one_round, args.seconds
     )
-    if args.servers > 1:
-        print(f"\n{args.servers} pos serve processes on one coop file (a what-if: Étal runs one)")
+    if args.workers > 1:
+        print(f"\npos serve --workers {args.workers}")
     missed = report(rounds, args.seconds)
     return sales_bench.outcome(rounds, missed, problems, args.json)
 

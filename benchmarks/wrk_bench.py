@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sqlite3
 import statistics
@@ -44,7 +43,6 @@ LUA = HERE / "sale.lua"
 CONNECTIONS = (1, 2, 4, 8)
 SATURATED_CLIENT = 0.80  # of one core
 FLAT_GROWTH = 1.05
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 GOALS = {"floor_ratio": 0.80, "p99_ms": 30}
 # Where the time goes: a frame name (function or file) → the label reported.
 PROFILE_BUCKETS = {
@@ -58,11 +56,6 @@ PROFILE_BUCKETS = {
     "waitress": "waitress (HTTP parsing, sockets)",
 }
 
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds a process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
 def wrk(url: str, connections: int, seconds: float, body: Path, token: str = "") -> dict:
@@ -106,9 +99,9 @@ def run(
     import resource
 
     before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    server_before = cpu_seconds(server.process.pid)
+    server_before = sales_bench.cpu_seconds(server.process.pid)
     result = wrk(server.url + path, connections, seconds, body, token)
-    server_cpu = cpu_seconds(server.process.pid) - server_before
+    server_cpu = sales_bench.cpu_seconds(server.process.pid) - server_before
     after_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     client_cpu = (after_children.ru_utime - before_children.ru_utime) + (
         after_children.ru_stime - before_children.ru_stime
