@@ -39,7 +39,7 @@ QUICK_DEATH = 10.0  # a worker that dies within this many seconds of its start..
 QUICK_DEATHS_ALLOWED = 5  # ...this many times in a row: something is wrong, stop serving
 STOP_SECONDS = 10.0  # what a worker is given to finish its requests when asked to stop
 READY_SECONDS = 60.0  # at most this long before the workers' address is said ready
-DEFER = 0.05  # seconds a busier worker leaves a new connection to a less busy one
+DEFER = 0.2  # seconds a busier worker leaves a new connection to a less busy one
 
 
 def listen(host: str, port: int, backlog: int = 1024) -> socket.socket:
