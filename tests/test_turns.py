@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 import requests
@@ -94,33 +95,40 @@ def test_a_request_waiting_for_the_printer_lets_another_one_work():
     assert gate.inside == 0
 
 
-def test_a_request_waiting_for_the_write_lock_lets_another_one_work():
-    holder_may_go = threading.Event()
-    holding = threading.Event()
+@contextmanager
+def write_lock_held_elsewhere():
+    """The write lock held by another thread (a CLI, a till closing) until the block ends."""
+    taken, release = threading.Event(), threading.Event()
 
-    def holds_the_write_lock():  # outside any request: a CLI, another thread
+    def hold():
         with write_lock():
-            holding.set()
-            holder_may_go.wait(5)
+            taken.set()
+            release.wait(5)
 
-    holder = threading.Thread(target=holds_the_write_lock)
+    holder = threading.Thread(target=hold)
     holder.start()
-    assert holding.wait(2)
+    assert taken.wait(2)
+    try:
+        yield
+    finally:
+        release.set()
+        holder.join(5)
 
+
+def test_a_request_waiting_for_the_write_lock_lets_another_one_work():
     def waits_for_the_write_lock():
         with write_lock():
             pass
 
-    gate = Gate(waits_for_the_write_lock)
-    app = Turns(gate, 1)
-    writer = call(app, "/slow")
-    assert wait_for(lambda: gate.inside == 1)
-    other = call(app)
-    assert wait_for(lambda: gate.inside == 2)  # the writer's wait gave its turn
-    gate.go.set()
-    other.join(5)
-    holder_may_go.set()
-    holder.join(5)
+    with write_lock_held_elsewhere():
+        gate = Gate(waits_for_the_write_lock)
+        app = Turns(gate, 1)
+        writer = call(app, "/slow")
+        assert wait_for(lambda: gate.inside == 1)
+        other = call(app)
+        assert wait_for(lambda: gate.inside == 2)  # the writer's wait gave its turn
+        gate.go.set()
+        other.join(5)
     writer.join(5)
     assert gate.inside == 0
 
@@ -193,23 +201,13 @@ def test_sales_queued_for_the_write_lock_are_committed_together():
     """Group commit still groups: sales waiting for a group hold no turn, so more of them
     queue while the write lock is held (three at once with two turns here), and the group
     takes every sale queued meanwhile."""
-    lock_taken, release = threading.Event(), threading.Event()
     began: list[str] = []
     arrived: list[int] = []
-
-    def hold():  # a till closing elsewhere holds the write lock
-        with write_lock():
-            lock_taken.set()
-            release.wait(5)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert lock_taken.wait(2)
-    threads, answers = _three_sales(Turns(_group_sales(began, arrived), 2))
-    assert wait_for(lambda: len(arrived) == 3)  # all three at work with two turns
-    time.sleep(0.05)
-    release.set()
-    for thread in [*threads, holder]:
+    with write_lock_held_elsewhere():
+        threads, answers = _three_sales(Turns(_group_sales(began, arrived), 2))
+        assert wait_for(lambda: len(arrived) == 3)  # all three at work with two turns
+        time.sleep(0.05)
+    for thread in threads:
         thread.join(5)
     assert answers == {n: str(n).encode() for n in range(3)}
     assert began.count("BEGIN IMMEDIATE") == 1  # the three queued while the lock was held

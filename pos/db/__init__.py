@@ -14,7 +14,7 @@ import itertools
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -114,10 +114,7 @@ def begin(conn: sqlite3.Connection) -> None:
     `pos serve --workers`), SQLite's busy handler may wait here until another's COMMIT: that
     wait gives this thread's turn back (pos.turns), or every request of this process would
     wait with it. Alone on the file, nothing here can wait, and the turn is kept."""
-    if OTHER_PROCESSES:
-        with released():
-            conn.execute("BEGIN IMMEDIATE")
-    else:
+    with released() if OTHER_PROCESSES else nullcontext():
         conn.execute("BEGIN IMMEDIATE")
 
 

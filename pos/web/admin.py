@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from pos import catalogue as rules
 from pos import members as member_rules
 from pos import settings as coop_settings
-from pos import startup, till
+from pos import till
 from pos.db import catalogue as store
 from pos.db import coop, pins, sessions
 from pos.db.events import KINDS, list_events, log_event
@@ -58,7 +58,7 @@ def settings():
             _take_logo(checked.values, errors)
         if not errors:
             coop.save_settings(db, checked.values)
-            startup.follow(coop.load_settings(db))  # the zone in force from now on
+            get_settings()  # read again once written: the zone in force from now on
             changed = sorted(k for k, v in checked.values.items() if before.get(k) != v)
             log_event(db, "settings_changed", g.member, keys=changed)
             flash(_("Réglages enregistrés."), "ok")

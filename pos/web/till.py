@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
-from pos import booking, clock, clock_window, payment_methods, startup, till
+from pos import booking, clock, clock_window, payment_methods, till
 from pos.db import coop
 from pos.db import sales as sales_store
 from pos.db import till as store
@@ -512,7 +512,7 @@ def set_clock():
         raise InvalidInput(refused.msgid, **refused.params)
     offset = tablet - (clock.now().timestamp() - clock.offset_seconds())
     coop.save_settings(get_db(), {"clock_offset": f"{offset:.3f}"})
-    startup.follow(coop.load_settings(get_db()))  # this process's clock, from now on
+    get_settings()  # read again once written: this process's clock from now on
     log_event(get_db(), "clock_corrected", g.member, offset_seconds=round(offset, 3))
     flash(_("Heure corrigée : %(t)s.", t=clock.for_people(clock.now())), "ok")
     return redirect(url_for("sell.index"))
